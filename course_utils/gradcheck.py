@@ -1,0 +1,60 @@
+"""Numerical gradients: the check every backward pass must pass.
+
+Central differences, ``(f(x + h) - f(x - h)) / 2h``, one coordinate at a time,
+in float64. Taught in notebooks/03_losses.ipynb and notebooks/06_numpy_cnn.ipynb.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """Gradient of the scalar function ``f`` at ``x`` by central differences.
+
+    x: float64 array of any shape; ``f(x)`` must return a scalar. ``x`` is changed
+    in place during the computation and restored. Returns an array shaped like ``x``.
+    """
+    x = _float64(x, "x")
+    grad = np.zeros_like(x)
+    flat, grad_flat = x.reshape(-1), grad.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        plus = float(f(x))
+        flat[i] = old - h
+        minus = float(f(x))
+        flat[i] = old
+        grad_flat[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def numerical_gradient_of_output(
+    f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
+    """Gradient of ``sum(f(x) * dout)`` with respect to ``x``: checks a layer's backward pass.
+
+    x: float64 array; f(x): an array shaped like ``dout``. Returns an array shaped like ``x``.
+    """
+    dout = _float64(dout, "dout")
+    return numerical_gradient(lambda z: np.sum(f(z) * dout), x, h)
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """``max |a - b| / max(|a| + |b|)``, elementwise: about 1e-7 or less means they agree."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"cannot compare gradients of shapes {a.shape} and {b.shape}")
+    return float(np.max(np.abs(a - b) / np.maximum(1e-12, np.abs(a) + np.abs(b))))
+
+
+def _float64(x, name: str) -> np.ndarray:
+    x = np.asarray(x)
+    if x.dtype != np.float64:
+        raise TypeError(f"{name} must be float64 for a gradient check (float32 is too coarse), got {x.dtype}")
+    return x
+
+
+__all__ = ["numerical_gradient", "numerical_gradient_of_output", "relative_error"]

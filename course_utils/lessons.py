@@ -1,0 +1,57 @@
+"""The lesson table: every notebook of the course, in order.
+
+This is the one place that defines the ``--fast`` parameters: small values that
+let a lesson run in about a minute on two CPU cores while still checking that
+its model learns. Without ``--fast`` a lesson runs with its own defaults (the
+full lesson). ``minutes`` is the full run's wall time as measured by
+``python -m course_utils.run`` on a 2-core CPU machine (see the README).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One notebook of the course.
+
+    ``name`` is the file stem in ``notebooks/``; ``fast`` maps parameter names
+    (declared in the notebook's ``parameters`` cell) to the values of a fast run.
+    """
+
+    name: str
+    title: str
+    fast: dict = field(default_factory=dict)
+
+    @property
+    def number(self) -> str:
+        return self.name.split("_", 1)[0]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.ipynb"
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson("00_setup_and_mnist", "Setup and a first look at MNIST", fast={}),
+    Lesson("01_linear_regression_gd", "The neuron, linear regression and gradient descent", fast={}),
+    Lesson("02_activations", "Activation functions", fast={}),
+    Lesson("03_losses", "Loss functions", fast={}),
+    Lesson("04_mlp_gradienttape", "An MLP from scratch with tf.GradientTape", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS": 1}),
+    Lesson("05_keras_ann", "A Keras Sequential network", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS": 1}),
+    Lesson("06_numpy_cnn", "A convolutional network in pure numpy", fast={"NUM_TRAIN": 1000, "NUM_EPOCHS": 1}),
+    Lesson("07_keras_cnn_evaluation", "A Keras CNN and how to evaluate it", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS": 1}),
+    Lesson("08_your_own_digits", "Recognising your own handwriting", fast={}),
+    Lesson("09_serve_the_model", "Serving the model over HTTP", fast={}),
+)
+
+
+def lesson(name_or_number: str) -> Lesson:
+    """Return the lesson whose name or two-digit number is ``name_or_number``."""
+    key = str(name_or_number).removesuffix(".ipynb")
+    for item in LESSONS:
+        if key in (item.name, item.number) or (key.isdigit() and int(key) == int(item.number)):
+            return item
+    known = ", ".join(item.name for item in LESSONS)
+    raise ValueError(f"no lesson called {name_or_number!r}; the lessons are: {known}")

@@ -1,0 +1,34 @@
+"""One call that makes a run repeatable.
+
+``set_seed(seed)`` seeds Python's ``random``, numpy's global generator and
+TensorFlow/Keras (through ``keras.utils.set_random_seed``). Numpy code in this
+package never relies on the global generator: it takes a ``seed`` or a
+``numpy.random.Generator``. Taught in notebooks/04_mlp_gradienttape.ipynb.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+
+def set_seed(seed: int, *, deterministic_ops: bool = False) -> int:
+    """Seed Python, numpy and TensorFlow/Keras; return ``seed``.
+
+    With ``deterministic_ops=True`` TensorFlow also picks deterministic kernels
+    (slower; bit-identical runs on the same machine).
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    if deterministic_ops:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    return seed
