@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import platform
-import sys
 
 
 def check_environment(*, verbose: bool = True) -> dict:
@@ -36,8 +35,6 @@ def check_environment(*, verbose: bool = True) -> dict:
         "mnist": find_mnist().description,
     }
     problems = []
-    if sys.version_info < (3, 10):
-        problems.append("Python 3.10 or newer is needed")
     if not keras.__version__.startswith("3."):
         problems.append(f"the course is written for Keras 3, this is Keras {keras.__version__}")
     info["problems"] = problems

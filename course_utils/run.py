@@ -1,0 +1,283 @@
+"""The course's main job: execute every lesson in order and report what each measured.
+
+    python -m course_utils.run            # the full course, each notebook's own defaults
+    python -m course_utils.run --fast     # small parameters (course_utils/lessons.py): minutes
+    python -m course_utils.run --only 04 05 -p NUM_EPOCHS=2
+
+Each notebook runs with papermill; the executed copies go to ``build/executed/``
+(``build/fast/executed/`` with ``--fast``, whose figures go to ``build/fast/figures``
+so that a fast run never overwrites the full run's ``figures/``). The closing table
+(status, wall time, the figures each lesson recorded with ``course_utils.record``)
+is printed and written to ``build/results.json``. A parameter that a notebook does
+not declare is an error. The exit status is non-zero when any lesson fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import difflib
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .lessons import LESSONS, Lesson, lesson
+from .paths import notebooks_dir, repo_root
+from .results import read_recorded
+
+KERNEL_NAME = "python3"
+
+
+class ParameterError(ValueError):
+    """A parameter that the notebook does not declare, or of the wrong type."""
+
+
+@dataclass
+class LessonRun:
+    """What happened when one lesson ran."""
+
+    name: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    parameters: dict = field(default_factory=dict)
+    results: dict = field(default_factory=dict)
+    error: str = ""
+    output: str = ""
+
+
+def declared_parameters(notebook: str | os.PathLike) -> dict:
+    """The parameters a notebook declares in its cell tagged ``parameters``: name -> papermill's info."""
+    import papermill
+
+    return papermill.inspect_notebook(str(notebook))
+
+
+_TYPE_OF = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,)}
+
+
+def check_parameters(notebook: str | os.PathLike, parameters: dict) -> None:
+    """Raise :class:`ParameterError` unless every name in ``parameters`` is declared by ``notebook``
+    with a value of a matching type (an ``int`` where the default is an ``int``, ...)."""
+    declared = declared_parameters(notebook)
+    name = Path(notebook).name
+    if parameters and not declared:
+        raise ParameterError(f"{name} has no cell tagged 'parameters', so it takes no parameters")
+    for key, value in parameters.items():
+        if key not in declared:
+            close = difflib.get_close_matches(key, declared, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ParameterError(
+                f"{name} does not declare a parameter {key!r}.{hint} "
+                f"It declares: {', '.join(sorted(declared))}"
+            )
+        expected = declared[key].get("inferred_type_name", "None")
+        allowed = _TYPE_OF.get(expected)
+        if allowed is None or value is None:
+            continue
+        if isinstance(value, bool) and expected != "bool" or not isinstance(value, allowed):
+            raise ParameterError(
+                f"{name}: parameter {key!r} is declared as {expected} "
+                f"(default {declared[key].get('default')}), got {type(value).__name__} {value!r}"
+            )
+
+
+@contextlib.contextmanager
+def _environment(**variables):
+    saved = {key: os.environ.get(key) for key in variables}
+    os.environ.update({key: str(value) for key, value in variables.items()})
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_lesson(
+    item: Lesson,
+    *,
+    fast: bool,
+    build: Path,
+    figures: Path | None = None,
+    overrides: dict | None = None,
+    progress: bool = True,
+    timeout: float | None = None,
+) -> LessonRun:
+    """Execute one lesson with papermill into ``build / "executed"`` and collect what it recorded."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    source = notebooks_dir() / item.filename
+    if not source.is_file():
+        raise FileNotFoundError(f"lesson {item.name}: {source} does not exist")
+    parameters = {**(item.fast if fast else {}), **(overrides or {})}
+    check_parameters(source, parameters)
+    output = build / "executed" / item.filename
+    output.parent.mkdir(parents=True, exist_ok=True)
+    env = {
+        "COURSE_BUILD_DIR": build,
+        "MPLBACKEND": "Agg",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "default"),
+    }
+    if figures is not None:
+        env["COURSE_FIGURES_DIR"] = figures
+    start = time.perf_counter()
+    status, error = "ok", ""
+    with _environment(**env):
+        try:
+            papermill.execute_notebook(
+                str(source),
+                str(output),
+                parameters=parameters,
+                kernel_name=KERNEL_NAME,
+                cwd=str(source.parent),
+                progress_bar=progress,
+                execution_timeout=timeout,
+                log_output=False,
+            )
+        except PapermillExecutionError as failure:
+            status = "failed"
+            error = f"cell {failure.exec_count}: {failure.ename}: {failure.evalue}"
+        except Exception as failure:  # a dead kernel, a timeout: report it, run the next lesson
+            status = "failed"
+            error = f"{type(failure).__name__}: {failure}"
+    seconds = time.perf_counter() - start
+    results = read_recorded(nbformat.read(output, as_version=4)) if output.is_file() else {}
+    return LessonRun(item.name, status, round(seconds, 1), parameters, results, error, str(output))
+
+
+def run_course(
+    names: list[str] | None = None,
+    *,
+    fast: bool = False,
+    build: Path | None = None,
+    overrides: dict | None = None,
+    progress: bool = True,
+    timeout: float | None = None,
+    stream=sys.stdout,
+) -> list[LessonRun]:
+    """Run the lessons ``names`` (default: all) in order; write ``results.json``; return the runs.
+
+    Parameter errors are found for every selected lesson before anything runs.
+    """
+    chosen = [lesson(name) for name in names] if names else list(LESSONS)
+    overrides = overrides or {}
+    for item in chosen:
+        source = notebooks_dir() / item.filename
+        if not source.is_file():
+            raise FileNotFoundError(f"lesson {item.name}: {source} does not exist")
+        check_parameters(source, {**(item.fast if fast else {}), **overrides})
+    root = Path(build) if build is not None else repo_root() / "build"
+    workdir = root / "fast" if fast else root
+    figures = workdir / "figures" if fast else None
+    runs = []
+    mode = "fast" if fast else "full"
+    print(f"Running {len(chosen)} lesson(s) in {mode} mode; executed notebooks go to {workdir / 'executed'}", file=stream)
+    for index, item in enumerate(chosen, 1):
+        print(f"[{index}/{len(chosen)}] {item.name} ...", file=stream, flush=True)
+        run = run_lesson(
+            item, fast=fast, build=workdir, figures=figures, overrides=overrides, progress=progress, timeout=timeout
+        )
+        runs.append(run)
+        line = f"[{index}/{len(chosen)}] {item.name}: {run.status} in {run.seconds:.1f} s"
+        print(line + (f" -- {run.error}" if run.error else ""), file=stream, flush=True)
+    report = {
+        "mode": mode,
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores",
+        "python": platform.python_version(),
+        "command": "python -m course_utils.run" + (" --fast" if fast else ""),
+        "lessons": [asdict(run) for run in runs],
+    }
+    root.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(report, indent=2)
+    (root / "results.json").write_text(text)
+    (root / f"results-{mode}.json").write_text(text)
+    print(format_table(runs), file=stream)
+    print(f"Wrote {root / 'results.json'}", file=stream)
+    return runs
+
+
+def format_table(runs: list[LessonRun]) -> str:
+    """The closing table: lesson, status, wall time and recorded figures."""
+    rows = [("lesson", "status", "time", "recorded")]
+    for run in runs:
+        recorded = ", ".join(f"{k}={_short(v)}" for k, v in run.results.items())
+        rows.append((run.name, run.status, _duration(run.seconds), recorded or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = []
+    for k, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3])
+        if k == 0:
+            lines.append("-" * (sum(widths) + 6 + max(len(r[3]) for r in rows)))
+    total = sum(run.seconds for run in runs)
+    failed = sum(run.status != "ok" for run in runs)
+    lines.append(f"{len(runs)} lesson(s), {failed} failed, {_duration(total)} in all")
+    return "\n".join(lines)
+
+
+def _short(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def parse_assignment(text: str) -> tuple[str, object]:
+    """``"NUM_EPOCHS=2"`` -> ``("NUM_EPOCHS", 2)``; values are Python literals, else strings."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip().isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE such as NUM_EPOCHS=2, got {text!r}")
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return name.strip(), value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.run", description="Execute the course's notebooks in order."
+    )
+    parser.add_argument("--fast", action="store_true", help="small parameters: every lesson in about a minute")
+    parser.add_argument("--only", nargs="+", metavar="LESSON", help="lesson numbers or names, e.g. 03 05")
+    parser.add_argument(
+        "-p", "--parameter", action="append", type=parse_assignment, default=[], metavar="NAME=VALUE",
+        help="override a notebook parameter (each selected lesson must declare it)",
+    )
+    parser.add_argument("--build-dir", type=Path, default=None, help="default: build/ in the repository")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per cell")
+    parser.add_argument("--no-progress", action="store_true", help="no per-cell progress bar")
+    parser.add_argument("--list", action="store_true", help="list the lessons and their fast parameters")
+    args = parser.parse_args(argv)
+    if args.list:
+        for item in LESSONS:
+            print(f"{item.name:<28} {item.title}  fast: {item.fast or '-'}")
+        return 0
+    try:
+        runs = run_course(
+            args.only,
+            fast=args.fast,
+            build=args.build_dir,
+            overrides=dict(args.parameter),
+            progress=not args.no_progress and sys.stderr.isatty(),
+            timeout=args.timeout,
+        )
+    except (ParameterError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0 if all(run.status == "ok" for run in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
