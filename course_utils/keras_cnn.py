@@ -1,0 +1,491 @@
+"""Keras convolutional networks for 28x28 digits: build, train, predict, save, reload.
+
+The shared contract of this module:
+
+* Every model takes images ``x: (N, 28, 28, 1)`` float32 in [0, 1] (white ink on
+  black, as in MNIST) and returns class probabilities ``(N, num_classes)`` (a
+  softmax output), so ``probs.argmax(axis=1)`` is the predicted digit and
+  ``probs.max(axis=1)`` its confidence. :func:`to_model_input` turns uint8 or
+  float digits of shape ``(28, 28)``, ``(N, 28, 28)`` or ``(N, 28, 28, 1)`` into
+  that layout.
+* Labels are integers ``y: (N,)`` in ``[0, num_classes)`` (sparse labels, no one-hot).
+* Models are compiled by :func:`compile_cnn` (Adam, sparse categorical
+  cross-entropy, accuracy) and trained by :func:`train_cnn`, which always
+  measures on held-out validation data.
+* Lesson 07 saves its trained model to ``models_dir() / "lesson07_cnn.keras"``
+  (:func:`default_model_path`); :func:`load_or_train_cnn` is how later lessons get
+  a model: that file when it exists, otherwise a small CNN trained on the spot.
+
+Taught in notebooks/07_keras_cnn_evaluation.ipynb; the model is reused in
+notebooks/08_your_own_digits.ipynb and notebooks/09_serve_the_model.ipynb.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers
+
+from .paths import models_dir
+
+MODEL_FILENAME = "lesson07_cnn.keras"
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def default_model_path() -> Path:
+    """Where lesson 07 saves its trained model: ``models_dir() / "lesson07_cnn.keras"``.
+
+    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
+    """
+    return models_dir() / MODEL_FILENAME
+
+
+def _is_int(value, minimum: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= minimum
+
+
+def _check_shape_and_classes(input_shape, num_classes) -> tuple[tuple[int, int, int], int]:
+    shape = tuple(input_shape)
+    if len(shape) != 3 or not all(_is_int(d, 1) for d in shape):
+        raise ValueError(
+            f"input_shape must be (height, width, channels) of positive ints such as (28, 28, 1), got {input_shape!r}"
+        )
+    if min(shape[0], shape[1]) < 22:
+        raise ValueError(
+            f"input_shape {shape} is too small: three 3x3 convolutions and two 2x2 poolings "
+            "need images of at least 22x22 pixels"
+        )
+    if not _is_int(num_classes, 2):
+        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+    return tuple(int(d) for d in shape), int(num_classes)
+
+
+def build_original_cnn(input_shape=IMAGE_SHAPE, num_classes: int = 10) -> keras.Model:
+    """The original tutorial's CNN, sized for 28x28x1 digits instead of 100x100 colour images.
+
+    Conv 32 (3x3) - max-pool 2 - conv 64 (3x3) - max-pool 2 - conv 64 (3x3) - flatten -
+    dense 64 - dense ``num_classes`` (softmax), all ReLU, "valid" padding.
+    On 28x28x1 the feature maps are 26x26x32, 13x13x32, 11x11x64, 5x5x64, 3x3x64, so
+    the flattened vector has 576 values and the model 93,322 parameters.
+
+    input_shape: (H, W, C) of one image. Returns an uncompiled ``keras.Model`` mapping
+    x: (N, H, W, C) to probabilities (N, num_classes).
+    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
+    """
+    input_shape, num_classes = _check_shape_and_classes(input_shape, num_classes)
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape, name="image"),
+            layers.Conv2D(32, 3, activation="relu", name="conv1"),
+            layers.MaxPooling2D(2, name="pool1"),
+            layers.Conv2D(64, 3, activation="relu", name="conv2"),
+            layers.MaxPooling2D(2, name="pool2"),
+            layers.Conv2D(64, 3, activation="relu", name="conv3"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(64, activation="relu", name="dense"),
+            layers.Dense(num_classes, activation="softmax", name="probabilities"),
+        ],
+        name="original_cnn",
+    )
+
+
+def augmentation_layers(
+    *, max_rotation_degrees: float = 10.0, max_shift: float = 0.1, seed: int | None = None
+) -> keras.Sequential:
+    """Light data augmentation: a random rotation and a random shift of each training image.
+
+    Keras preprocessing layers are active only while training (``model.fit`` or
+    ``model(x, training=True)``); at inference they pass images through unchanged.
+    max_rotation_degrees: rotations are drawn from [-max, +max] degrees.
+    max_shift: shifts are drawn from [-max, +max] times the height (and the width).
+    Uncovered pixels are filled with 0 (the black background). Maps (N, H, W, C) to (N, H, W, C).
+    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
+    """
+    if not 0 <= max_rotation_degrees < 180:
+        raise ValueError(f"max_rotation_degrees must be in [0, 180), got {max_rotation_degrees!r}")
+    if not 0 <= max_shift < 1:
+        raise ValueError(f"max_shift must be a fraction in [0, 1), got {max_shift!r}")
+    return keras.Sequential(
+        [
+            layers.RandomRotation(
+                max_rotation_degrees / 360.0,
+                fill_mode="constant",
+                fill_value=0.0,
+                seed=seed,
+                name="random_rotation",
+            ),
+            layers.RandomTranslation(
+                max_shift,
+                max_shift,
+                fill_mode="constant",
+                fill_value=0.0,
+                seed=seed,
+                name="random_shift",
+            ),
+        ],
+        name="augmentation",
+    )
+
+
+def _conv_block(x, filters: int, name: str):
+    x = layers.Conv2D(filters, 3, use_bias=False, name=f"{name}")(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x)
+
+
+def build_improved_cnn(
+    input_shape=IMAGE_SHAPE,
+    num_classes: int = 10,
+    *,
+    dense_units: int = 128,
+    dropout: float = 0.4,
+    augment: bool = True,
+    max_rotation_degrees: float = 10.0,
+    max_shift: float = 0.1,
+    seed: int | None = None,
+) -> keras.Model:
+    """The original CNN made better: augmentation, batch normalisation and dropout.
+
+    The same three 3x3 convolutions (32, 64, 64 filters) and two poolings as
+    :func:`build_original_cnn`, with
+
+    * light augmentation (:func:`augmentation_layers`, training only) in front,
+    * batch normalisation after every convolution (the convolutions drop their bias,
+      which batch normalisation makes redundant), and
+    * a wider dense layer (``dense_units``) wrapped in dropout (rate ``dropout``,
+      training only).
+
+    x: (N, H, W, C) float in [0, 1] -> probabilities (N, num_classes). ``seed`` makes
+    the augmentation reproducible. Returns an uncompiled ``keras.Model``.
+    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
+    """
+    input_shape, num_classes = _check_shape_and_classes(input_shape, num_classes)
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
+    if not _is_int(dense_units, 1):
+        raise ValueError(f"dense_units must be a positive int, got {dense_units!r}")
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    if augment:
+        x = augmentation_layers(
+            max_rotation_degrees=max_rotation_degrees, max_shift=max_shift, seed=seed
+        )(x)
+    x = _conv_block(x, 32, "conv1")
+    x = layers.MaxPooling2D(2, name="pool1")(x)
+    x = _conv_block(x, 64, "conv2")
+    x = layers.MaxPooling2D(2, name="pool2")(x)
+    x = _conv_block(x, 64, "conv3")
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dropout(dropout, seed=seed, name="dropout1")(x)
+    x = layers.Dense(dense_units, activation="relu", name="dense")(x)
+    x = layers.Dropout(dropout, seed=seed, name="dropout2")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="improved_cnn")
+
+
+def compile_cnn(
+    model: keras.Model, *, learning_rate: float = 1e-3, decay_steps: int | None = None
+) -> keras.Model:
+    """Compile ``model`` for sparse integer labels: Adam, cross-entropy, accuracy.
+
+    learning_rate: Adam's (initial) step size. decay_steps: when given, the step size
+    follows a cosine from ``learning_rate`` down to 1% of it over that many batches
+    (use ``num_epochs * steps_per_epoch(num_train, batch_size)``), which usually
+    buys the last tenth of a percent of accuracy. Returns the model.
+    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
+    schedule = learning_rate
+    if decay_steps is not None:
+        if not _is_int(decay_steps, 1):
+            raise ValueError(f"decay_steps must be a positive int or None, got {decay_steps!r}")
+        schedule = keras.optimizers.schedules.CosineDecay(
+            learning_rate, int(decay_steps), alpha=0.01
+        )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=schedule),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def steps_per_epoch(num_train: int, batch_size: int) -> int:
+    """How many batches one epoch of ``num_train`` examples takes: ``ceil(num_train / batch_size)``."""
+    if num_train < 1 or batch_size < 1:
+        raise ValueError(
+            f"num_train and batch_size must be positive, got {num_train!r} and {batch_size!r}"
+        )
+    return math.ceil(num_train / batch_size)
+
+
+def to_model_input(images) -> np.ndarray:
+    """Digits in any common layout -> x: (N, 28, 28, 1) float32 in [0, 1].
+
+    images: one digit (H, W), a batch (N, H, W) or (N, H, W, 1); uint8 in [0, 255]
+    (divided by 255) or float in [0, 1] (kept). White ink on black, like MNIST.
+    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
+    """
+    x = np.asarray(images)
+    if x.dtype == np.uint8:
+        x = x.astype(np.float32) / 255.0
+    elif np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float32)
+        if x.size and (not np.all(np.isfinite(x)) or x.min() < 0 or x.max() > 1):
+            raise ValueError(
+                f"float images must lie in [0, 1], got values in [{np.nanmin(x):.3g}, {np.nanmax(x):.3g}]; "
+                "divide uint8 pixels by 255 (or pass them as uint8)"
+            )
+    else:
+        raise TypeError(f"images must be uint8 or float, got dtype {x.dtype}")
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4 or x.shape[-1] != 1:
+        raise ValueError(
+            f"expected images of shape (H, W), (N, H, W) or (N, H, W, 1), got {np.asarray(images).shape}"
+        )
+    return x
+
+
+def _check_labels(y, n: int, name: str, num_classes: int) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim != 1 or not (np.issubdtype(y.dtype, np.integer) and y.dtype != np.bool_):
+        raise ValueError(
+            f"{name} must be integer labels of shape (N,), got dtype {y.dtype} and shape {y.shape}"
+        )
+    if len(y) != n:
+        raise ValueError(f"{name} has {len(y)} labels but there are {n} images")
+    if len(y) and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(
+            f"{name} must lie in [0, {num_classes}), got values from {y.min()} to {y.max()}"
+        )
+    return y
+
+
+def train_cnn(
+    model: keras.Model,
+    x_train,
+    y_train,
+    x_val,
+    y_val,
+    *,
+    num_epochs: int = 5,
+    batch_size: int = 128,
+    callbacks: list | None = None,
+    verbose: int | str = "auto",
+) -> keras.callbacks.History:
+    """Train a compiled ``model``, measuring loss and accuracy on validation data each epoch.
+
+    x_train: (N, 28, 28[, 1]) digits, y_train: (N,) ints; x_val, y_val likewise
+    (held out from training: never the test set). Images go through
+    :func:`to_model_input`. Returns the Keras ``History`` whose ``history`` dict
+    has ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` and ``seconds`` (the
+    wall time of each epoch). Call ``set_seed`` before building the model for a
+    repeatable run. Taught in notebooks/07_keras_cnn_evaluation.ipynb.
+    """
+    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
+        raise ValueError("the model is not compiled: call compile_cnn(model) first")
+    x_train, x_val = to_model_input(x_train), to_model_input(x_val)
+    num_classes = int(model.output_shape[-1])
+    y_train = _check_labels(y_train, len(x_train), "y_train", num_classes)
+    y_val = _check_labels(y_val, len(x_val), "y_val", num_classes)
+    if len(x_val) == 0:
+        raise ValueError(
+            "validation data is empty: hold out some training examples, e.g. data.train_val_split"
+        )
+    timer = _EpochTimer()
+    history = model.fit(
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        epochs=int(num_epochs),
+        batch_size=int(batch_size),
+        shuffle=True,
+        callbacks=[timer, *(callbacks or [])],
+        verbose=verbose,
+    )
+    history.history["seconds"] = timer.seconds
+    return history
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def predict_in_batches(model: keras.Model, images, *, batch_size: int = 1000) -> np.ndarray:
+    """Class probabilities for many digits, ``batch_size`` at a time.
+
+    images: anything :func:`to_model_input` takes, e.g. (N, 28, 28) uint8.
+    Returns probs: (N, num_classes) float32 (rows sum to 1). One call for the whole
+    test set is hundreds of times faster than calling the model once per image.
+    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
+    """
+    if not _is_int(batch_size, 1):
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    x = to_model_input(images)
+    if len(x) == 0:
+        return np.zeros((0, int(model.output_shape[-1])), dtype=np.float32)
+    return np.asarray(model.predict(x, batch_size=int(batch_size), verbose=0), dtype=np.float32)
+
+
+def save_cnn(model: keras.Model, path: str | Path | None = None) -> Path:
+    """Save ``model`` (architecture, weights, optimizer state) as a ``.keras`` file.
+
+    path: defaults to :func:`default_model_path`. Returns the path written.
+    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
+    """
+    path = Path(path) if path is not None else default_model_path()
+    if path.suffix != ".keras":
+        raise ValueError(f"Keras 3 saves models to files ending in .keras, got {str(path)!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    return path
+
+
+def load_cnn(path: str | Path | None = None) -> keras.Model:
+    """Load a model saved by :func:`save_cnn` (default: :func:`default_model_path`)."""
+    path = Path(path) if path is not None else default_model_path()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no saved model at {path}; run notebooks/07_keras_cnn_evaluation.ipynb to train and save one"
+        )
+    return keras.models.load_model(path)
+
+
+def load_or_train_cnn(
+    path: str | Path | None = None,
+    *,
+    mnist=None,
+    num_train: int = 10_000,
+    num_epochs: int = 2,
+    batch_size: int = 128,
+    seed: int = 0,
+    verbose: bool = True,
+) -> keras.Model:
+    """A trained digit classifier for lessons 08-09: lesson 07's model, or a quick stand-in.
+
+    * If ``path`` (default ``models_dir() / "lesson07_cnn.keras"``, written by
+      notebooks/07_keras_cnn_evaluation.ipynb) exists, the saved model is loaded and
+      returned: that is the course's best model (>= 99.3% on the MNIST test set after
+      a full run of lesson 07).
+    * Otherwise a small :func:`build_original_cnn` is trained on the spot, with a
+      fixed ``seed``, on a class-balanced subset of ``num_train`` training digits
+      for ``num_epochs`` epochs: about ten seconds to a minute on two CPU cores and
+      roughly 97-98% test accuracy with the defaults. The data are ``mnist``
+      (``((x_train, y_train), (x_test, y_test))`` as returned by
+      ``course_utils.data.load_mnist()``, which is called when ``mnist`` is None; only
+      the training part is used). The stand-in is *not* saved, so it never
+      masquerades as lesson 07's model.
+
+    Either way the model maps x: (N, 28, 28, 1) float32 in [0, 1] to probabilities
+    (N, 10); pass images through :func:`to_model_input` or use
+    :func:`predict_in_batches`. With ``verbose`` a line says which model you got.
+
+    Example::
+
+        from course_utils.keras_cnn import load_or_train_cnn, predict_in_batches
+        model = load_or_train_cnn()
+        probs = predict_in_batches(model, digit_28x28)   # (1, 10)
+
+    Taught in notebooks/07_keras_cnn_evaluation.ipynb; used by
+    notebooks/08_your_own_digits.ipynb and notebooks/09_serve_the_model.ipynb.
+    """
+    path = Path(path) if path is not None else default_model_path()
+    if path.is_file():
+        model = load_cnn(path)
+        if verbose:
+            print(f"Loaded lesson 07's model from {path}")
+        return model
+    if mnist is None:
+        from . import data
+
+        mnist = data.load_mnist()
+    try:
+        (x_train, y_train), _ = mnist
+    except (TypeError, ValueError):
+        raise ValueError(
+            "mnist must be ((x_train, y_train), (x_test, y_test)) as returned by data.load_mnist()"
+        ) from None
+    x_train, y_train = np.asarray(x_train), np.asarray(y_train)
+    if len(x_train) != len(y_train):
+        raise ValueError(f"x_train has {len(x_train)} images but y_train has {len(y_train)} labels")
+    x_train, y_train = _balanced_subset(x_train, y_train, num_train, seed)
+    if verbose:
+        print(
+            f"No saved model at {path} (run lesson 07 to make one); training a small CNN on "
+            f"{len(x_train)} digits for {num_epochs} epoch(s) instead..."
+        )
+    from .reproducibility import set_seed
+
+    set_seed(seed)
+    start = time.perf_counter()
+    model = compile_cnn(build_original_cnn())
+    n_val = max(1, len(x_train) // 10)
+    train_cnn(
+        model,
+        x_train[n_val:],
+        y_train[n_val:],
+        x_train[:n_val],
+        y_train[:n_val],
+        num_epochs=num_epochs,
+        batch_size=batch_size,
+        verbose=0,
+    )
+    if verbose:
+        print(f"...trained in {time.perf_counter() - start:.0f} s.")
+    return model
+
+
+def _balanced_subset(x: np.ndarray, y: np.ndarray, n: int | None, seed: int):
+    """Up to ``n`` examples, about equally many per class, in a shuffled order."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(y))
+    if n is None or n >= len(y):
+        return x[order], y[order]
+    classes = np.unique(y)
+    per_class = [order[y[order] == c] for c in classes]
+    # Round-robin over classes so the subset stays balanced when n is small.
+    picked = []
+    for rank in range(max(len(p) for p in per_class)):
+        for p in per_class:
+            if rank < len(p):
+                picked.append(p[rank])
+        if len(picked) >= n:
+            break
+    picked = rng.permutation(np.array(picked[:n]))
+    return x[picked], y[picked]
+
+
+__all__ = [
+    "IMAGE_SHAPE",
+    "MODEL_FILENAME",
+    "augmentation_layers",
+    "build_improved_cnn",
+    "build_original_cnn",
+    "compile_cnn",
+    "default_model_path",
+    "load_cnn",
+    "load_or_train_cnn",
+    "predict_in_batches",
+    "save_cnn",
+    "steps_per_epoch",
+    "to_model_input",
+    "train_cnn",
+]
