@@ -30,7 +30,9 @@ import keras
 import numpy as np
 from keras import layers
 
+from . import data
 from .paths import models_dir
+from .reproducibility import set_seed
 
 MODEL_FILENAME = "lesson07_cnn.keras"
 IMAGE_SHAPE = (28, 28, 1)
@@ -414,8 +416,6 @@ def load_or_train_cnn(
             print(f"Loaded lesson 07's model from {path}")
         return model
     if mnist is None:
-        from . import data
-
         mnist = data.load_mnist()
     try:
         (x_train, y_train), _ = mnist
@@ -423,54 +423,22 @@ def load_or_train_cnn(
         raise ValueError(
             "mnist must be ((x_train, y_train), (x_test, y_test)) as returned by data.load_mnist()"
         ) from None
-    x_train, y_train = np.asarray(x_train), np.asarray(y_train)
-    if len(x_train) != len(y_train):
-        raise ValueError(f"x_train has {len(x_train)} images but y_train has {len(y_train)} labels")
-    x_train, y_train = _balanced_subset(x_train, y_train, num_train, seed)
+    x_train, y_train = data.take(x_train, y_train, min(num_train, len(x_train)), seed=seed)
+    (x_fit, y_fit), (x_val, y_val) = data.train_val_split(x_train, y_train, 0.1, seed=seed)
     if verbose:
         print(
             f"No saved model at {path} (run lesson 07 to make one); training a small CNN on "
             f"{len(x_train)} digits for {num_epochs} epoch(s) instead..."
         )
-    from .reproducibility import set_seed
-
     set_seed(seed)
     start = time.perf_counter()
     model = compile_cnn(build_original_cnn())
-    n_val = max(1, len(x_train) // 10)
     train_cnn(
-        model,
-        x_train[n_val:],
-        y_train[n_val:],
-        x_train[:n_val],
-        y_train[:n_val],
-        num_epochs=num_epochs,
-        batch_size=batch_size,
-        verbose=0,
+        model, x_fit, y_fit, x_val, y_val, num_epochs=num_epochs, batch_size=batch_size, verbose=0
     )
     if verbose:
         print(f"...trained in {time.perf_counter() - start:.0f} s.")
     return model
-
-
-def _balanced_subset(x: np.ndarray, y: np.ndarray, n: int | None, seed: int):
-    """Up to ``n`` examples, about equally many per class, in a shuffled order."""
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(y))
-    if n is None or n >= len(y):
-        return x[order], y[order]
-    classes = np.unique(y)
-    per_class = [order[y[order] == c] for c in classes]
-    # Round-robin over classes so the subset stays balanced when n is small.
-    picked = []
-    for rank in range(max(len(p) for p in per_class)):
-        for p in per_class:
-            if rank < len(p):
-                picked.append(p[rank])
-        if len(picked) >= n:
-            break
-    picked = rng.permutation(np.array(picked[:n]))
-    return x[picked], y[picked]
 
 
 __all__ = [

@@ -236,12 +236,3 @@ def test_load_or_train_cnn_trains_a_stand_in_without_saving_it(capsys):
     assert not keras_cnn.default_model_path().exists()
     with pytest.raises(ValueError, match="load_mnist"):
         keras_cnn.load_or_train_cnn(mnist=(x, y), verbose=False)
-
-
-def test_balanced_subset_is_balanced_and_reproducible():
-    x, y = synthetic_digits(1000)
-    xs, ys = keras_cnn._balanced_subset(x, y, 50, seed=4)
-    assert np.bincount(ys, minlength=10).tolist() == [5] * 10
-    xs2, ys2 = keras_cnn._balanced_subset(x, y, 50, seed=4)
-    np.testing.assert_array_equal(xs, xs2)
-    np.testing.assert_array_equal(ys, ys2)
