@@ -1,0 +1,234 @@
+"""A Keras ``Sequential`` network of Dense layers, trained the Keras 3 way.
+
+The pieces of lesson 05:
+
+* :func:`build_dense_model`: ``keras.Input((28, 28))``, ``Flatten``, Dense
+  256-128-64-32 with ReLU and a 10-way softmax; :func:`compile_model` adds Adam
+  (``learning_rate=``, a number or a schedule such as :func:`decaying_learning_rate`),
+  sparse categorical cross-entropy and accuracy.
+* :func:`make_dataset`: a ``tf.data`` pipeline (map, shuffle, batch, prefetch) from
+  uint8 images ``(N, 28, 28)`` and labels ``(N,)`` to batches of float32 pixels in [0, 1].
+* :func:`training_callbacks`: early stopping and a checkpoint written to a ``.keras``
+  file; :class:`EpochTimer` measures the seconds of each epoch.
+* :func:`save_model` / :func:`load_model`: the Keras 3 format (``.keras``).
+
+Keras 3 breaks three habits of older tutorials, and this module follows the new
+ones: ``learning_rate=`` instead of ``lr=``, a ``.keras`` file instead of ``.h5``,
+and ``keras.Input(shape)`` as the first layer instead of ``input_shape=``.
+Taught in notebooks/05_keras_ann.ipynb.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+HIDDEN_UNITS = (256, 128, 64, 32)
+IMAGE_SHAPE = (28, 28)
+NUM_CLASSES = 10
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def build_dense_model(
+    hidden_units: Sequence[int] = HIDDEN_UNITS,
+    *,
+    input_shape: tuple[int, ...] = IMAGE_SHAPE,
+    num_classes: int = NUM_CLASSES,
+    name: str = "dense_mnist",
+) -> keras.Sequential:
+    """A ``keras.Sequential``: Input (28, 28) -> Flatten -> Dense ReLU layers -> Dense softmax.
+
+    hidden_units: sizes of the ReLU layers, (256, 128, 64, 32) by default.
+    The model maps x: (N, 28, 28) float32 in [0, 1] to probabilities (N, num_classes).
+    Weights are drawn from Keras's global seed: call ``set_seed`` first.
+    Taught in notebooks/05_keras_ann.ipynb.
+    """
+    units = tuple(hidden_units)
+    for size in units:
+        _positive_int(size, "every entry of hidden_units")
+    num_classes = _positive_int(num_classes, "num_classes")
+    layers: list = [keras.Input(shape=tuple(input_shape), name="image"), keras.layers.Flatten(name="flatten")]
+    layers += [keras.layers.Dense(size, activation="relu", name=f"dense_{i + 1}") for i, size in enumerate(units)]
+    layers.append(keras.layers.Dense(num_classes, activation="softmax", name="probabilities"))
+    return keras.Sequential(layers, name=name)
+
+
+def dense_layer_sizes(model: keras.Model) -> list[int]:
+    """The number of units of every Dense layer of ``model``, in order, e.g. [256, 128, 64, 32, 10]."""
+    return [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+
+
+def dense_param_count(layer_sizes: Sequence[int]) -> int:
+    """Parameters of fully connected layers of these sizes: sum of (fan_in + 1) * fan_out.
+
+    layer_sizes: (784, 256, 128, 64, 32, 10) counts the weights and biases of five layers.
+    Taught in notebooks/05_keras_ann.ipynb.
+    """
+    sizes = [_positive_int(s, "every layer size") for s in layer_sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"need at least an input and an output size, got {list(layer_sizes)}")
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
+
+
+def decaying_learning_rate(
+    initial_learning_rate: float, *, steps_per_epoch: int, decay_per_epoch: float = 0.7
+) -> keras.optimizers.schedules.LearningRateSchedule:
+    """A learning rate multiplied by ``decay_per_epoch`` every epoch (smoothly, step by step).
+
+    Pass it to :func:`compile_model` as ``learning_rate``. Taught in notebooks/05_keras_ann.ipynb.
+    """
+    if not 0 < initial_learning_rate:
+        raise ValueError(f"initial_learning_rate must be positive, got {initial_learning_rate!r}")
+    if not 0 < decay_per_epoch <= 1:
+        raise ValueError(f"decay_per_epoch must lie in (0, 1], got {decay_per_epoch!r}")
+    steps_per_epoch = _positive_int(steps_per_epoch, "steps_per_epoch")
+    return keras.optimizers.schedules.ExponentialDecay(
+        initial_learning_rate, decay_steps=steps_per_epoch, decay_rate=decay_per_epoch
+    )
+
+
+def compile_model(model: keras.Model, *, learning_rate=1e-3) -> keras.Model:
+    """Compile ``model`` with Adam(``learning_rate``), sparse categorical cross-entropy and accuracy.
+
+    learning_rate: a positive number or a ``keras.optimizers.schedules.LearningRateSchedule``.
+    The model must output probabilities (N, C); labels are integers (N,). Returns ``model``.
+    Taught in notebooks/05_keras_ann.ipynb.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
+    is_schedule = isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule)
+    if not is_schedule and (isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or learning_rate <= 0):
+        raise ValueError(f"learning_rate must be a positive number or a LearningRateSchedule, got {learning_rate!r}")
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def _scale(images, labels):
+    return tf.cast(images, tf.float32) / 255.0, tf.cast(labels, tf.int32)
+
+
+def make_dataset(x, y, *, batch_size: int = 128, shuffle: bool = True, seed: int = 0) -> tf.data.Dataset:
+    """A ``tf.data`` pipeline: shuffle every epoch, batch, scale pixels (map), prefetch.
+
+    Mapping after batching scales a whole batch in one call instead of one image at a time.
+
+    x: (N, 28, 28) uint8; y: (N,) integer labels. Yields ``(xb, yb)`` with xb: (B, 28, 28)
+    float32 in [0, 1] and yb: (B,) int32. ``seed`` fixes the shuffle order.
+    Taught in notebooks/05_keras_ann.ipynb.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    if x.dtype != np.uint8 or x.ndim != 3:
+        raise ValueError(f"expected uint8 images of shape (N, 28, 28) as load_mnist returns them, got {x.dtype} {x.shape}")
+    if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"expected integer labels of shape ({len(x)},), got {y.dtype} {y.shape}")
+    batch_size = _positive_int(batch_size, "batch_size")
+    dataset = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size).map(_scale, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """A callback that stores the wall time of every epoch in ``epoch_seconds``.
+
+    Taught in notebooks/05_keras_ann.ipynb.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.epoch_seconds: list[float] = []
+        self._start = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_seconds.append(time.perf_counter() - self._start)
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        """Mean seconds of an epoch so far; NaN before the first one ends."""
+        return float(np.mean(self.epoch_seconds)) if self.epoch_seconds else float("nan")
+
+
+def _keras_path(path) -> Path:
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"Keras 3 saves whole models to a '.keras' file (not .h5 or a folder), got {str(path)!r}")
+    return path
+
+
+def training_callbacks(
+    checkpoint_path, *, monitor: str = "val_accuracy", patience: int = 3
+) -> list[keras.callbacks.Callback]:
+    """Early stopping and checkpointing for ``model.fit``.
+
+    Returns ``[EarlyStopping, ModelCheckpoint]``: training stops once ``monitor`` has not
+    improved for ``patience`` epochs and the best weights are restored; the best model
+    so far is written to ``checkpoint_path`` (a ``.keras`` file).
+    Taught in notebooks/05_keras_ann.ipynb.
+    """
+    path = _keras_path(checkpoint_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "min" if "loss" in monitor else "max"
+    return [
+        keras.callbacks.EarlyStopping(
+            monitor=monitor, mode=mode, patience=_positive_int(patience, "patience"), restore_best_weights=True
+        ),
+        keras.callbacks.ModelCheckpoint(path, monitor=monitor, mode=mode, save_best_only=True),
+    ]
+
+
+def save_model(model: keras.Model, path) -> Path:
+    """Save the whole model (architecture, weights, optimizer) to a ``.keras`` file; return its path.
+
+    Taught in notebooks/05_keras_ann.ipynb.
+    """
+    path = _keras_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    return path
+
+
+def load_model(path) -> keras.Model:
+    """Load a model saved by :func:`save_model` (or ``ModelCheckpoint``) from a ``.keras`` file.
+
+    Taught in notebooks/05_keras_ann.ipynb.
+    """
+    path = _keras_path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no saved model at {path}; train and save the model first")
+    return keras.models.load_model(path)
+
+
+__all__ = [
+    "HIDDEN_UNITS",
+    "EpochTimer",
+    "build_dense_model",
+    "compile_model",
+    "decaying_learning_rate",
+    "dense_layer_sizes",
+    "dense_param_count",
+    "load_model",
+    "make_dataset",
+    "save_model",
+    "training_callbacks",
+]
