@@ -1,0 +1,248 @@
+"""course_utils.preprocess: every step on constructed pictures, and every bad input."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from course_utils import preprocess
+from course_utils.preprocess import ImageError, centre_of_mass, to_mnist, to_mnist_steps
+
+
+def paper(size=(200, 160), level=255):
+    """A blank gray page, (H, W) = size, as a PIL image."""
+    return Image.new("L", (size[1], size[0]), level)
+
+
+def draw_seven(picture, box, ink=0, width=8):
+    """Draw a 7 (a bar and a diagonal) inside ``box`` = (left, top, right, bottom)."""
+    left, top, right, bottom = box
+    draw = ImageDraw.Draw(picture)
+    draw.line((left, top, right, top), fill=ink, width=width)
+    draw.line((right, top, left + (right - left) // 3, bottom), fill=ink, width=width)
+    return picture
+
+
+def seven_on_paper(**kwargs):
+    return draw_seven(paper(), (60, 40, 110, 140), **kwargs)
+
+
+def encode(picture, format="PNG", **options) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, format=format, **options)
+    return buffer.getvalue()
+
+
+def png_header_only(width, height) -> bytes:
+    """A PNG that claims ``width`` x ``height`` pixels but holds almost nothing."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+# --- the result ---------------------------------------------------------------------
+
+
+def test_result_is_a_28x28_float32_image_in_unit_range_with_full_contrast():
+    digit = to_mnist(seven_on_paper())
+    assert digit.shape == (28, 28)
+    assert digit.dtype == np.float32
+    assert digit.min() == 0.0
+    assert digit.max() == pytest.approx(1.0)
+
+
+def test_digit_drawn_off_centre_ends_up_centred_by_mass():
+    picture = draw_seven(paper((300, 300)), (10, 10, 60, 90))  # top-left corner
+    steps = to_mnist_steps(picture)
+    row, col = centre_of_mass(steps.centred)
+    assert abs(row - 14) <= 0.5 and abs(col - 14) <= 0.5, (row, col)
+    assert steps.centre_of_mass == pytest.approx((row, col), abs=1e-4)
+    assert steps.bounding_box[0] < 30 and steps.bounding_box[1] < 30
+
+
+@pytest.mark.parametrize("where", [(10, 10, 60, 90), (230, 210, 280, 290), (120, 100, 170, 180)])
+def test_where_the_digit_sits_on_the_page_does_not_matter(where):
+    reference = to_mnist(draw_seven(paper((300, 300)), (120, 100, 170, 180)))
+    moved = to_mnist(draw_seven(paper((300, 300)), where))
+    np.testing.assert_allclose(moved, reference, atol=1e-5)
+
+
+def test_light_background_is_inverted_and_dark_background_is_not():
+    dark_on_light = to_mnist_steps(seven_on_paper(ink=0))
+    light_on_dark = to_mnist_steps(draw_seven(paper(level=0), (60, 40, 110, 140), ink=255))
+    assert dark_on_light.was_inverted and not light_on_dark.was_inverted
+    assert dark_on_light.inverted[0, 0] == pytest.approx(0.0)  # the page became black
+    assert dark_on_light.inverted.max() == pytest.approx(1.0)  # the ink became white
+    np.testing.assert_allclose(dark_on_light.centred, light_on_dark.centred, atol=1e-5)
+
+
+def test_rgba_transparency_becomes_background_whatever_colour_is_hidden_under_it():
+    mask = np.asarray(draw_seven(paper(level=0), (60, 40, 110, 140), ink=255))
+    rgba = np.zeros(mask.shape + (4,), dtype=np.uint8)  # transparent *black* pixels
+    rgba[..., 0] = 200  # red ink ...
+    rgba[..., 3] = mask  # ... visible only where the digit is
+    expected = to_mnist(seven_on_paper())
+    result = to_mnist(Image.fromarray(rgba, mode="RGBA"))
+    assert to_mnist_steps(rgba).was_inverted
+    assert np.abs(result - expected).mean() < 0.02
+    assert np.abs(to_mnist(encode(Image.fromarray(rgba, mode="RGBA"))) - result).max() < 1e-6
+
+
+@pytest.mark.parametrize("height, width", [(100, 40), (40, 100), (60, 60)])
+def test_aspect_ratio_is_kept_and_the_longer_side_is_20(height, width):
+    picture = paper((300, 300))
+    ImageDraw.Draw(picture).rectangle((50, 50, 50 + width - 1, 50 + height - 1), fill=0)
+    steps = to_mnist_steps(picture)
+    assert steps.cropped.shape == (height, width)
+    assert max(steps.scaled.shape) == 20
+    assert steps.scaled.shape[0] / steps.scaled.shape[1] == pytest.approx(height / width, rel=0.05)
+    top, left, bottom, right = preprocess.ink_bounding_box(steps.centred > 0.5)
+    assert (bottom - top, right - left) == steps.scaled.shape
+
+
+def test_every_stage_is_returned_in_order():
+    steps = to_mnist_steps(seven_on_paper())
+    stages = steps.stages()
+    assert tuple(stages) == preprocess.STAGES
+    assert stages["original"].shape == (200, 160)
+    assert stages["grayscale"].shape == stages["inverted"].shape == stages["denoised"].shape == (200, 160)
+    top, left, bottom, right = steps.bounding_box
+    assert stages["cropped"].shape == (bottom - top, right - left)
+    assert steps.result is steps.centred
+    for name in preprocess.STAGES[1:]:
+        assert stages[name].dtype == np.float32 and 0 <= stages[name].min() <= stages[name].max() <= 1, name
+
+
+def test_paper_grain_and_uneven_light_are_suppressed():
+    rng = np.random.default_rng(0)
+    clean = np.asarray(seven_on_paper(), dtype=np.float64)
+    rows, cols = np.mgrid[0:200, 0:160]
+    lighting = 1.0 - 0.3 * cols / 160  # a shadow across the page
+    noisy = np.clip(clean * lighting * 0.9 + rng.normal(0, 6, clean.shape), 0, 255).astype(np.uint8)
+    noisy[5, 5] = noisy[190, 150] = 0  # two specks of dust
+    steps = to_mnist_steps(noisy)
+    assert np.abs(steps.centred - to_mnist(seven_on_paper())).mean() < 0.03
+    assert steps.bounding_box[0] > 30 and steps.bounding_box[2] < 150  # the specks were ignored
+
+
+def test_large_pictures_are_shrunk_with_the_same_result():
+    small = draw_seven(paper((200, 160)), (60, 40, 110, 140), width=8)
+    large = small.resize((1600, 2000), Image.Resampling.NEAREST)
+    assert to_mnist_steps(large).grayscale.shape == (512, 410)
+    assert np.abs(to_mnist(large) - to_mnist(small)).mean() < 0.03
+
+
+def test_exif_rotation_of_phone_photos_is_applied():
+    upright = seven_on_paper()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to view"
+    stored_sideways = encode(upright.transpose(Image.Transpose.ROTATE_90), "JPEG", quality=95, exif=exif)
+    plain = encode(upright, "JPEG", quality=95)
+    assert np.abs(to_mnist(stored_sideways) - to_mnist(plain)).mean() < 0.02
+
+
+def test_every_kind_of_input_gives_the_same_digit(tmp_path):
+    picture = seven_on_paper()
+    pixels = np.asarray(picture)
+    path = tmp_path / "seven.png"
+    picture.save(path)
+    expected = to_mnist(picture)
+    inputs = {
+        "path": path,
+        "str path": str(path),
+        "bytes": path.read_bytes(),
+        "bytearray": bytearray(path.read_bytes()),
+        "uint8": pixels,
+        "uint8 (H, W, 1)": pixels[..., None],
+        "uint8 RGB": np.repeat(pixels[..., None], 3, axis=2),
+        "float": pixels / 255.0,
+        "float32": (pixels / 255.0).astype(np.float32),
+        "uint16": pixels.astype(np.uint16) * 257,
+        "bool": pixels > 127,
+        "RGB image": picture.convert("RGB"),
+        "palette image": picture.convert("P"),
+    }
+    for name, value in inputs.items():
+        np.testing.assert_allclose(to_mnist(value), expected, atol=0.02, err_msg=name)
+
+
+def test_an_mnist_style_digit_passes_through_unchanged_in_shape_and_place():
+    digit = to_mnist(seven_on_paper())
+    again = to_mnist_steps(digit)
+    assert not again.was_inverted
+    assert np.abs(again.centred - digit).mean() < 0.02
+
+
+def test_naive_preprocessing_keeps_0_255_pixels_and_no_inversion():
+    naive = preprocess.naive_to_mnist(seven_on_paper())
+    assert naive.shape == (28, 28) and naive.dtype == np.float32
+    assert naive.max() == 255.0  # the page stays white: an MNIST model sees a bright square
+    scaled = preprocess.naive_to_mnist(seven_on_paper(), scale=True)
+    np.testing.assert_allclose(scaled, naive / 255.0, rtol=1e-6)
+
+
+def test_centre_by_mass_never_pushes_ink_out_of_the_field():
+    lopsided = np.zeros((20, 20), dtype=np.float32)
+    lopsided[:, 0] = 1.0  # all the mass on the left edge
+    field, (row, col) = preprocess.centre_by_mass(lopsided)
+    assert field.sum() == pytest.approx(lopsided.sum())
+    assert col == pytest.approx(8.0)  # as far right as the 20-wide digit can go
+
+
+# --- bad input ----------------------------------------------------------------------
+
+
+def truncated(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+NOISY_BLANK = np.clip(np.random.default_rng(1).normal(235, 5, (120, 90)), 0, 255).astype(np.uint8)
+
+BAD_INPUTS = {
+    "text bytes": (b"this is not a picture", "not an image"),
+    "empty bytes": (b"", "empty"),
+    "truncated PNG": (truncated(encode(seven_on_paper()), ), "truncated"),
+    "truncated JPEG": (truncated(encode(seven_on_paper(), "JPEG")), "truncated"),
+    "white page": (encode(paper()), "no digit found"),
+    "black page": (np.zeros((50, 50), dtype=np.uint8), "no digit found"),
+    "blank paper with grain": (NOISY_BLANK, "no digit found"),
+    "PNG claiming 8000 x 8000 pixels": (png_header_only(8000, 8000), "too large"),
+    "PNG claiming 50000 x 50000 pixels": (png_header_only(50000, 50000), "too large"),
+    "huge array": (np.broadcast_to(np.uint8(255), (7000, 7000)), "too large"),
+    "1-D array": (np.zeros(784, dtype=np.uint8), "shape"),
+    "4-D array": (np.zeros((1, 28, 28, 1), dtype=np.uint8), "shape"),
+    "two channels": (np.zeros((28, 28, 2), dtype=np.uint8), "shape"),
+    "int64 array": (np.zeros((28, 28), dtype=np.int64), "dtype"),
+    "complex array": (np.zeros((28, 28), dtype=np.complex64), "dtype"),
+    "float 0-255": (np.full((28, 28), 200.0), "[0, 1]"),
+    "float with NaN": (np.full((28, 28), np.nan), "NaN"),
+    "empty array": (np.zeros((0, 10), dtype=np.uint8), "empty"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUTS))
+def test_bad_input_raises_image_error_that_says_why(name):
+    value, words = BAD_INPUTS[name]
+    with pytest.raises(ImageError, match=None) as caught:
+        to_mnist(value)
+    assert words.lower() in str(caught.value).lower(), str(caught.value)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_missing_file_raises_image_error(tmp_path):
+    with pytest.raises(ImageError, match="no image file"):
+        to_mnist(tmp_path / "missing.png")
+
+
+@pytest.mark.parametrize("value", [[[0, 1], [1, 0]], 7, None])
+def test_objects_that_are_not_pictures_raise_type_error(value):
+    with pytest.raises(TypeError, match="expected an image"):
+        to_mnist(value)
