@@ -51,10 +51,19 @@ class LessonRun:
 
 
 def declared_parameters(notebook: str | os.PathLike) -> dict:
-    """The parameters a notebook declares in its cell tagged ``parameters``: name -> papermill's info."""
-    import papermill
+    """The parameters a notebook declares in its cell tagged ``parameters``: name -> papermill's info
+    (``default``, ``inferred_type_name``, ``help``)."""
+    import nbformat
+    from papermill.translators import PythonTranslator
 
-    return papermill.inspect_notebook(str(notebook))
+    cells = [
+        cell
+        for cell in nbformat.read(str(notebook), as_version=4).cells
+        if "parameters" in cell.get("metadata", {}).get("tags", [])
+    ]
+    if not cells:
+        return {}
+    return {p.name: p._asdict() for p in PythonTranslator.inspect(cells[0])}
 
 
 _TYPE_OF = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,)}
@@ -75,15 +84,25 @@ def check_parameters(notebook: str | os.PathLike, parameters: dict) -> None:
                 f"{name} does not declare a parameter {key!r}.{hint} "
                 f"It declares: {', '.join(sorted(declared))}"
             )
-        expected = declared[key].get("inferred_type_name", "None")
-        allowed = _TYPE_OF.get(expected)
-        if allowed is None or value is None:
+        default = _literal(declared[key].get("default"))
+        if default is None or value is None:
             continue
-        if isinstance(value, bool) and expected != "bool" or not isinstance(value, allowed):
+        expected = type(default).__name__
+        allowed = _TYPE_OF.get(expected)
+        if allowed is None:
+            continue
+        if (isinstance(value, bool) and expected != "bool") or not isinstance(value, allowed):
             raise ParameterError(
                 f"{name}: parameter {key!r} is declared as {expected} "
                 f"(default {declared[key].get('default')}), got {type(value).__name__} {value!r}"
             )
+
+
+def _literal(text):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError):
+        return None
 
 
 @contextlib.contextmanager
@@ -139,6 +158,7 @@ def run_lesson(
                 str(output),
                 parameters=parameters,
                 kernel_name=KERNEL_NAME,
+                language="python",
                 cwd=str(source.parent),
                 progress_bar=progress,
                 execution_timeout=timeout,
@@ -163,12 +183,13 @@ def run_course(
     overrides: dict | None = None,
     progress: bool = True,
     timeout: float | None = None,
-    stream=sys.stdout,
+    stream=None,
 ) -> list[LessonRun]:
     """Run the lessons ``names`` (default: all) in order; write ``results.json``; return the runs.
 
     Parameter errors are found for every selected lesson before anything runs.
     """
+    stream = stream or sys.stdout
     chosen = [lesson(name) for name in names] if names else list(LESSONS)
     overrides = overrides or {}
     for item in chosen:

@@ -1,0 +1,100 @@
+"""Every lesson notebook: well formed, clean in git, executes in fast mode, and its
+checked outputs still match (nbval).
+
+The fast runs share one build folder in this session, in lesson order, so that
+lesson 08 finds the model lesson 07 saved, as in ``python -m course_utils.run``.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils import notebooks, run
+from course_utils.lessons import LESSONS
+from course_utils.paths import notebooks_dir
+
+NOTEBOOKS = notebooks_dir()
+NAMES = [item.name for item in LESSONS]
+
+
+def test_every_lesson_has_a_notebook_and_every_notebook_a_lesson():
+    on_disk = sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb"))
+    assert on_disk == sorted(NAMES)
+    assert NAMES == sorted(NAMES), "lessons run in the order of their numbers"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_shape(name):
+    path = NOTEBOOKS / f"{name}.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# "), "one H1 title first"
+    titles = [c for c in nb.cells if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")]
+    assert len(titles) == 1, f"{name}: exactly one H1 title"
+    intro = first.source.lower()
+    assert "time" in intro and "learn" in intro, f"{name}: say what is learnt and how long it takes"
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{name}: exactly one cell tagged 'parameters'"
+    declared = run.declared_parameters(path)
+    assert declared, f"{name}: the parameters cell declares nothing"
+    assert "record(" in "".join(c.source for c in nb.cells if c.cell_type == "code"), f"{name}: record() its key figures"
+
+
+@pytest.mark.parametrize("item", LESSONS, ids=NAMES)
+def test_fast_parameters_are_declared_by_the_notebook(item):
+    run.check_parameters(NOTEBOOKS / item.filename, item.fast)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_is_stored_clean(name):
+    assert notebooks.is_clean(NOTEBOOKS / f"{name}.ipynb"), (
+        f"{name} has outputs or run metadata; run: python -m course_utils.notebooks clean {name}"
+    )
+
+
+@pytest.fixture(scope="session")
+def fast_build(tmp_path_factory):
+    return tmp_path_factory.mktemp("fast-run")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("item", LESSONS, ids=NAMES)
+def test_lesson_runs_in_fast_mode(item, fast_build):
+    result = run.run_lesson(item, fast=True, build=fast_build, figures=fast_build / "figures", progress=False)
+    assert result.status == "ok", f"{item.name} failed: {result.error} (executed copy: {result.output})"
+    assert result.results, f"{item.name} recorded no figures"
+
+
+@pytest.mark.slow
+def test_checked_outputs_match_with_nbval(tmp_path, fast_build):
+    """nbval re-executes fast copies of the lessons and compares the cells tagged
+    nbval-check-output with their stored outputs."""
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    copies = []
+    for item in LESSONS:
+        nb = load_notebook_node(str(NOTEBOOKS / item.filename))
+        if not any(notebooks.CHECK_TAG in c.metadata.get("tags", []) for c in nb.cells):
+            continue
+        nb = parameterize_notebook(nb, item.fast, kernel_name=run.KERNEL_NAME, language="python")
+        copy = tmp_path / item.filename
+        nbformat.write(nb, str(copy))
+        copies.append(str(copy))
+    assert copies, "no lesson has cells tagged nbval-check-output"
+    env = {
+        **os.environ,
+        "COURSE_BUILD_DIR": str(fast_build),
+        "COURSE_FIGURES_DIR": str(fast_build / "figures"),
+        "MPLBACKEND": "Agg",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
+         "-q", "--rootdir", str(tmp_path), *copies],
+        cwd=str(Path(NOTEBOOKS)), env=env, capture_output=True, text=True, timeout=1800,
+    )
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]

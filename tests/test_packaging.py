@@ -1,0 +1,46 @@
+"""The install files: environment.yml and pyproject.toml name the same, bounded packages."""
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[; ]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def pyproject_requirements() -> dict:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        requirements += extra
+    return {_name(r): r.replace(" ", "") for r in requirements}
+
+
+def environment_requirements() -> dict:
+    lines = (ROOT / "environment.yml").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "- pip:")
+    found = {}
+    for line in lines[start + 1 :]:
+        item = line.strip()
+        if not item.startswith("- ") or item == "- -e .":
+            continue
+        requirement = item[2:]
+        found[_name(requirement)] = requirement.replace(" ", "")
+    return found
+
+
+def test_environment_yml_and_pyproject_name_the_same_packages_and_bounds():
+    assert environment_requirements() == pyproject_requirements()
+
+
+def test_every_requirement_has_an_upper_bound():
+    for name, requirement in pyproject_requirements().items():
+        assert "<" in requirement, f"{name} has no upper bound: {requirement}"
+
+
+def test_course_packages_are_all_there():
+    needed = {"jupyterlab", "tensorflow", "numpy", "matplotlib", "ipywidgets", "nbval", "papermill"}
+    assert needed <= set(pyproject_requirements())

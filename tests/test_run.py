@@ -1,0 +1,140 @@
+"""course_utils.run and course_utils.notebooks on small notebooks made in tmp_path."""
+
+import json
+
+import nbformat
+import pytest
+
+from course_utils import lessons, notebooks, run
+from course_utils.results import MIME_TYPE, read_recorded
+
+
+def make_notebook(path, source_cells, tags=None):
+    tags = tags or {}
+    nb = nbformat.v4.new_notebook()
+    for i, source in enumerate(source_cells):
+        cell = nbformat.v4.new_code_cell(source)
+        if i in tags:
+            cell.metadata["tags"] = tags[i]
+        nb.cells.append(cell)
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.fixture
+def toy_course(tmp_path, monkeypatch):
+    """A course of two tiny lessons: one that records a figure, one that fails."""
+    book = tmp_path / "notebooks"
+    book.mkdir()
+    make_notebook(
+        book / "00_ok.ipynb",
+        ["NUM_EPOCHS = 3\nRATE = 0.5\nNAME = 'x'", "from course_utils import record\nrecord(epochs=NUM_EPOCHS, rate=RATE)"],
+        tags={0: ["parameters"]},
+    )
+    make_notebook(book / "01_broken.ipynb", ["NUM_EPOCHS = 1", "raise RuntimeError('boom')"], tags={0: ["parameters"]})
+    table = (
+        lessons.Lesson("00_ok", "ok", fast={"NUM_EPOCHS": 1}),
+        lessons.Lesson("01_broken", "broken", fast={}),
+    )
+    monkeypatch.setattr(lessons, "LESSONS", table)
+    monkeypatch.setattr(run, "LESSONS", table)
+    monkeypatch.setattr(run, "notebooks_dir", lambda: book)
+    monkeypatch.setattr(notebooks, "_lesson_paths", lambda names: sorted(book.glob("*.ipynb")))
+    return tmp_path
+
+
+def test_fast_run_records_figures_and_writes_results_json(toy_course, capsys):
+    runs = run.run_course(["00"], fast=True, build=toy_course / "build", progress=False)
+    assert [r.status for r in runs] == ["ok"]
+    assert runs[0].results == {"epochs": 1, "rate": 0.5}
+    report = json.loads((toy_course / "build" / "results.json").read_text())
+    assert report["mode"] == "fast" and report["lessons"][0]["results"]["epochs"] == 1
+    assert (toy_course / "build" / "fast" / "executed" / "00_ok.ipynb").is_file()
+    out = capsys.readouterr().out
+    assert "00_ok" in out and "epochs=1" in out and "0 failed" in out
+
+
+def test_full_run_uses_the_notebook_defaults(toy_course):
+    runs = run.run_course(["00_ok"], build=toy_course / "build", progress=False)
+    assert runs[0].results["epochs"] == 3
+
+
+def test_failing_lesson_is_reported_and_exit_status_is_nonzero(toy_course, capsys):
+    code = run.main(["--only", "00", "01", "--build-dir", str(toy_course / "build"), "--no-progress"])
+    assert code == 1
+    report = json.loads((toy_course / "build" / "results.json").read_text())
+    statuses = {item["name"]: item["status"] for item in report["lessons"]}
+    assert statuses == {"00_ok": "ok", "01_broken": "failed"}
+    assert "RuntimeError: boom" in report["lessons"][1]["error"]
+
+
+def test_misspelt_parameter_is_an_error_naming_the_close_match(toy_course, capsys):
+    code = run.main(["--only", "00", "-p", "NUM_EPOCH=2", "--build-dir", str(toy_course / "build")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "does not declare a parameter 'NUM_EPOCH'" in err and "Did you mean 'NUM_EPOCHS'" in err
+    assert not (toy_course / "build" / "results.json").exists(), "nothing runs after a parameter error"
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [("NUM_EPOCHS='two'", "declared as int"), ("RATE=True", "declared as float"), ("NAME=3", "declared as str")],
+)
+def test_parameter_of_the_wrong_type_is_an_error(toy_course, capsys, value, message):
+    assert run.main(["--only", "00", "-p", value, "--build-dir", str(toy_course / "build")]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_an_int_is_accepted_for_a_float(toy_course):
+    run.check_parameters(toy_course / "notebooks" / "00_ok.ipynb", {"RATE": 1})
+
+
+def test_unknown_lesson_is_an_error(toy_course, capsys):
+    assert run.main(["--only", "42"]) == 2
+    assert "no lesson called '42'" in capsys.readouterr().err
+
+
+def test_parse_assignment():
+    assert run.parse_assignment("N=3") == ("N", 3)
+    assert run.parse_assignment("NAME=abc") == ("NAME", "abc")
+    assert run.parse_assignment("X=None") == ("X", None)
+    with pytest.raises(Exception, match="NAME=VALUE"):
+        run.parse_assignment("oops")
+
+
+def test_format_table_lists_every_lesson():
+    runs = [run.LessonRun("00_a", "ok", 1.25, results={"acc": 0.98765}), run.LessonRun("01_b", "failed", 200.0)]
+    table = run.format_table(runs)
+    assert "00_a" in table and "acc=0.9877" in table and "3.3 min" in table and "1 failed" in table
+
+
+def test_read_recorded_finds_the_mime_bundle():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("record(...)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={MIME_TYPE: {"a": 1}, "text/plain": "a = 1"})]
+    nb.cells.append(cell)
+    assert read_recorded(nb) == {"a": 1}
+
+
+def test_clean_strips_outputs_but_keeps_checked_cells(tmp_path):
+    path = make_notebook(tmp_path / "n.ipynb", ["1 + 1", "2 + 2"], tags={1: ["nbval-check-output"]})
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        cell.execution_count = 7
+        cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "x"}, execution_count=7)]
+    nb.metadata["papermill"] = {"duration": 1}
+    nbformat.write(nb, str(path))
+    assert not notebooks.is_clean(path)
+    assert notebooks.clean(path) is True
+    assert notebooks.is_clean(path) and notebooks.clean(path) is False
+    nb = nbformat.read(str(path), as_version=4)
+    assert nb.cells[0].outputs == [] and nb.cells[0].execution_count is None
+    assert nb.cells[1].outputs[0]["data"]["text/plain"] == "x"
+    assert "papermill" not in nb.metadata
+
+
+def test_check_command_fails_on_a_dirty_notebook(toy_course, capsys):
+    assert notebooks.main(["check"]) == 1
+    assert "not clean" in capsys.readouterr().out
+    assert notebooks.main(["clean"]) == 0
+    assert notebooks.main(["check"]) == 0
