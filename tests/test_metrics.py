@@ -248,3 +248,61 @@ def test_bad_scores_raise_clear_errors():
         metrics.most_confused_pairs(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="class_names has 2 names but there are 3 classes"):
         metrics.classification_report(Y_TRUE, Y_PRED, class_names=["a", "b"])
+
+
+# --- the figures of course_utils.plotting.evaluation ----------------------------------------------
+
+
+@pytest.fixture
+def figures(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_FIGURES_DIR", str(tmp_path))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    yield tmp_path
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_evaluation_figures_draw_and_save(figures):
+    from matplotlib.figure import Figure
+
+    from course_utils import plotting
+
+    y, probs = random_case(6, n=40)
+    images = np.random.default_rng(0).integers(0, 255, size=(40, 28, 28), dtype=np.uint8)
+    cm = metrics.confusion_matrix(y, probs.argmax(axis=1), num_classes=10)
+    drawn = [
+        plotting.confusion_matrix_plot(cm, save_as="07_test_cm"),
+        plotting.misclassified_gallery(images, y, probs, max_images=12, save_as="07_test_gallery"),
+        plotting.per_class_scores(metrics.precision_recall_f1(y, probs.argmax(axis=1))),
+        plotting.reliability_diagram(metrics.reliability_bins(y, probs)),
+    ]
+    assert all(isinstance(fig, Figure) for fig in drawn)
+    assert (figures / "07_test_cm.png").stat().st_size > 1000
+    assert (figures / "07_test_gallery.png").stat().st_size > 1000
+    wrong = int(np.sum(probs.argmax(axis=1) != y))
+    assert len([ax for ax in drawn[1].axes if ax.images]) == min(12, wrong)
+
+
+def test_gallery_puts_the_most_confident_mistake_first(figures):
+    from course_utils import plotting
+
+    probs = np.array([[0.6, 0.4], [0.1, 0.9], [0.3, 0.7]])
+    fig = plotting.misclassified_gallery(np.zeros((3, 28, 28)), np.array([1, 0, 0]), probs)
+    titles = [ax.get_title() for ax in fig.axes if ax.images]
+    assert titles == ["true 0 → 1\n90% sure", "true 0 → 1\n70% sure", "true 1 → 0\n60% sure"]
+
+
+def test_evaluation_figures_reject_bad_input(figures):
+    from course_utils import plotting
+
+    with pytest.raises(ValueError, match="square"):
+        plotting.confusion_matrix_plot(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="same length"):
+        plotting.misclassified_gallery(np.zeros((3, 28, 28)), np.array([0, 1]), np.eye(3))
+    with pytest.raises(TypeError, match="ClassScores"):
+        plotting.per_class_scores({"f1": [1.0]})
+    with pytest.raises(TypeError, match="ReliabilityBins"):
+        plotting.reliability_diagram(np.zeros(10))
