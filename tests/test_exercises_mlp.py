@@ -1,0 +1,228 @@
+"""The checkers of lessons 04 and 05: the reference passes, stubs are "not attempted",
+and every answer in a catalogue of typical mistakes fails with its own hint."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras
+import pytest
+import tensorflow as tf
+
+from course_utils.exercises import FAILED, NOT_ATTEMPTED, PASSED, lesson04, lesson05
+from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+EXERCISES = lesson04.EXERCISES + lesson05.EXERCISES
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_the_reference_solution_passes(exercise):
+    result = exercise.evaluate(exercise.reference)
+    assert result.status == PASSED, result.message
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_a_stub_is_not_attempted(exercise):
+    def stub(*args):
+        ...
+
+    assert exercise.evaluate(stub).status == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_solution_prints_runnable_source(exercise, capsys):
+    source = exercise.solution()
+    assert source.startswith(f"def {exercise.name}(")
+    assert "..." not in source and "from ." not in source
+    assert capsys.readouterr().out.strip() == source.strip()
+
+
+# --- lesson 04: cross_entropy ---------------------------------------------------------
+
+
+def ce_log_of_softmax(logits, labels):
+    probs = tf.nn.softmax(logits)
+    return -tf.reduce_mean(tf.math.log(tf.gather(probs, labels, axis=1, batch_dims=1)))
+
+
+def ce_sum(logits, labels):
+    return -tf.reduce_sum(tf.gather(tf.nn.log_softmax(logits), labels, axis=1, batch_dims=1))
+
+
+def ce_no_minus(logits, labels):
+    return tf.reduce_mean(tf.gather(tf.nn.log_softmax(logits), labels, axis=1, batch_dims=1))
+
+
+def ce_per_digit(logits, labels):
+    return -tf.gather(tf.nn.log_softmax(logits), labels, axis=1, batch_dims=1)
+
+
+def ce_ignores_labels(logits, labels):
+    return -tf.reduce_mean(tf.reduce_max(tf.nn.log_softmax(logits), axis=1))
+
+
+def ce_unstable_logsumexp(logits, labels):
+    log_probs = logits - tf.math.log(tf.reduce_sum(tf.exp(logits), axis=1, keepdims=True))
+    return -tf.reduce_mean(tf.gather(log_probs, labels, axis=1, batch_dims=1))
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (ce_log_of_softmax, "log(0)"),
+        (ce_unstable_logsumexp, "log(0)"),
+        (ce_sum, "not the sum"),
+        (ce_no_minus, "negative"),
+        (ce_per_digit, "reduce_mean"),
+        (ce_ignores_labels, "at its label"),
+    ],
+)
+def test_cross_entropy_catches_mistakes(wrong, hint):
+    result = lesson04.cross_entropy.evaluate(wrong)
+    assert result.status == FAILED
+    assert hint in result.message, result.message
+
+
+def test_the_library_loss_passes_the_cross_entropy_checker():
+    assert lesson04.cross_entropy.evaluate(cross_entropy_from_logits).passed
+
+
+# --- lesson 04: train_step ------------------------------------------------------------
+
+
+def step_without_update(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        loss = cross_entropy_from_logits(model(x), y)
+    tape.gradient(loss, model.trainable_variables)
+    return loss
+
+
+def step_ascent(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        loss = cross_entropy_from_logits(model(x), y)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip([-g for g in grads], model.trainable_variables))
+    return loss
+
+
+def step_first_layer_only(model, optimizer, x, y):
+    variables = [model.weights[0], model.biases[0]]
+    with tf.GradientTape() as tape:
+        loss = cross_entropy_from_logits(model(x), y)
+    grads = tape.gradient(loss, variables)
+    optimizer.apply_gradients(zip(grads, variables))
+    return loss
+
+
+def step_returns_loss_after(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        loss = cross_entropy_from_logits(model(x), y)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return cross_entropy_from_logits(model(x), y)
+
+
+def step_twice(model, optimizer, x, y):
+    for _ in range(2):
+        with tf.GradientTape() as tape:
+            loss = cross_entropy_from_logits(model(x), y)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+
+
+def step_log_softmax(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        probs = tf.nn.softmax(model(x))
+        loss = -tf.reduce_mean(tf.reduce_sum(tf.one_hot(y, 10) * tf.math.log(probs), axis=1))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+
+
+def step_returns_tuple(model, optimizer, x, y):
+    return step_without_update(model, optimizer, x, y), 0
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (step_without_update, "did not change"),
+        (step_ascent, "went up"),
+        (step_first_layer_only, "w2, b2 did not change"),
+        (step_returns_loss_after, "after the update"),
+        (step_twice, "moved differently"),
+        (step_log_softmax, "log(softmax)"),
+        (step_returns_tuple, "one number"),
+    ],
+)
+def test_train_step_catches_mistakes(wrong, hint):
+    result = lesson04.train_step.evaluate(wrong)
+    assert result.status == FAILED
+    assert hint in result.message, result.message
+
+
+# --- lesson 05: build_model -----------------------------------------------------------
+
+
+def dense_stack(first_layers, units=(256, 128, 64, 32), hidden="relu", output=(10, "softmax")):
+    def build():
+        return keras.Sequential(
+            list(first_layers)
+            + [keras.layers.Dense(n, activation=hidden) for n in units]
+            + [keras.layers.Dense(output[0], activation=output[1])]
+        )
+
+    return build
+
+
+IMAGE = (keras.Input(shape=(28, 28)), keras.layers.Flatten())
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda: [keras.layers.Dense(10)], "return the model itself"),
+        (dense_stack([keras.Input(shape=(784,))]), "(None, 28, 28)"),
+        (dense_stack([]), "no input yet"),
+        (dense_stack(IMAGE, units=(128, 64, 32)), "[256, 128, 64, 32, 10]"),
+        (dense_stack(IMAGE, hidden="sigmoid"), "activation='relu'"),
+        (dense_stack(IMAGE, output=(10, None)), "activation='softmax'"),
+        (dense_stack(IMAGE, output=(1, "sigmoid")), "[256, 128, 64, 32, 10]"),
+    ],
+)
+def test_build_model_catches_mistakes(wrong, hint):
+    result = lesson05.build_model.evaluate(wrong)
+    assert result.status == FAILED
+    assert hint in result.message, result.message
+
+
+def test_the_library_builder_passes_the_build_model_checker():
+    from course_utils.keras_dense import build_dense_model
+
+    assert lesson05.build_model.evaluate(build_dense_model).passed
+
+
+# --- lesson 05: make_optimizer --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda: keras.optimizers.Adam(lr=0.001), "learning_rate="),
+        (lambda: 0.001, "not the number"),
+        (lambda: "adam", "Keras optimizer"),
+        (lambda: keras.optimizers.SGD(learning_rate=0.001), "SGD"),
+        (lambda: keras.optimizers.Adam(learning_rate=0.01), "too large"),
+        (lambda: keras.optimizers.Adam(learning_rate=1e-6), "so small"),
+    ],
+)
+def test_make_optimizer_catches_mistakes(wrong, hint):
+    result = lesson05.make_optimizer.evaluate(wrong)
+    assert result.status == FAILED
+    assert hint in result.message, result.message
+
+
+def test_make_optimizer_accepts_a_decaying_schedule_that_starts_in_range():
+    schedule = keras.optimizers.schedules.ExponentialDecay(2e-3, decay_steps=100, decay_rate=0.5)
+    assert lesson05.make_optimizer.evaluate(lambda: keras.optimizers.Adam(learning_rate=schedule)).passed
