@@ -1,8 +1,9 @@
 """The install files: environment.yml and pyproject.toml name the same, bounded packages."""
 
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
