@@ -1,0 +1,269 @@
+"""Benchmark: the lesson's CNN trained in numpy and in TensorFlow/Keras, in one run.
+
+``python -m course_utils.bench`` trains the same architecture (conv 3x3x32 -
+ReLU - maxpool 2 - conv 3x3x64 - ReLU - maxpool 2 - dense 128 - ReLU - dense 10,
+Adam, batch 128) for a fixed number of batches in both libraries, on the same
+synthetic 28x28 digits (speed does not depend on what the pixels show, so no
+MNIST is needed), and prints a table: images per second, seconds per 60,000-image
+epoch, the numpy/TensorFlow ratio and peak memory. It also times the naive loop
+convolution (``layers.conv2d_naive``) of both convolutions on a few images. The
+results go to ``build/bench.json`` (``course_utils.paths.build_dir()``).
+
+The two libraries run in alternating rounds and each reports its median round,
+so a burst of load on a shared machine hits both alike. Memory: ``max_rss_mib`` is
+the process' peak resident memory (``resource.getrusage``) after each library ran
+(numpy runs first, before TensorFlow is imported); ``peak_traced_mib`` is the
+most memory numpy allocated during one training step (``tracemalloc``).
+Taught in notebooks/06_numpy_cnn.ipynb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+from .layers import conv2d_forward, conv2d_naive, maxpool2d_forward, relu_forward
+from .network import lesson_cnn
+from .optim import Adam
+from .paths import build_dir
+
+EPOCH_IMAGES = 60_000
+
+
+def _max_rss_mib() -> float | None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 1024**2 if sys.platform == "darwin" else rss / 1024  # bytes on macOS, KiB on Linux
+
+
+def synthetic_batches(num_batches: int, batch_size: int, seed: int = 0):
+    """Random images x: (num_batches * batch_size, 28, 28, 1) float32 in [0, 1] and labels y: (N,)."""
+    rng = np.random.default_rng(seed)
+    n = num_batches * batch_size
+    return rng.random((n, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, n).astype(np.int64)
+
+
+def _speed(seconds: list[float], images_per_round: int) -> dict:
+    median = statistics.median(seconds)
+    return {
+        "round_seconds": [round(s, 4) for s in seconds],
+        "images_per_second": images_per_round / median,
+        "seconds_per_batch": median * 1.0,
+        "seconds_per_epoch": EPOCH_IMAGES * median / images_per_round,
+    }
+
+
+class _NumpyRunner:
+    def __init__(self, batch_size: int, seed: int):
+        self.network = lesson_cnn(seed)
+        self.optimizer = Adam(learning_rate=1e-3)
+        self.batch_size = batch_size
+
+    def train(self, x: np.ndarray, y: np.ndarray) -> float:
+        start = time.perf_counter()
+        for i in range(0, len(x), self.batch_size):
+            self.network.train_step(x[i : i + self.batch_size], y[i : i + self.batch_size], self.optimizer)
+        return time.perf_counter() - start
+
+    def peak_traced_mib(self, x: np.ndarray, y: np.ndarray) -> float:
+        tracemalloc.start()
+        try:
+            tracemalloc.reset_peak()
+            self.network.train_step(x[: self.batch_size], y[: self.batch_size], self.optimizer)
+            return tracemalloc.get_traced_memory()[1] / 1024**2
+        finally:
+            tracemalloc.stop()
+
+
+class _KerasRunner:
+    def __init__(self, batch_size: int, seed: int):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import keras
+
+        keras.utils.set_random_seed(seed)
+        layers = keras.layers
+        self.model = keras.Sequential([
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(10),
+        ])
+        self.model.compile(
+            optimizer=keras.optimizers.Adam(1e-3),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
+        self.batch_size = batch_size
+
+    def train(self, x: np.ndarray, y: np.ndarray) -> float:
+        start = time.perf_counter()
+        self.model.fit(x, y, batch_size=self.batch_size, epochs=1, shuffle=False, verbose=0)
+        return time.perf_counter() - start
+
+
+def time_naive_convolution(num_images: int = 2, seed: int = 0) -> dict:
+    """Seconds per image of the network's two convolutions, naive loops vs vectorised, forward only."""
+    rng = np.random.default_rng(seed)
+    network = lesson_cnn(seed)
+    conv1, conv2 = network.layers[0].params, network.layers[3].params
+    x = rng.random((num_images, 28, 28, 1), dtype=np.float32)
+    hidden = maxpool2d_forward(relu_forward(conv2d_forward(x, conv1["w"], conv1["b"])[0])[0])[0]
+
+    def both(conv):
+        start = time.perf_counter()
+        first = conv(x, conv1["w"], conv1["b"])
+        second = conv(hidden, conv2["w"], conv2["b"])
+        return time.perf_counter() - start, (first, second)
+
+    naive_seconds, naive_out = both(conv2d_naive)
+    fast = [both(lambda *a: conv2d_forward(*a)[0]) for _ in range(5)]
+    fast_seconds = min(s for s, _ in fast)
+    for a, b in zip(naive_out, fast[0][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4, err_msg="naive and vectorised convolutions disagree")
+    return {
+        "images": num_images,
+        "naive_seconds_per_image": naive_seconds / num_images,
+        "vectorised_seconds_per_image": fast_seconds / num_images,
+        "speedup": naive_seconds / fast_seconds,
+        "naive_hours_per_epoch_forward": naive_seconds / num_images * EPOCH_IMAGES / 3600,
+    }
+
+
+def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int = 3, warmup_batches: int = 2,
+                  naive_images: int = 2, seed: int = 0, tensorflow: bool = True) -> dict:
+    """Train both libraries for ``num_batches`` batches of ``batch_size`` (split into ``rounds``); return the results.
+
+    The dict has ``config``, ``machine``, ``numpy``, ``tensorflow`` (None when
+    ``tensorflow=False``), ``ratio`` (numpy epoch time / TensorFlow epoch time) and
+    ``naive_conv``.
+    """
+    for name, value in {"num_batches": num_batches, "batch_size": batch_size, "rounds": rounds,
+                        "naive_images": naive_images}.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if num_batches < rounds:
+        raise ValueError(f"num_batches ({num_batches}) must be at least rounds ({rounds})")
+    if warmup_batches < 1:
+        raise ValueError(f"warmup_batches must be at least 1, got {warmup_batches!r}")
+    per_round = num_batches // rounds
+    x, y = synthetic_batches(per_round + warmup_batches, batch_size, seed)
+    x_warm, y_warm = x[: warmup_batches * batch_size], y[: warmup_batches * batch_size]
+    x_round, y_round = x[warmup_batches * batch_size :], y[warmup_batches * batch_size :]
+
+    numpy_runner = _NumpyRunner(batch_size, seed)
+    numpy_runner.train(x_warm, y_warm)
+    numpy_seconds = [numpy_runner.train(x_round, y_round)]
+    numpy_rss = _max_rss_mib()
+    peak_traced = numpy_runner.peak_traced_mib(x_round, y_round)
+
+    keras_runner = keras_seconds = None
+    if tensorflow:
+        keras_runner = _KerasRunner(batch_size, seed)
+        keras_runner.train(x_warm, y_warm)
+        keras_seconds = [keras_runner.train(x_round, y_round)]
+    for _ in range(rounds - 1):
+        numpy_seconds.append(numpy_runner.train(x_round, y_round))
+        if keras_runner is not None:
+            keras_seconds.append(keras_runner.train(x_round, y_round))
+
+    images = len(x_round)
+    results = {
+        "config": {"num_batches": per_round * rounds, "batch_size": batch_size, "rounds": rounds,
+                   "warmup_batches": warmup_batches, "seed": seed, "epoch_images": EPOCH_IMAGES},
+        "machine": _machine(),
+        "numpy": {**_speed(numpy_seconds, images), "seconds_per_batch": statistics.median(numpy_seconds) / per_round,
+                  "max_rss_mib": numpy_rss, "peak_traced_mib": peak_traced},
+        "tensorflow": None,
+        "ratio": None,
+        "naive_conv": time_naive_convolution(naive_images, seed),
+    }
+    if keras_seconds is not None:
+        import tensorflow as tf
+
+        results["tensorflow"] = {**_speed(keras_seconds, images),
+                                 "seconds_per_batch": statistics.median(keras_seconds) / per_round,
+                                 "max_rss_mib": _max_rss_mib(), "version": tf.__version__}
+        results["ratio"] = results["numpy"]["seconds_per_epoch"] / results["tensorflow"]["seconds_per_epoch"]
+    return results
+
+
+def _machine() -> dict:
+    return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "numpy": np.__version__, "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
+
+
+def format_table(results: dict) -> str:
+    """The benchmark as a text table (what ``python -m course_utils.bench`` prints)."""
+    def mib(value):
+        return "n/a" if value is None else f"{value:,.0f} MiB"
+
+    rows = [("", "images/s", "s/epoch", "ms/batch", "peak memory")]
+    for name, key in (("numpy", "numpy"), ("TensorFlow", "tensorflow")):
+        r = results.get(key)
+        if r:
+            rows.append((name, f"{r['images_per_second']:,.0f}", f"{r['seconds_per_epoch']:.1f}",
+                         f"{1000 * r['seconds_per_batch']:.1f}", mib(r["max_rss_mib"])))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+             for row in rows]
+    config = results["config"]
+    out = [f"{config['num_batches']} batches of {config['batch_size']} in {config['rounds']} rounds "
+           f"(median round; epoch = {config['epoch_images']:,} images)", *lines]
+    if results.get("ratio") is not None:
+        out.append(f"numpy epoch / TensorFlow epoch: {results['ratio']:.2f}x")
+    out.append(f"numpy peak allocation during one step (tracemalloc): {mib(results['numpy']['peak_traced_mib'])}")
+    naive = results["naive_conv"]
+    out.append(
+        f"naive loop convolutions: {naive['naive_seconds_per_image']:.3f} s/image vs vectorised "
+        f"{1000 * naive['vectorised_seconds_per_image']:.3f} ms/image ({naive['speedup']:,.0f}x faster); "
+        f"the naive forward pass alone would take {naive['naive_hours_per_epoch_forward']:.1f} h per epoch"
+    )
+    load = results["machine"].get("load_average")
+    if load:
+        out.append(f"load average during the run: {load[0]:.2f} on {results['machine']['cpu_count']} CPUs")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Command line: ``python -m course_utils.bench [--batches N] [--batch-size B] ...``."""
+    parser = argparse.ArgumentParser(prog="python -m course_utils.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batches", type=int, default=30, help="training batches timed per library (default 30)")
+    parser.add_argument("--batch-size", type=int, default=128, help="images per batch (default 128)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median counts (default 3)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed batches first (default 2)")
+    parser.add_argument("--naive-images", type=int, default=2, help="images for the naive convolution (default 2)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-tensorflow", action="store_true", help="time numpy only")
+    parser.add_argument("--output", type=Path, default=None, help="JSON file (default build/bench.json)")
+    args = parser.parse_args(argv)
+    try:
+        results = run_benchmark(args.batches, args.batch_size, rounds=args.rounds, warmup_batches=args.warmup,
+                                naive_images=args.naive_images, seed=args.seed, tensorflow=not args.no_tensorflow)
+    except ValueError as error:
+        parser.error(str(error))
+    output = args.output or build_dir() / "bench.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(format_table(results))
+    print(f"written to {output}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
