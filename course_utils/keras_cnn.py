@@ -134,8 +134,8 @@ def augmentation_layers(
 
 
 def _conv_block(x, filters: int, name: str):
-    x = layers.Conv2D(filters, 3, use_bias=False, name=f"{name}")(x)
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=name)(x)
+    x = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
@@ -156,8 +156,13 @@ def build_improved_cnn(
     :func:`build_original_cnn`, with
 
     * light augmentation (:func:`augmentation_layers`, training only) in front,
+    * "same" padding, so the convolutions keep the border pixels: the feature maps
+      are 28x28x32, 14x14x32, 14x14x64, 7x7x64, 7x7x64 (the last convolution sees
+      7x7 instead of 5x5 positions), at about twice the computation,
     * batch normalisation after every convolution (the convolutions drop their bias,
-      which batch normalisation makes redundant), and
+      which batch normalisation makes redundant; ``momentum=0.9`` instead of Keras'
+      0.99 lets the running statistics used at inference settle within tens of
+      batches, so even a short fast run evaluates sensibly), and
     * a wider dense layer (``dense_units``) wrapped in dropout (rate ``dropout``,
       training only).
 

@@ -74,6 +74,14 @@ def test_improved_cnn_parameter_count_matches_the_summary():
     # batch norm: gamma, beta trainable; moving mean and variance not (2 * (32 + 64 + 64))
     assert non_trainable == 2 * (32 + 64 + 64)
     assert model.count_params() == summary_rows == trainable + non_trainable
+    by_hand = (
+        (3 * 3 * 1 * 32 + 4 * 32)  # conv1 without bias + batch norm, "same": 28x28x32
+        + (3 * 3 * 32 * 64 + 4 * 64)  # conv2 + batch norm on 14x14
+        + (3 * 3 * 64 * 64 + 4 * 64)  # conv3 + batch norm on 7x7
+        + (7 * 7 * 64 * 128 + 128)  # dense: 3136 -> 128
+        + (128 * 10 + 10)
+    )
+    assert model.count_params() == by_hand
     assert model.output_shape == (None, 10)
 
 
