@@ -300,10 +300,13 @@ class Layer:
     ``params`` and ``grads`` are dicts with the same keys (empty for a layer without
     parameters). ``output_shape(input_shape)`` checks an input shape (without the batch
     axis) and returns the output's, so a network can be checked before it runs.
+    ``name`` defaults to the class name in lower case ("conv2d"); a network numbers
+    repeated default names ("relu", "relu_1"), as Keras does.
     """
 
     def __init__(self, name: str | None = None):
-        self.name = name or type(self).__name__
+        self.auto_named = name is None
+        self.name = name or type(self).__name__.lower()
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self._cache = None

@@ -83,7 +83,8 @@ class Sequential:
 
     ``params`` and ``grads`` are flat dicts over all layers, keyed ``"<layer name>.<param>"``
     (``"conv1.w"``), holding the layers' own arrays: an optimizer's ``step(net.params,
-    net.grads)`` updates the network. Layer names must be unique.
+    net.grads)`` updates the network. Layer names must be unique; layers left without a
+    name are numbered (``relu``, ``relu_1``, ...).
     """
 
     def __init__(self, layers: Sequence[Layer]):
@@ -93,6 +94,14 @@ class Sequential:
         for layer in layers:
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential takes layers from course_utils.layers, got {type(layer).__name__}")
+        taken = {layer.name for layer in layers if not layer.auto_named}
+        for layer in layers:
+            if layer.auto_named:
+                base, count = layer.name, 0
+                while layer.name in taken:
+                    count += 1
+                    layer.name = f"{base}_{count}"
+                taken.add(layer.name)
         names = [layer.name for layer in layers]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -220,7 +229,7 @@ class Sequential:
             if learning_rate_schedule is not None:
                 optimizer.learning_rate = float(learning_rate_schedule(epoch))
             history.learning_rate.append(optimizer.learning_rate)
-            losses, correct = [], 0
+            losses, correct, seen = [], 0.0, 0
             bar = tqdm(total=num_batches, desc=f"epoch {epoch + 1}/{num_epochs}", unit="batch",
                        disable=not progress, file=sys.stdout, mininterval=1.0, leave=True)
             start = time.perf_counter()
@@ -229,13 +238,14 @@ class Sequential:
                 if not math.isfinite(loss):
                     bar.close()
                     raise FloatingPointError(
-                        f"the loss became {loss} in epoch {epoch + 1}: lower the learning rate "
-                        f"(now {optimizer.learning_rate:g})")
+                        f"the loss became {loss} in epoch {epoch + 1}: weights or activations overflowed; "
+                        f"lower the learning rate (now {optimizer.learning_rate:g}) or scale the inputs to [0, 1]")
                 losses.append(loss)
                 correct += accuracy * len(yb)
+                seen += len(yb)
                 bar.update(1)
-                if bar.n % 10 == 0 or bar.n == num_batches:
-                    bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}", accuracy=f"{correct / (bar.n * batch_size):.4f}",
+                if len(losses) % 10 == 0:
+                    bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}", accuracy=f"{correct / seen:.4f}",
                                     refresh=False)
             history.epoch_seconds.append(time.perf_counter() - start)
             history.batch_loss.extend(losses)

@@ -1,0 +1,59 @@
+"""A tiny run of the benchmark (python -m course_utils.bench): the JSON it writes and its table."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+
+from course_utils import bench
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def test_a_tiny_benchmark_writes_every_field(tmp_path, capsys):
+    output = tmp_path / "bench.json"
+    bench.main(["--batches", "2", "--rounds", "2", "--batch-size", "8", "--warmup", "1",
+                "--naive-images", "1", "--output", str(output)])
+    results = json.loads(output.read_text())
+
+    assert results["config"] == {"num_batches": 2, "batch_size": 8, "rounds": 2, "warmup_batches": 1,
+                                 "seed": 0, "epoch_images": 60_000}
+    for library in ("numpy", "tensorflow"):
+        r = results[library]
+        assert len(r["round_seconds"]) == 2 and all(s > 0 for s in r["round_seconds"]), library
+        assert r["images_per_second"] > 0 and r["seconds_per_batch"] > 0, library
+        assert r["seconds_per_epoch"] == pytest.approx(60_000 / r["images_per_second"]), library
+        assert r["max_rss_mib"] > 0, library
+    assert results["numpy"]["peak_traced_mib"] > 0
+    assert results["ratio"] == pytest.approx(
+        results["numpy"]["seconds_per_epoch"] / results["tensorflow"]["seconds_per_epoch"])
+    naive = results["naive_conv"]
+    assert naive["images"] == 1 and naive["speedup"] > 1
+    assert naive["naive_seconds_per_image"] > naive["vectorised_seconds_per_image"] > 0
+    assert results["machine"]["cpu_count"] >= 1
+
+    table = capsys.readouterr().out
+    assert "numpy epoch / TensorFlow epoch" in table and "TensorFlow" in table and str(output) in table
+
+
+def test_numpy_only_run_by_default_goes_to_the_build_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path))
+    results = bench.main(["--batches", "1", "--rounds", "1", "--batch-size", "4", "--warmup", "1",
+                          "--naive-images", "1", "--no-tensorflow"])
+    assert results["tensorflow"] is None and results["ratio"] is None
+    assert json.loads((tmp_path / "bench.json").read_text())["numpy"]["images_per_second"] > 0
+    assert "TensorFlow" not in bench.format_table(results)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--batches", "0"], "num_batches must be a positive integer"),
+    (["--batches", "2", "--rounds", "3"], r"num_batches \(2\) must be at least rounds \(3\)"),
+    (["--warmup", "0"], "warmup_batches must be at least 1"),
+])
+def test_bad_arguments_are_reported(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        bench.main([*argv, "--no-tensorflow"])
+    assert re.search(message, capsys.readouterr().err)
