@@ -18,6 +18,8 @@ stage                 what it is
 ``denoised``          uneven lighting flattened, contrast stretched, paper
                       noise and isolated specks set to 0
 ``cropped``           the bounding box of the ink
+``thickened``         thin pen strokes thickened to MNIST's stroke width
+                      (unchanged when the strokes are thick enough)
 ``scaled``            longer side 20 px, aspect ratio kept, anti-aliased
 ``centred``           28x28, centre of mass at the centre: the result
 ====================  =======================================================
@@ -59,7 +61,13 @@ MIN_CONTRAST = 0.1
 #: Pictures are first shrunk so that their longer side is at most this (speed).
 WORKING_SIZE = 512
 
-STAGES = ("original", "grayscale", "inverted", "denoised", "cropped", "scaled", "centred")
+#: Thinnest stroke kept as it is, as a fraction of the digit's longer side. MNIST's
+#: strokes are about 0.14 of it (median); a fine pen on a big page is far thinner.
+MIN_STROKE_WIDTH = 0.12
+#: Size (longer side, pixels) at which thin strokes are thickened.
+THICKEN_SIZE = 80
+
+STAGES = ("original", "grayscale", "inverted", "denoised", "cropped", "thickened", "scaled", "centred")
 
 
 class ImageError(ValueError):
@@ -88,6 +96,7 @@ class PreprocessSteps:
     inverted: np.ndarray
     denoised: np.ndarray
     cropped: np.ndarray
+    thickened: np.ndarray
     scaled: np.ndarray
     centred: np.ndarray
     was_inverted: bool
@@ -128,7 +137,8 @@ def to_mnist_steps(image) -> PreprocessSteps:
     box = ink_bounding_box(clean)
     top, left, bottom, right = box
     cropped = clean[top:bottom, left:right]
-    scaled = fit_to_box(cropped, DIGIT_BOX)
+    thickened = thicken_strokes(cropped)
+    scaled = fit_to_box(thickened, DIGIT_BOX)
     centred, com = centre_by_mass(scaled, IMAGE_SIZE)
     return PreprocessSteps(
         original=original,
@@ -136,6 +146,7 @@ def to_mnist_steps(image) -> PreprocessSteps:
         inverted=ink,
         denoised=clean,
         cropped=cropped,
+        thickened=thickened,
         scaled=scaled,
         centred=centred,
         was_inverted=was_inverted,
@@ -378,6 +389,45 @@ def ink_bounding_box(image: np.ndarray) -> tuple[int, int, int, int]:
     return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
 
 
+def stroke_width(image: np.ndarray) -> float:
+    """The typical width of the strokes in pixels: twice the ink area over its outline.
+
+    image: (H, W) float, ink bright; pixels above 0.5 count as ink. A stroke of
+    width w and length L covers w*L pixels and has about 2*L outline pixels.
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
+    ink = np.asarray(image) > 0.5
+    padded = np.pad(ink, 1)
+    inside = padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    outline = int((ink & ~inside).sum())
+    return 2.0 * int(ink.sum()) / outline if outline else 0.0
+
+
+def thicken_strokes(image: np.ndarray, min_width: float = MIN_STROKE_WIDTH) -> np.ndarray:
+    """Thicken strokes thinner than ``min_width`` times the longer side, as MNIST's pens were.
+
+    image: (H, W) float in [0, 1], ink bright, cropped to the digit. Strokes thick
+    enough are returned unchanged; thin ones are redrawn at ``THICKEN_SIZE`` pixels
+    (longer side) with a maximum filter (a round-ish brush) that brings them to
+    about ``min_width``. Returns a 2-D float32 array in [0, 1].
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
+    image = np.asarray(image, dtype=np.float32)
+    longer = max(image.shape)
+    missing = min_width - stroke_width(image) / longer  # as a fraction of the longer side
+    brush = int(round(missing * THICKEN_SIZE)) | 1  # odd
+    if missing <= 0 or brush < 3:
+        return image
+    factor = THICKEN_SIZE / longer
+    size = (max(1, round(image.shape[1] * factor)), max(1, round(image.shape[0] * factor)))
+    small = Image.fromarray(image, mode="F").resize(size, Image.Resampling.LANCZOS)
+    pad = brush // 2
+    small = np.pad(np.clip(np.asarray(small), 0.0, None), pad)
+    small = small / max(float(small.max()), 1e-6)
+    thick = Image.fromarray(small.astype(np.float32), mode="F").filter(ImageFilter.MaxFilter(brush))
+    return np.clip(np.asarray(thick, dtype=np.float32), 0.0, 1.0)
+
+
 def fit_to_box(image: np.ndarray, box: int = DIGIT_BOX) -> np.ndarray:
     """Scale ``image`` so that its longer side is ``box`` pixels, keeping the aspect ratio.
 
@@ -454,6 +504,7 @@ __all__ = [
     "IMAGE_SIZE",
     "ImageError",
     "MAX_PIXELS",
+    "MIN_STROKE_WIDTH",
     "NOISE_FLOOR",
     "PreprocessSteps",
     "STAGES",
@@ -465,7 +516,9 @@ __all__ = [
     "ink_bright",
     "load_image",
     "naive_to_mnist",
+    "stroke_width",
     "suppress_noise",
+    "thicken_strokes",
     "to_mnist",
     "to_mnist_steps",
 ]

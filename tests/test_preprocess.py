@@ -246,3 +246,21 @@ def test_missing_file_raises_image_error(tmp_path):
 def test_objects_that_are_not_pictures_raise_type_error(value):
     with pytest.raises(TypeError, match="expected an image"):
         to_mnist(value)
+
+
+def test_thin_strokes_are_thickened_and_thick_ones_left_alone():
+    thin = draw_seven(paper((400, 400)), (100, 60, 260, 340), width=3)
+    thick = draw_seven(paper((400, 400)), (100, 60, 260, 340), width=40)
+    thin_steps, thick_steps = to_mnist_steps(thin), to_mnist_steps(thick)
+    relative = preprocess.stroke_width(thin_steps.cropped) / max(thin_steps.cropped.shape)
+    assert relative < 0.03
+    after = preprocess.stroke_width(thin_steps.thickened) / max(thin_steps.thickened.shape)
+    assert after == pytest.approx(preprocess.MIN_STROKE_WIDTH, abs=0.03)
+    assert thick_steps.thickened is thick_steps.cropped or np.array_equal(thick_steps.thickened, thick_steps.cropped)
+
+
+def test_stroke_width_of_a_drawn_bar():
+    bar = np.zeros((100, 100), dtype=np.float32)
+    bar[10:90, 40:46] = 1.0  # 6 pixels wide, 80 long
+    assert preprocess.stroke_width(bar) == pytest.approx(6, rel=0.1)
+    assert preprocess.stroke_width(np.zeros((5, 5))) == 0.0

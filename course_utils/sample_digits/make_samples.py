@@ -71,7 +71,7 @@ def digit_strokes(digit: int, variant: int = 0) -> list[np.ndarray]:
         return [_arc(0.5, 0.5, 0.42, 0.48, 100, 470)]
     if digit == 1:
         if variant % 2:
-            return [_line((0.25, 0.25), (0.6, 0.02), (0.5, 0.98))]
+            return [_line((0.36, 0.15), (0.6, 0.02), (0.5, 0.98))]
         return [_line((0.56, 0.02), (0.46, 0.98))]
     if digit == 2:
         return [np.concatenate([_arc(0.5, 0.3, 0.38, 0.27, 160, -30), _line((0.83, 0.44), (0.08, 0.97), (0.95, 0.95))])]
@@ -80,7 +80,7 @@ def digit_strokes(digit: int, variant: int = 0) -> list[np.ndarray]:
     if digit == 4:
         if variant % 2:
             return [_line((0.3, 0.02), (0.12, 0.6), (0.95, 0.6)), _line((0.72, 0.05), (0.7, 0.99))]
-        return [_line((0.65, 0.02), (0.05, 0.68), (0.95, 0.68)), _line((0.7, 0.3), (0.7, 0.99))]
+        return [_line((0.65, 0.02), (0.05, 0.68), (0.95, 0.68)), _line((0.7, 0.15), (0.7, 0.99))]
     if digit == 5:
         return [np.concatenate([_line((0.85, 0.03), (0.25, 0.03), (0.18, 0.47)), _arc(0.5, 0.69, 0.4, 0.28, 145, -160)])]
     if digit == 6:
