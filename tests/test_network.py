@@ -152,3 +152,21 @@ def test_bad_networks_and_data_are_errors():
         network.fit(x, y, Adam(), num_epochs=0, progress=False)
     with pytest.raises(ValueError, match=r"dense: expected inputs of shape \(N, 1600\), got \(N, 3136\)"):
         Sequential([L.Flatten(), L.Dense(1600, 10, rng=rng, name="dense")]).summary((28, 28, 4))
+
+
+def test_filters_and_feature_maps_of_the_network_are_drawn(tmp_path, monkeypatch):
+    from course_utils import plotting
+
+    monkeypatch.setenv("COURSE_FIGURES_DIR", str(tmp_path))
+    network = lesson_cnn(seed=0)
+    x, _ = _digits(1)
+    maps = network.layers[1].forward(network.layers[0].forward(x))
+    fig = plotting.conv_filters(network.layers[0].params["w"], save_as="06_filters")
+    assert len([ax for ax in fig.axes if ax.images]) == 32
+    fig = plotting.feature_maps(maps, image=x[0], max_maps=15, save_as="06_maps")
+    assert len([ax for ax in fig.axes if ax.images]) == 16
+    assert (tmp_path / "06_filters.png").is_file() and (tmp_path / "06_maps.png").is_file()
+    with pytest.raises(ValueError, match=r"shape \(KH, KW, C, F\), got shape \(3, 3, 32\)"):
+        plotting.conv_filters(np.zeros((3, 3, 32)))
+    with pytest.raises(ValueError, match=r"feature maps of one image.*got \(2, 26, 26, 32\)"):
+        plotting.feature_maps(np.zeros((2, 26, 26, 32)))
