@@ -1,0 +1,73 @@
+"""The exercises of lesson 06: each reference passes, each typical mistake gets its hint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils import layers
+from course_utils.exercises import FAILED, NOT_ATTEMPTED, PASSED, lesson06
+
+
+@pytest.mark.parametrize("exercise", lesson06.EXERCISES, ids=lambda e: e.name)
+def test_reference_solution_passes(exercise):
+    result = exercise.evaluate(exercise.reference)
+    assert result.status == PASSED, result.message
+
+
+@pytest.mark.parametrize("exercise", lesson06.EXERCISES, ids=lambda e: e.name)
+def test_a_stub_is_not_attempted(exercise):
+    def stub(*args): ...
+
+    assert exercise.evaluate(stub).status == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("exercise", lesson06.EXERCISES, ids=lambda e: e.name)
+def test_solution_shows_the_reference_source(exercise, capsys):
+    source = exercise.solution()
+    assert source.startswith("def ") and "return" in source
+    assert source in capsys.readouterr().out
+
+
+def test_the_references_agree_with_the_package():
+    for size, kernel, stride, padding in lesson06.SIZE_CASES:
+        shape = layers.conv2d_output_shape((1, size, size, 1), (kernel, kernel, 1, 1), stride, padding) \
+            if (size + 2 * padding - kernel) % stride == 0 else None
+        if shape is not None:
+            assert lesson06.conv_output_size.reference(size, kernel, stride, padding) == shape[1]
+    dout, x, w = lesson06._dense_case()
+    for got, want in zip(lesson06.dense_backward.reference(dout, x, w), layers.dense_backward(dout, (x, w))):
+        np.testing.assert_allclose(got, want)
+
+
+SIZE_MISTAKES = [
+    (lambda s, k, st, p: (s + 2 * p - k) // st, "one too few"),
+    (lambda s, k, st, p: (s + p - k) // st + 1, "both sides"),
+    (lambda s, k, st, p: s + 2 * p - k + 1, "divide the free room by the stride"),
+    (lambda s, k, st, p: s - k + 1, "left out the padding"),
+    (lambda s, k, st, p: (s + 2 * p - k) / st + 1, "divide with //"),
+    (lambda s, k, st, p: s, "expected"),
+    (lambda s, k, st, p: "26", "return a number"),
+]
+
+
+@pytest.mark.parametrize("wrong, hint", SIZE_MISTAKES, ids=[hint for _, hint in SIZE_MISTAKES])
+def test_conv_output_size_mistakes_get_their_hint(wrong, hint):
+    result = lesson06.conv_output_size.evaluate(wrong)
+    assert result.status == FAILED and hint in result.message, result.message
+
+
+DENSE_MISTAKES = [
+    (lambda dout, x, w: (dout @ w, x.T @ dout, dout.sum(axis=0)), "mismatched shapes"),
+    (lambda dout, x, w: (dout @ w.T, dout.T @ x, dout.sum(axis=0)), "dw should have the shape"),
+    (lambda dout, x, w: (dout @ w.T, x.T @ dout, dout.sum(axis=1)), "one value per example"),
+    (lambda dout, x, w: (dout @ w.T, x.T @ dout, dout.mean(axis=0)), "it is the sum"),
+    (lambda dout, x, w: (dout @ w.T, x.T @ dout), "three arrays"),
+    (lambda dout, x, w: (2 * dout @ w.T, x.T @ dout, dout.sum(axis=0)), "wrong values"),
+]
+
+
+@pytest.mark.parametrize("wrong, hint", DENSE_MISTAKES, ids=[hint for _, hint in DENSE_MISTAKES])
+def test_dense_backward_mistakes_get_their_hint(wrong, hint):
+    result = lesson06.dense_backward.evaluate(wrong)
+    assert result.status == FAILED and hint in result.message, result.message
