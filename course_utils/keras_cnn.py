@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from pathlib import Path
 
 import keras
@@ -295,8 +296,9 @@ def train_cnn(
     x_train: (N, 28, 28[, 1]) digits, y_train: (N,) ints; x_val, y_val likewise
     (held out from training: never the test set). Images go through
     :func:`to_model_input`. Returns the Keras ``History`` whose ``history`` dict
-    has ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` and ``seconds`` (the
-    wall time of each epoch). Call ``set_seed`` before building the model for a
+    has ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy`` per epoch; its extra
+    attribute ``seconds`` lists the wall time of each epoch (the first includes
+    TensorFlow's one-off tracing). Call ``set_seed`` before building the model for a
     repeatable run. Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
@@ -320,7 +322,7 @@ def train_cnn(
         callbacks=[timer, *(callbacks or [])],
         verbose=verbose,
     )
-    history.history["seconds"] = timer.seconds
+    history.seconds = timer.seconds
     return history
 
 
@@ -362,7 +364,10 @@ def save_cnn(model: keras.Model, path: str | Path | None = None) -> Path:
     if path.suffix != ".keras":
         raise ValueError(f"Keras 3 saves models to files ending in .keras, got {str(path)!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
+    with warnings.catch_warnings():
+        # Keras 3.15 converts tensors with a numpy-2 deprecated call while saving; harmless.
+        warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*__array__")
+        model.save(path)
     return path
 
 
