@@ -109,6 +109,17 @@ def test_softmax_cross_entropy_gradient_is_p_minus_y_over_n():
     np.testing.assert_allclose(grad.sum(axis=1), 0.0, atol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.int64])
+def test_softmax_cross_entropy_takes_any_integer_labels(dtype):
+    """MNIST's labels are uint8; the numpy CNN passes them straight in."""
+    expected = losses.softmax_cross_entropy(LOGITS, LABELS)
+    assert losses.softmax_cross_entropy(LOGITS, LABELS.astype(dtype)) == pytest.approx(expected)
+    np.testing.assert_allclose(
+        losses.softmax_cross_entropy_backward(LOGITS, LABELS.astype(dtype)),
+        losses.softmax_cross_entropy_backward(LOGITS, LABELS),
+    )
+
+
 def test_softmax_cross_entropy_keeps_the_logits_dtype():
     logits = LOGITS.astype(np.float32)
     grad = losses.softmax_cross_entropy_backward(logits, LABELS)

@@ -8,6 +8,7 @@ notebooks/02_activations.ipynb and notebooks/03_losses.ipynb.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .style import PALETTE, finish, new_figure
 
@@ -229,6 +230,7 @@ def gradient_size_per_layer(sizes: dict, *, save_as: str | None = None):
         values = np.asarray(values, dtype=float)
         ax.plot(np.arange(1, len(values) + 1), values, "-o", ms=3, color=colour, label=name)
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("layer (1 = closest to the input)")
     ax.set_ylabel("mean |gradient|")
     ax.set_title("gradient reaching each layer")
