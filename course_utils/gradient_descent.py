@@ -32,6 +32,7 @@ class DescentPath:
     each of the S steps taken. ``learning_rate`` is the step size used;
     ``diverged`` is True when the loss ended higher than it started, or blew up
     past ``DIVERGED_LOSS`` (the run then stopped early).
+    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
 
     w: np.ndarray
