@@ -126,17 +126,30 @@ class MLP(tf.Module):
     Layer i has ``weights[i]``: (fan_in, fan_out) and ``biases[i]``: (fan_out,).
     ``model(x)`` with x: (N, 784) float32 returns logits (N, 10); ``model.probabilities(x)``
     their softmax. ``init`` is ``"normal"`` (weights and biases ~ N(0, 1), as published),
-    ``"glorot"`` or ``"he"`` (normal with :func:`init_stddev`, biases 0).
+    ``"glorot"`` or ``"he"`` (normal with :func:`init_stddev`, biases 0). ``dropout``: the
+    fraction of hidden units switched off at random in each training step (0: none).
     Taught in notebooks/04_mlp_gradienttape.ipynb.
     """
 
-    def __init__(self, layer_sizes: Sequence[int] = (NUM_PIXELS, 512, 10), *, init: str = "he", seed: int = 0, name=None):
+    def __init__(
+        self,
+        layer_sizes: Sequence[int] = (NUM_PIXELS, 512, 10),
+        *,
+        init: str = "he",
+        dropout: float = 0.0,
+        seed: int = 0,
+        name=None,
+    ):
         super().__init__(name=name)
         sizes = tuple(layer_sizes)
         if len(sizes) < 2 or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sizes):
             raise ValueError(f"layer_sizes must be at least two positive integers such as (784, 512, 10), got {layer_sizes!r}")
         if init not in INITS:
             raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be a fraction in [0, 1), got {dropout!r}")
+        self.dropout = float(dropout)
+        self._noise = tf.random.Generator.from_seed(seed) if dropout else None
         self.layer_sizes = tuple(int(s) for s in sizes)
         self.init = init
         self.weights: list[tf.Variable] = []
@@ -151,11 +164,15 @@ class MLP(tf.Module):
             self.weights.append(tf.Variable(w, name=f"w{i + 1}"))
             self.biases.append(tf.Variable(b, name=f"b{i + 1}"))
 
-    def __call__(self, x) -> tf.Tensor:
-        return self.activations(x)["logits"]
+    def __call__(self, x, training: bool = False) -> tf.Tensor:
+        return self.activations(x, training=training)["logits"]
 
-    def activations(self, x) -> dict[str, tf.Tensor]:
-        """Every layer's output: {"hidden 1": (N, 512) after ReLU, ..., "logits": (N, 10)}."""
+    def activations(self, x, training: bool = False) -> dict[str, tf.Tensor]:
+        """Every layer's output: {"hidden 1": (N, 512) after ReLU, ..., "logits": (N, 10)}.
+
+        With ``training=True`` and ``dropout > 0`` each hidden unit is zeroed with
+        probability ``dropout`` and the others are scaled by 1 / (1 - dropout).
+        """
         h = tf.convert_to_tensor(x, dtype=tf.float32)
         if h.shape.rank != 2 or (h.shape[1] is not None and h.shape[1] != self.layer_sizes[0]):
             raise ValueError(f"expected inputs of shape (N, {self.layer_sizes[0]}), got shape {tuple(h.shape)}")
@@ -167,6 +184,9 @@ class MLP(tf.Module):
                 out["logits"] = z
             else:
                 h = tf.nn.relu(z)
+                if training and self.dropout:
+                    keep = self._noise.uniform(tf.shape(h)) >= self.dropout
+                    h = tf.where(keep, h / (1.0 - self.dropout), 0.0)
                 out[f"hidden {i + 1}"] = h
         return out
 
@@ -179,7 +199,8 @@ class MLP(tf.Module):
 
     def __repr__(self) -> str:
         sizes = "-".join(str(s) for s in self.layer_sizes)
-        return f"MLP({sizes}, init={self.init!r}, {self.num_params():,} parameters)"
+        dropout = f", dropout={self.dropout:g}" if self.dropout else ""
+        return f"MLP({sizes}, init={self.init!r}{dropout}, {self.num_params():,} parameters)"
 
 
 def log_softmax_loss(logits, labels) -> tf.Tensor:
@@ -267,7 +288,7 @@ def make_train_step(model: MLP, optimizer, loss_fn: Callable = cross_entropy_fro
 
     def step(xb, yb):
         with tf.GradientTape() as tape:
-            logits = model(xb)
+            logits = model(xb, training=True)
             loss = loss_fn(logits, yb)
         grads = tape.gradient(loss, variables)
         optimizer.apply_gradients(zip(grads, variables))

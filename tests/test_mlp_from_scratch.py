@@ -292,3 +292,22 @@ def test_figures_reject_bad_input():
         plotting.activation_scales({"he": {"logits": np.zeros((2, 10))}})
     with pytest.raises(ValueError):
         plotting.timing_bars({"eager": 0.0})
+
+
+def test_dropout_switches_off_hidden_units_only_in_training():
+    x = tf.ones((200, 784))
+    model = mlp.MLP((784, 50, 10), dropout=0.25, seed=4)
+    plain = model.activations(x)["hidden 1"].numpy()
+    np.testing.assert_array_equal(model.activations(x)["hidden 1"].numpy(), plain)
+    dropped = model.activations(x, training=True)["hidden 1"].numpy()
+    alive = plain > 0
+    switched_off = (dropped == 0) & alive
+    assert switched_off.sum() / alive.sum() == pytest.approx(0.25, abs=0.03)
+    kept = (dropped > 0) & alive
+    np.testing.assert_allclose(dropped[kept], plain[kept] / 0.75, rtol=1e-6)
+    again = mlp.MLP((784, 50, 10), dropout=0.25, seed=4).activations(x, training=True)["hidden 1"].numpy()
+    np.testing.assert_array_equal(again, dropped)
+    assert "dropout=0.25" in repr(model)
+    assert model.num_params() == mlp.MLP((784, 50, 10)).num_params()
+    with pytest.raises(ValueError, match="dropout"):
+        mlp.MLP(dropout=1.0)
