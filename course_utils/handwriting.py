@@ -1,0 +1,346 @@
+"""Recognise your own handwriting: predictions for any picture, and two small apps.
+
+The shared contract: a *model* is a trained Keras digit classifier (for example
+``course_utils.keras_cnn.load_or_train_cnn()``) or a TensorFlow SavedModel loaded
+with ``tf.saved_model.load`` (its ``serve`` function is called). Whatever its
+input layout, (N, 28, 28, 1), (N, 28, 28) or (N, 784), :func:`predict_probabilities`
+feeds it MNIST-style digits x: (N, 28, 28) float32 in [0, 1] and returns
+probabilities (N, 10); a model that outputs logits gets a softmax.
+
+* :func:`predict_image` takes any picture (see ``course_utils.preprocess``) and
+  returns a :class:`Prediction`: the digit, the ten probabilities and the 28x28
+  image the model saw; :func:`top_k` gives the three most likely digits.
+* :class:`UploadApp` (ipywidgets ``FileUpload``) and :class:`DrawingPad`
+  (ipycanvas) are the interactive apps. Their callbacks are plain methods
+  (``handle_upload(content)``, ``pen_down/pen_move/pen_up(x, y)``, ``clear()``)
+  that the widgets call and that tests and notebooks can call directly.
+
+Taught in notebooks/08_your_own_digits.ipynb.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from .preprocess import ImageError, to_mnist
+
+NUM_CLASSES = 10
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the model made of one picture.
+
+    ``digit`` is the most likely class, ``probabilities`` (10,) float sums to 1 and
+    ``image`` (28, 28) float32 in [0, 1] is the preprocessed digit the model saw.
+    """
+
+    digit: int
+    probabilities: np.ndarray
+    image: np.ndarray
+
+    @property
+    def confidence(self) -> float:
+        """The probability of the predicted digit."""
+        return float(self.probabilities[self.digit])
+
+    def top(self, k: int = 3) -> list[tuple[int, float]]:
+        """The ``k`` most likely digits as ``[(digit, probability), ...]``, most likely first."""
+        return top_k(self.probabilities, k)
+
+    def __str__(self) -> str:
+        return f"{self.digit} ({format_top_k(self.probabilities)})"
+
+
+def top_k(probabilities, k: int = 3) -> list[tuple[int, float]]:
+    """The ``k`` most likely classes: ``[(class, probability), ...]``, most likely first.
+
+    probabilities: (C,) with C >= k. Ties keep the smaller class first.
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
+    probs = np.asarray(probabilities, dtype=np.float64)
+    if probs.ndim != 1:
+        raise ValueError(f"expected one row of probabilities (C,), got shape {probs.shape}")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= probs.size:
+        raise ValueError(f"k must be an integer between 1 and {probs.size}, got {k!r}")
+    order = np.argsort(-probs, kind="stable")[:k]
+    return [(int(i), float(probs[i])) for i in order]
+
+
+def format_top_k(probabilities, k: int = 3) -> str:
+    """``"7: 97.1%, 1: 1.2%, 9: 0.5%"`` for the ``k`` most likely digits.
+
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
+    return ", ".join(f"{digit}: {100 * p:.1f}%" for digit, p in top_k(probabilities, k))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _model_layout(model) -> tuple[int, ...] | None:
+    shape = getattr(model, "input_shape", None)
+    if shape is None:
+        return None
+    if isinstance(shape, list):
+        shape = shape[0]
+    return tuple(shape[1:])
+
+
+def predict_probabilities(model, images) -> np.ndarray:
+    """Class probabilities for MNIST-style digits.
+
+    model: a Keras model or a loaded SavedModel (see the module docstring).
+    images: (28, 28) or (N, 28, 28) float (no range check: the lesson feeds the
+    naive 0-255 inputs on purpose). Returns probabilities (N, 10) float64, rows
+    summing to 1 (a softmax is applied when the model outputs logits).
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3 or x.shape[1:] != (28, 28):
+        raise ValueError(f"expected digits of shape (28, 28) or (N, 28, 28), got {np.asarray(images).shape}")
+    layout = _model_layout(model)
+    if layout is None or len(layout) == 3:
+        x = x[..., None]
+    elif len(layout) == 1:
+        x = x.reshape(len(x), -1)
+    if hasattr(model, "serve") and not hasattr(model, "predict"):
+        out = model.serve(x)
+    else:
+        out = model(x, training=False)
+    out = np.asarray(out.numpy() if hasattr(out, "numpy") else out, dtype=np.float64)
+    if out.ndim != 2 or out.shape[1] != NUM_CLASSES:
+        raise ValueError(f"the model should output (N, {NUM_CLASSES}) values, it gave shape {out.shape}")
+    if np.any(out < 0) or not np.allclose(out.sum(axis=1), 1.0, atol=1e-3):
+        out = _softmax(out)
+    return out
+
+
+def predict_image(model, image) -> Prediction:
+    """Preprocess any picture the MNIST way and classify it.
+
+    image: a path, bytes, PIL image or array (see ``course_utils.preprocess``).
+    Returns a :class:`Prediction`; raises ``preprocess.ImageError`` for bad pictures.
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
+    digit_image = to_mnist(image)
+    probs = predict_probabilities(model, digit_image)[0]
+    return Prediction(int(np.argmax(probs)), probs, digit_image)
+
+
+def digit_png(image: np.ndarray, scale: int = 5) -> bytes:
+    """A 28x28 digit (float in [0, 1], ink bright) as PNG bytes, enlarged ``scale`` times, ink dark."""
+    pixels = np.clip(255 - np.asarray(image) * 255, 0, 255).astype(np.uint8)
+    picture = Image.fromarray(pixels, mode="L")
+    picture = picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def probabilities_html(probabilities, k: int = 3) -> str:
+    """An HTML snippet with the ``k`` most likely digits as horizontal bars."""
+    rows = "".join(
+        f'<div style="display:flex;align-items:center;gap:6px;font-family:monospace">'
+        f"<b>{digit}</b>"
+        f'<div style="background:#0072B2;height:12px;width:{max(1, round(150 * p))}px"></div>'
+        f"{100 * p:.1f}%</div>"
+        for digit, p in top_k(probabilities, k)
+    )
+    return f"<div>{rows}</div>"
+
+
+def _error_html(message: str) -> str:
+    return f'<div style="color:#D55E00">{html.escape(message)}</div>'
+
+
+class UploadApp:
+    """Upload a picture, see the digit the model sees and its prediction.
+
+    ``UploadApp(model).widget`` is an ipywidgets box: a ``FileUpload`` button, the
+    preprocessed 28x28 digit and the top-3 probabilities. The button calls
+    :meth:`handle_upload`, which tests and notebooks can call with the file's bytes.
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
+
+    def __init__(self, model, k: int = 3):
+        import ipywidgets as widgets
+
+        self.model = model
+        self.k = k
+        self.prediction: Prediction | None = None
+        self.error: str | None = None
+        self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload a digit")
+        self.digit_view = widgets.Image(format="png", width=140, height=140)
+        self.result = widgets.HTML("Upload a photo or scan of one digit.")
+        self.upload.observe(self._on_upload, names="value")
+        self.widget = widgets.VBox([self.upload, widgets.HBox([self.digit_view, self.result])])
+
+    def _on_upload(self, change) -> None:
+        files = change["new"]
+        if files:
+            self.handle_upload(bytes(files[0]["content"]), name=files[0].get("name", "upload"))
+
+    def handle_upload(self, content: bytes, name: str = "upload") -> Prediction | None:
+        """Preprocess and classify an uploaded file's bytes; show and return the prediction.
+
+        A bad picture is not an exception here: the message is shown, stored in
+        ``self.error`` and ``None`` is returned, so the app keeps working.
+        """
+        try:
+            prediction = predict_image(self.model, content)
+        except ImageError as error:
+            self.prediction, self.error = None, f"{name}: {error}"
+            self.result.value = _error_html(self.error)
+            return None
+        self.prediction, self.error = prediction, None
+        self.digit_view.value = digit_png(prediction.image)
+        self.result.value = f"<b>Prediction: {prediction.digit}</b>" + probabilities_html(
+            prediction.probabilities, self.k
+        )
+        return prediction
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+class DrawingPad:
+    """Draw a digit with the mouse and watch the prediction update.
+
+    ``DrawingPad(model).widget`` holds an ipycanvas ``Canvas`` (``size`` x ``size``
+    pixels, dark ink on white), a Clear button, the digit the model sees and the
+    top-3 probabilities. The strokes are also drawn into a Pillow image on the
+    Python side, so the prediction needs no round trip to the browser. The mouse
+    callbacks are plain methods: :meth:`pen_down`, :meth:`pen_move`, :meth:`pen_up`
+    (each takes x, y in canvas pixels) and :meth:`clear`; the prediction is
+    refreshed when a stroke ends and, while drawing, at most every
+    ``update_seconds``.
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
+
+    def __init__(self, model, size: int = 280, line_width: int = 18, update_seconds: float = 0.3, k: int = 3):
+        import ipywidgets as widgets
+        from ipycanvas import Canvas
+
+        if isinstance(size, bool) or not isinstance(size, int) or size < 28:
+            raise ValueError(f"size must be an integer of at least 28 pixels, got {size!r}")
+        self.model = model
+        self.size = size
+        self.line_width = line_width
+        self.update_seconds = update_seconds
+        self.k = k
+        self.prediction: Prediction | None = None
+        self._last: tuple[float, float] | None = None
+        self._last_update = 0.0
+        self.canvas = Canvas(width=size, height=size)
+        self.canvas.line_width = line_width
+        self.canvas.line_cap = "round"
+        self.canvas.stroke_style = "black"
+        self.canvas.on_mouse_down(self.pen_down)
+        self.canvas.on_mouse_move(self.pen_move)
+        self.canvas.on_mouse_up(self.pen_up)
+        self.canvas.on_mouse_out(self.pen_up)
+        self.clear_button = widgets.Button(description="Clear")
+        self.clear_button.on_click(lambda _button: self.clear())
+        self.digit_view = widgets.Image(format="png", width=140, height=140)
+        self.result = widgets.HTML("Draw a digit in the box.")
+        self.widget = widgets.HBox(
+            [
+                widgets.VBox([self.canvas, self.clear_button]),
+                widgets.VBox([self.digit_view, self.result]),
+            ]
+        )
+        self.clear()
+
+    def clear(self) -> None:
+        """Wipe the pad and the prediction."""
+        self.picture = Image.new("L", (self.size, self.size), 255)
+        self._draw = ImageDraw.Draw(self.picture)
+        self.canvas.clear()
+        self.canvas.fill_style = "white"
+        self.canvas.fill_rect(0, 0, self.size, self.size)
+        self.prediction = None
+        self._last = None
+        self.result.value = "Draw a digit in the box."
+
+    def pen_down(self, x: float, y: float) -> None:
+        """Start a stroke at (x, y)."""
+        self._last = (x, y)
+        self._dot(x, y)
+
+    def pen_move(self, x: float, y: float) -> None:
+        """Continue the stroke to (x, y) (ignored while the pen is up)."""
+        if self._last is None:
+            return
+        x0, y0 = self._last
+        self.canvas.stroke_line(x0, y0, x, y)
+        self._draw.line((x0, y0, x, y), fill=0, width=self.line_width)
+        self._dot(x, y)
+        self._last = (x, y)
+        if time.monotonic() - self._last_update >= self.update_seconds:
+            self.update()
+
+    def pen_up(self, x: float, y: float) -> None:
+        """End the stroke at (x, y) and refresh the prediction."""
+        if self._last is None:
+            return
+        self.pen_move(x, y)
+        self._last = None
+        self.update()
+
+    def draw(self, strokes) -> Prediction | None:
+        """Draw whole strokes, each a sequence of (x, y) points, as the mouse would."""
+        for stroke in strokes:
+            points = [(float(x), float(y)) for x, y in stroke]
+            self.pen_down(*points[0])
+            for point in points[1:]:
+                self.pen_move(*point)
+            self.pen_up(*points[-1])
+        return self.prediction
+
+    def _dot(self, x: float, y: float) -> None:
+        r = self.line_width / 2
+        self._draw.ellipse((x - r, y - r, x + r, y + r), fill=0)
+
+    def update(self) -> Prediction | None:
+        """Classify what is on the pad now; show and return the prediction (None if blank)."""
+        self._last_update = time.monotonic()
+        try:
+            prediction = predict_image(self.model, self.picture)
+        except ImageError:
+            self.prediction = None
+            self.result.value = "Draw a digit in the box."
+            return None
+        self.prediction = prediction
+        self.digit_view.value = digit_png(prediction.image)
+        self.result.value = f"<b>Prediction: {prediction.digit}</b>" + probabilities_html(
+            prediction.probabilities, self.k
+        )
+        return prediction
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+__all__ = [
+    "DrawingPad",
+    "Prediction",
+    "UploadApp",
+    "digit_png",
+    "format_top_k",
+    "predict_image",
+    "predict_probabilities",
+    "probabilities_html",
+    "top_k",
+]
