@@ -9,17 +9,21 @@ epoch, the numpy/TensorFlow ratio and peak memory. It also times the naive loop
 convolution (``layers.conv2d_naive``) of both convolutions on a few images. The
 results go to ``build/bench.json`` (``course_utils.paths.build_dir()``).
 
-The two libraries run in alternating rounds and each reports its median round,
-so a burst of load on a shared machine hits both alike. Memory: ``max_rss_mib`` is
-the process' peak resident memory (``resource.getrusage``) after each library ran
-(numpy runs first, before TensorFlow is imported); ``peak_traced_mib`` is the
-most memory numpy allocated during one training step (``tracemalloc``).
+The libraries run in alternating rounds and each reports its median round, so a
+burst of load on a shared machine hits both alike. numpy runs twice: with BLAS's
+default threads and, where that is more than one, with one BLAS thread (on a busy
+machine BLAS threads that wait for each other spin and waste CPU; CPU ms/batch shows
+it). Memory: ``max_rss_mib`` is the process' peak resident memory
+(``resource.getrusage``) after each library ran (numpy first, before TensorFlow is
+imported); ``peak_traced_mib`` is the most memory numpy allocated during one
+training step (``tracemalloc``).
 Taught in notebooks/06_numpy_cnn.ipynb.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -55,27 +59,46 @@ def synthetic_batches(num_batches: int, batch_size: int, seed: int = 0):
     return rng.random((n, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, n).astype(np.int64)
 
 
-def _speed(seconds: list[float], images_per_round: int) -> dict:
-    median = statistics.median(seconds)
+def _timed(train) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    train()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _speed(times: list[tuple[float, float]], batches_per_round: int, batch_size: int) -> dict:
+    wall = statistics.median(t[0] for t in times)
+    cpu = statistics.median(t[1] for t in times)
+    images = batches_per_round * batch_size
     return {
-        "round_seconds": [round(s, 4) for s in seconds],
-        "images_per_second": images_per_round / median,
-        "seconds_per_batch": median * 1.0,
-        "seconds_per_epoch": EPOCH_IMAGES * median / images_per_round,
+        "round_seconds": [round(t[0], 4) for t in times],
+        "images_per_second": images / wall,
+        "seconds_per_batch": wall / batches_per_round,
+        "cpu_seconds_per_batch": cpu / batches_per_round,
+        "seconds_per_epoch": EPOCH_IMAGES * wall / images,
     }
 
 
 class _NumpyRunner:
-    def __init__(self, batch_size: int, seed: int):
+    def __init__(self, batch_size: int, seed: int, blas_threads: int | None = None):
         self.network = lesson_cnn(seed)
         self.optimizer = Adam(learning_rate=1e-3)
         self.batch_size = batch_size
+        self.blas_threads = blas_threads
 
-    def train(self, x: np.ndarray, y: np.ndarray) -> float:
-        start = time.perf_counter()
-        for i in range(0, len(x), self.batch_size):
-            self.network.train_step(x[i : i + self.batch_size], y[i : i + self.batch_size], self.optimizer)
-        return time.perf_counter() - start
+    def _limit(self):
+        if self.blas_threads is None:
+            return contextlib.nullcontext()
+        from threadpoolctl import threadpool_limits
+
+        return threadpool_limits(limits=self.blas_threads, user_api="blas")
+
+    def train(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        def steps():
+            with self._limit():
+                for i in range(0, len(x), self.batch_size):
+                    self.network.train_step(x[i : i + self.batch_size], y[i : i + self.batch_size], self.optimizer)
+
+        return _timed(steps)
 
     def peak_traced_mib(self, x: np.ndarray, y: np.ndarray) -> float:
         tracemalloc.start()
@@ -111,10 +134,17 @@ class _KerasRunner:
         )
         self.batch_size = batch_size
 
-    def train(self, x: np.ndarray, y: np.ndarray) -> float:
-        start = time.perf_counter()
-        self.model.fit(x, y, batch_size=self.batch_size, epochs=1, shuffle=False, verbose=0)
-        return time.perf_counter() - start
+    def train(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        return _timed(lambda: self.model.fit(x, y, batch_size=self.batch_size, epochs=1, shuffle=False, verbose=0))
+
+
+def _blas_threads() -> int | None:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    counts = [info["num_threads"] for info in threadpool_info() if info.get("user_api") == "blas"]
+    return counts[0] if counts else None
 
 
 def time_naive_convolution(num_images: int = 2, seed: int = 0) -> dict:
@@ -166,40 +196,47 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
     x_warm, y_warm = x[: warmup_batches * batch_size], y[: warmup_batches * batch_size]
     x_round, y_round = x[warmup_batches * batch_size :], y[warmup_batches * batch_size :]
 
-    numpy_runner = _NumpyRunner(batch_size, seed)
-    numpy_runner.train(x_warm, y_warm)
-    numpy_seconds = [numpy_runner.train(x_round, y_round)]
-    numpy_rss = _max_rss_mib()
-    peak_traced = numpy_runner.peak_traced_mib(x_round, y_round)
-
-    keras_runner = keras_seconds = None
+    runners = {"numpy": _NumpyRunner(batch_size, seed)}
+    if _blas_threads() not in (None, 1):
+        runners["numpy_1_thread"] = _NumpyRunner(batch_size, seed, blas_threads=1)
+    times = {name: [] for name in runners}
+    for name, runner in runners.items():
+        runner.train(x_warm, y_warm)
+        times[name].append(runner.train(x_round, y_round))
+    numpy_rss = _max_rss_mib()  # before TensorFlow is imported: numpy's own peak
+    peak_traced = runners["numpy"].peak_traced_mib(x_round, y_round)
     if tensorflow:
-        keras_runner = _KerasRunner(batch_size, seed)
-        keras_runner.train(x_warm, y_warm)
-        keras_seconds = [keras_runner.train(x_round, y_round)]
+        runners["tensorflow"] = _KerasRunner(batch_size, seed)
+        runners["tensorflow"].train(x_warm, y_warm)
+        times["tensorflow"] = [runners["tensorflow"].train(x_round, y_round)]
     for _ in range(rounds - 1):
-        numpy_seconds.append(numpy_runner.train(x_round, y_round))
-        if keras_runner is not None:
-            keras_seconds.append(keras_runner.train(x_round, y_round))
+        for name, runner in runners.items():
+            times[name].append(runner.train(x_round, y_round))
 
-    images = len(x_round)
     results = {
         "config": {"num_batches": per_round * rounds, "batch_size": batch_size, "rounds": rounds,
                    "warmup_batches": warmup_batches, "seed": seed, "epoch_images": EPOCH_IMAGES},
         "machine": _machine(),
-        "numpy": {**_speed(numpy_seconds, images), "seconds_per_batch": statistics.median(numpy_seconds) / per_round,
+        "numpy": {**_speed(times["numpy"], per_round, batch_size), "blas_threads": _blas_threads(),
                   "max_rss_mib": numpy_rss, "peak_traced_mib": peak_traced},
+        "numpy_1_thread": None,
         "tensorflow": None,
         "ratio": None,
+        "ratio_1_thread": None,
         "naive_conv": time_naive_convolution(naive_images, seed),
     }
-    if keras_seconds is not None:
+    if "numpy_1_thread" in times:
+        results["numpy_1_thread"] = {**_speed(times["numpy_1_thread"], per_round, batch_size), "blas_threads": 1,
+                                     "max_rss_mib": numpy_rss}
+    if tensorflow:
         import tensorflow as tf
 
-        results["tensorflow"] = {**_speed(keras_seconds, images),
-                                 "seconds_per_batch": statistics.median(keras_seconds) / per_round,
+        results["tensorflow"] = {**_speed(times["tensorflow"], per_round, batch_size),
                                  "max_rss_mib": _max_rss_mib(), "version": tf.__version__}
-        results["ratio"] = results["numpy"]["seconds_per_epoch"] / results["tensorflow"]["seconds_per_epoch"]
+        tf_epoch = results["tensorflow"]["seconds_per_epoch"]
+        results["ratio"] = results["numpy"]["seconds_per_epoch"] / tf_epoch
+        if results["numpy_1_thread"]:
+            results["ratio_1_thread"] = results["numpy_1_thread"]["seconds_per_epoch"] / tf_epoch
     return results
 
 
@@ -213,13 +250,16 @@ def format_table(results: dict) -> str:
     def mib(value):
         return "n/a" if value is None else f"{value:,.0f} MiB"
 
-    rows = [("", "images/s", "s/epoch", "ms/batch", "peak memory")]
-    for name, key in (("numpy", "numpy"), ("TensorFlow", "tensorflow")):
+    rows = [("", "images/s", "s/epoch", "ms/batch", "CPU ms/batch", "peak memory (RSS)")]
+    labels = {"numpy": f"numpy ({results['numpy'].get('blas_threads') or '?'} BLAS threads)",
+              "numpy_1_thread": "numpy (1 BLAS thread)", "tensorflow": "TensorFlow/Keras"}
+    for key, label in labels.items():
         r = results.get(key)
         if r:
-            rows.append((name, f"{r['images_per_second']:,.0f}", f"{r['seconds_per_epoch']:.1f}",
-                         f"{1000 * r['seconds_per_batch']:.1f}", mib(r["max_rss_mib"])))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+            rows.append((label, f"{r['images_per_second']:,.0f}", f"{r['seconds_per_epoch']:.1f}",
+                         f"{1000 * r['seconds_per_batch']:.1f}", f"{1000 * r['cpu_seconds_per_batch']:.1f}",
+                         mib(r["max_rss_mib"])))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
              for row in rows]
     config = results["config"]
@@ -227,7 +267,10 @@ def format_table(results: dict) -> str:
            f"(median round; epoch = {config['epoch_images']:,} images)", *lines]
     if results.get("ratio") is not None:
         out.append(f"numpy epoch / TensorFlow epoch: {results['ratio']:.2f}x")
-    out.append(f"numpy peak allocation during one step (tracemalloc): {mib(results['numpy']['peak_traced_mib'])}")
+    if results.get("ratio_1_thread") is not None:
+        out.append(f"numpy (1 BLAS thread) epoch / TensorFlow epoch: {results['ratio_1_thread']:.2f}x")
+    out.append(f"numpy peak allocation during one step (tracemalloc): {mib(results['numpy']['peak_traced_mib'])}"
+               + ("; TensorFlow's RSS includes numpy's run before it" if results.get("tensorflow") else ""))
     naive = results["naive_conv"]
     out.append(
         f"naive loop convolutions: {naive['naive_seconds_per_image']:.3f} s/image vs vectorised "
@@ -236,7 +279,8 @@ def format_table(results: dict) -> str:
     )
     load = results["machine"].get("load_average")
     if load:
-        out.append(f"load average during the run: {load[0]:.2f} on {results['machine']['cpu_count']} CPUs")
+        out.append(f"load average at the end: {load[0]:.2f} on {results['machine']['cpu_count']} CPUs "
+                   "(above the CPU count, other programs competed for the cores)")
     return "\n".join(out)
 
 

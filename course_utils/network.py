@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -116,6 +117,13 @@ class Sequential:
         for layer in self.layers:
             x = layer.forward(x)
         return x
+
+    def activations(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Every layer's output for x: (N, ...), by layer name, in order: what the network "sees"."""
+        outputs = {}
+        for layer in self.layers:
+            x = outputs[layer.name] = layer.forward(x)
+        return outputs
 
     def backward(self, dlogits: np.ndarray) -> np.ndarray | None:
         """dlogits: (N, K). Fills every layer's ``grads``; returns dx (None if the first layer skips it)."""
@@ -262,6 +270,28 @@ class Sequential:
         return history
 
 
+def set_blas_threads(num_threads: int | None) -> int | None:
+    """Limit the threads of numpy's matrix products (BLAS) to ``num_threads``; None leaves them alone.
+
+    On a busy machine (more running programs than cores) one thread is often much
+    faster: BLAS threads that wait for each other spin and waste the CPU the others
+    need. Uses ``threadpoolctl``; without it, warns and changes nothing. Returns the
+    limit set (None when nothing changed).
+    """
+    if num_threads is None:
+        return None
+    if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
+        raise ValueError(f"num_threads must be a positive integer or None, got {num_threads!r}")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        warnings.warn("threadpoolctl is not installed, so the BLAS threads cannot be limited: "
+                      "pip install threadpoolctl", stacklevel=2)
+        return None
+    threadpool_limits(limits=int(num_threads), user_api="blas")
+    return int(num_threads)
+
+
 def lesson_cnn(seed: int | np.random.Generator = 0, dtype=np.float32) -> Sequential:
     """The lesson's network for (N, 28, 28, 1) digits, returning logits (N, 10).
 
@@ -285,4 +315,4 @@ def lesson_cnn(seed: int | np.random.Generator = 0, dtype=np.float32) -> Sequent
     ])
 
 
-__all__ = ["History", "Sequential", "lesson_cnn"]
+__all__ = ["History", "Sequential", "lesson_cnn", "set_blas_threads"]

@@ -160,7 +160,10 @@ def test_filters_and_feature_maps_of_the_network_are_drawn(tmp_path, monkeypatch
     monkeypatch.setenv("COURSE_FIGURES_DIR", str(tmp_path))
     network = lesson_cnn(seed=0)
     x, _ = _digits(1)
-    maps = network.layers[1].forward(network.layers[0].forward(x))
+    outputs = network.activations(x)
+    assert list(outputs) == [layer.name for layer in network.layers]
+    assert outputs["relu2"].shape == (1, 11, 11, 64) and outputs["dense2"].shape == (1, 10)
+    maps = outputs["relu1"]
     fig = plotting.conv_filters(network.layers[0].params["w"], save_as="06_filters")
     assert len([ax for ax in fig.axes if ax.images]) == 32
     fig = plotting.feature_maps(maps, image=x[0], max_maps=15, save_as="06_maps")
@@ -170,3 +173,21 @@ def test_filters_and_feature_maps_of_the_network_are_drawn(tmp_path, monkeypatch
         plotting.conv_filters(np.zeros((3, 3, 32)))
     with pytest.raises(ValueError, match=r"feature maps of one image.*got \(2, 26, 26, 32\)"):
         plotting.feature_maps(np.zeros((2, 26, 26, 32)))
+
+
+def test_blas_threads_can_be_limited():
+    from threadpoolctl import threadpool_info
+
+    from course_utils.network import set_blas_threads
+
+    def blas_threads():
+        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+    before = blas_threads()
+    try:
+        assert set_blas_threads(1) == 1 and blas_threads() == [1] * len(before)
+        assert set_blas_threads(None) is None and blas_threads() == [1] * len(before)
+    finally:
+        set_blas_threads(max(before))
+    with pytest.raises(ValueError, match="positive integer or None"):
+        set_blas_threads(0)
