@@ -284,7 +284,7 @@ def grayscale(picture: Image.Image) -> np.ndarray:
     """Composite transparency on white, convert to gray and shrink large pictures.
 
     picture: a PIL image (any size). Returns (H, W) float32 in [0, 1], 0 = black,
-    with the longer side at most ``WORKING_SIZE`` (anti-aliased shrinking).
+    with the longer side at most ``WORKING_SIZE`` (shrunk by averaging pixel areas).
     Taught in notebooks/08_your_own_digits.ipynb.
     """
     gray = _on_white(picture).convert("L")
@@ -292,7 +292,7 @@ def grayscale(picture: Image.Image) -> np.ndarray:
     if longer > WORKING_SIZE:
         factor = WORKING_SIZE / longer
         size = (max(1, round(gray.width * factor)), max(1, round(gray.height * factor)))
-        gray = gray.resize(size, Image.Resampling.LANCZOS)
+        gray = gray.resize(size, Image.Resampling.BOX)
     return np.asarray(gray, dtype=np.float32) / 255.0
 
 
@@ -420,7 +420,7 @@ def thicken_strokes(image: np.ndarray, min_width: float = MIN_STROKE_WIDTH) -> n
         return image
     factor = THICKEN_SIZE / longer
     size = (max(1, round(image.shape[1] * factor)), max(1, round(image.shape[0] * factor)))
-    small = Image.fromarray(image, mode="F").resize(size, Image.Resampling.LANCZOS)
+    small = Image.fromarray(image, mode="F").resize(size, Image.Resampling.BILINEAR)
     pad = brush // 2
     small = np.pad(np.clip(np.asarray(small), 0.0, None), pad)
     small = small / max(float(small.max()), 1e-6)
@@ -431,8 +431,10 @@ def thicken_strokes(image: np.ndarray, min_width: float = MIN_STROKE_WIDTH) -> n
 def fit_to_box(image: np.ndarray, box: int = DIGIT_BOX) -> np.ndarray:
     """Scale ``image`` so that its longer side is ``box`` pixels, keeping the aspect ratio.
 
-    image: (H, W) float in [0, 1]. Shrinking is anti-aliased (Lanczos); the result
-    is rescaled so that its strongest pixel is 1. Returns (h, w) float32 with
+    image: (H, W) float in [0, 1]. Shrinking is anti-aliased (Pillow's bilinear
+    filter widens with the shrinking factor, so every source pixel counts, and
+    unlike Lanczos it adds no ringing); the result is rescaled so that its
+    strongest pixel is 1. Returns (h, w) float32 with
     ``max(h, w) == box`` and ``min(h, w) >= 1``.
     Taught in notebooks/08_your_own_digits.ipynb.
     """
@@ -440,7 +442,7 @@ def fit_to_box(image: np.ndarray, box: int = DIGIT_BOX) -> np.ndarray:
     factor = box / max(height, width)
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
     scaled = Image.fromarray(np.asarray(image, dtype=np.float32), mode="F").resize(
-        size, Image.Resampling.LANCZOS
+        size, Image.Resampling.BILINEAR
     )
     result = np.clip(np.asarray(scaled, dtype=np.float32), 0.0, None)
     peak = float(result.max())

@@ -237,3 +237,44 @@ def test_drawing_pad_updates_while_drawing_and_ignores_moves_with_the_pen_up(dig
 def test_drawing_pad_rejects_a_tiny_size(digit_model):
     with pytest.raises(ValueError, match="at least 28"):
         DrawingPad(digit_model, size=10)
+
+
+# --- the figures of lesson 08 ------------------------------------------------------------
+
+
+def test_preprocessing_figure_has_a_panel_per_stage_and_saves(tmp_path, monkeypatch):
+    from course_utils import plotting
+    from course_utils.preprocess import STAGES, to_mnist_steps
+
+    monkeypatch.setenv("COURSE_FIGURES_DIR", str(tmp_path))
+    fig = plotting.preprocessing_steps(to_mnist_steps(load_samples(["rgba"])[5].path), save_as="08_test_steps")
+    assert len(fig.axes) == len(STAGES)
+    assert fig.axes[-1].get_title().endswith("28x28")
+    assert (tmp_path / "08_test_steps.png").is_file()
+
+
+def test_predictions_figure_marks_mistakes(tmp_path, monkeypatch):
+    from course_utils import plotting
+
+    monkeypatch.setenv("COURSE_FIGURES_DIR", str(tmp_path))
+    images = np.zeros((3, 28, 28), dtype=np.float32)
+    probs = np.eye(10)[[1, 2, 3]] * 0.9 + 0.01
+    fig = plotting.predictions_top3(images, probs, labels=[1, 2, 4], ncols=3, save_as="08_test_top3")
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["1", "2", "true 4 / predicted 3"]
+    assert (tmp_path / "08_test_top3.png").is_file()
+    with pytest.raises(ValueError, match="same N"):
+        plotting.predictions_top3(images, probs[:2])
+    with pytest.raises(ValueError, match="labels"):
+        plotting.predictions_top3(images, probs, labels=[1])
+
+
+def test_compare_preprocessing_figure_has_a_row_per_recipe():
+    from course_utils import plotting
+
+    rows = {"naive": np.full((4, 28, 28), 255.0), "MNIST-style": np.zeros((4, 28, 28))}
+    fig = plotting.compare_preprocessing(rows, labels=[0, 1, 2, 3])
+    assert len(fig.axes) == 8
+    assert fig.axes[0].get_ylabel() == "naive"
+    with pytest.raises(ValueError, match="same number"):
+        plotting.compare_preprocessing({"a": np.zeros((2, 28, 28)), "b": np.zeros((3, 28, 28))})
