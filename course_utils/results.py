@@ -34,10 +34,10 @@ def _plain(value):
     )
 
 
-def record(**figures) -> dict:
+def record(**figures) -> None:
     """Record key figures of this lesson (numbers or short strings) and display them.
 
-    Returns the figures as plain Python values.
+    Returns nothing, so that a cell ending with ``record(...)`` shows the figures once.
     """
     if not figures:
         raise ValueError("record() needs at least one figure, e.g. record(test_accuracy=0.98)")
@@ -48,12 +48,11 @@ def record(**figures) -> dict:
         from IPython.display import display
     except ImportError:  # pragma: no cover - IPython comes with jupyter
         print(text)
-        return values
+        return
     if get_ipython() is None:
         print(text)
     else:
         display({MIME_TYPE: values, "text/plain": text}, raw=True)
-    return values
 
 
 def _format(value) -> str:
