@@ -53,7 +53,10 @@ def _max_rss_mib() -> float | None:
 
 
 def synthetic_batches(num_batches: int, batch_size: int, seed: int = 0):
-    """Random images x: (num_batches * batch_size, 28, 28, 1) float32 in [0, 1] and labels y: (N,)."""
+    """Random images x: (num_batches * batch_size, 28, 28, 1) float32 in [0, 1] and labels y: (N,).
+
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
     rng = np.random.default_rng(seed)
     n = num_batches * batch_size
     return rng.random((n, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, n).astype(np.int64)
@@ -148,7 +151,10 @@ def _blas_threads() -> int | None:
 
 
 def time_naive_convolution(num_images: int = 2, seed: int = 0) -> dict:
-    """Seconds per image of the network's two convolutions, naive loops vs vectorised, forward only."""
+    """Seconds per image of the network's two convolutions, naive loops vs vectorised, forward only.
+
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
     rng = np.random.default_rng(seed)
     network = lesson_cnn(seed)
     conv1, conv2 = network.layers[0].params, network.layers[3].params
@@ -182,6 +188,7 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
     The dict has ``config``, ``machine``, ``numpy``, ``tensorflow`` (None when
     ``tensorflow=False``), ``ratio`` (numpy epoch time / TensorFlow epoch time) and
     ``naive_conv``.
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     for name, value in {"num_batches": num_batches, "batch_size": batch_size, "rounds": rounds,
                         "naive_images": naive_images}.items():
@@ -246,7 +253,10 @@ def _machine() -> dict:
 
 
 def format_table(results: dict) -> str:
-    """The benchmark as a text table (what ``python -m course_utils.bench`` prints)."""
+    """The benchmark as a text table (what ``python -m course_utils.bench`` prints).
+
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
     def mib(value):
         return "n/a" if value is None else f"{value:,.0f} MiB"
 
@@ -285,7 +295,10 @@ def format_table(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    """Command line: ``python -m course_utils.bench [--batches N] [--batch-size B] ...``."""
+    """Command line: ``python -m course_utils.bench [--batches N] [--batch-size B] ...``.
+
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
     parser = argparse.ArgumentParser(prog="python -m course_utils.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, default=30, help="training batches timed per library (default 30)")
     parser.add_argument("--batch-size", type=int, default=128, help="images per batch (default 128)")

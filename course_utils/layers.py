@@ -91,6 +91,7 @@ def conv2d_output_shape(x_shape, w_shape, stride=1, padding=0, *, layer: str = "
 
     x_shape: (N, H, W, C); w_shape: (KH, KW, C, F). ``OH = (H + 2*padding - KH) / stride + 1``
     must be a whole number, otherwise a ValueError says which layer and which shapes.
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     n, h, w, c = x_shape
     kh, kw, wc, f = w_shape
@@ -113,6 +114,7 @@ def conv2d_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, padding=
     x: (N, H, W, C); w: (KH, KW, C, F); b: (F,). Returns (N, OH, OW, F), where
     ``out[n, i, j, f] = sum(window(n, i, j) * w[..., f]) + b[f]``. Only for
     small inputs: it takes about a second for a few digits.
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     _check_image_batch(x, "conv2d_naive")
     n, oh, ow, f = conv2d_output_shape(x.shape, w.shape, stride, padding, layer="conv2d_naive")
@@ -143,6 +145,7 @@ def im2col(x: np.ndarray, kernel_size, stride=1, padding=0) -> np.ndarray:
     ``cols @ w.reshape(-1, F)`` is the convolution. Built from
     ``numpy.lib.stride_tricks.sliding_window_view`` (a view, no copy) and one copy
     into the row layout.
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     kh, kw = _pair(kernel_size, "kernel_size")
     sh, sw = _pair(stride, "stride")
@@ -159,6 +162,7 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, paddin
     x: (N, H, W, C); w: (KH, KW, C, F); b: (F,); stride and padding: an int or a
     pair, padding also "valid" or "same". Returns ``(out, cache)`` with
     out: (N, OH, OW, F) and ``cache`` for :func:`conv2d_backward`.
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     _check_image_batch(x, "conv2d_forward")
     n, oh, ow, f = conv2d_output_shape(x.shape, w.shape, stride, padding, layer="conv2d_forward")
@@ -181,6 +185,7 @@ def conv2d_backward(dout: np.ndarray, cache, *, input_gradient: bool = True):
     input pixel was used by KH*KW output positions, so ``dx`` adds up KH*KW shifted
     products ``dout @ w[i, j].T`` (faster than scattering one big ``dout @ w.T``).
     With ``input_gradient=False`` dx is None (the first layer needs none).
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     x_shape, xp_shape, (ph, pw), strides, cols, w = cache
     kh, kw, c, f = w.shape
@@ -204,7 +209,10 @@ def conv2d_backward(dout: np.ndarray, cache, *, input_gradient: bool = True):
 
 
 def maxpool2d_output_shape(x_shape, pool_size=2, stride=None, *, layer: str = "maxpool2d") -> tuple:
-    """``(N, OH, OW, C)`` with ``OH = (H - pool) // stride + 1``; leftover rows are dropped, as in Keras."""
+    """``(N, OH, OW, C)`` with ``OH = (H - pool) // stride + 1``; leftover rows are dropped, as in Keras.
+
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
     ph, pw = _pair(pool_size, "pool_size")
     sh, sw = _pair(stride if stride is not None else (ph, pw), "stride")
     n, h, w, c = x_shape
@@ -219,6 +227,7 @@ def maxpool2d_forward(x: np.ndarray, pool_size=2, stride=None):
     x: (N, H, W, C); stride defaults to pool_size. Returns ``(out, cache)`` with
     out: (N, OH, OW, C). The cache keeps which element of each window won (the
     first one on ties), as a small integer array, for :func:`maxpool2d_backward`.
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     _check_image_batch(x, "maxpool2d_forward")
     n, oh, ow, c = maxpool2d_output_shape(x.shape, pool_size, stride, layer="maxpool2d_forward")
@@ -239,6 +248,7 @@ def maxpool2d_backward(dout: np.ndarray, cache) -> np.ndarray:
     """Gradient of max pooling: each window's gradient goes to the element that won.
 
     dout: (N, OH, OW, C); ``cache`` from :func:`maxpool2d_forward`. Returns dx: (N, H, W, C).
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     x_shape, dtype, (ph, pw), strides, winner = cache
     dx = np.zeros(x_shape, dtype=np.result_type(dtype, dout))
@@ -260,6 +270,7 @@ def dense_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray):
     """Fully connected layer ``z = x @ w + b``.
 
     x: (N, D); w: (D, M); b: (M,). Returns ``(z, cache)`` with z: (N, M).
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     z = x @ w
     z += b
@@ -267,19 +278,28 @@ def dense_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray):
 
 
 def dense_backward(dout: np.ndarray, cache):
-    """dout: (N, M). Returns ``(dx, dw, db)``: dx: (N, D), dw: (D, M), db: (M,)."""
+    """dout: (N, M). Returns ``(dx, dw, db)``: dx: (N, D), dw: (D, M), db: (M,).
+
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
     x, w = cache
     return dout @ w.T, x.T @ dout, dout.sum(axis=0)
 
 
 def relu_forward(x: np.ndarray):
-    """``max(x, 0)`` elementwise; x of any shape. Returns ``(out, cache)``."""
+    """``max(x, 0)`` elementwise; x of any shape. Returns ``(out, cache)``.
+
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
     out = np.maximum(x, 0)
     return out, out
 
 
 def relu_backward(dout: np.ndarray, cache) -> np.ndarray:
-    """The gradient passes where the input was positive: ``dout * (x > 0)``."""
+    """The gradient passes where the input was positive: ``dout * (x > 0)``.
+
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
     out = cache
     return dout * (out > 0)
 
@@ -288,7 +308,10 @@ def relu_backward(dout: np.ndarray, cache) -> np.ndarray:
 
 
 def he_normal(shape: tuple, fan_in: int, rng: np.random.Generator, dtype=np.float32) -> np.ndarray:
-    """He initialisation: normal with standard deviation ``sqrt(2 / fan_in)``, for ReLU networks."""
+    """He initialisation: normal with standard deviation ``sqrt(2 / fan_in)``, for ReLU networks.
+
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
     return (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(dtype)
@@ -302,6 +325,7 @@ class Layer:
     axis) and returns the output's, so a network can be checked before it runs.
     ``name`` defaults to the class name in lower case ("conv2d"); a network numbers
     repeated default names ("relu", "relu_1"), as Keras does.
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self, name: str | None = None):
@@ -339,6 +363,7 @@ class Conv2D(Layer):
     x: (N, H, W, in_channels) -> (N, OH, OW, filters). params: w: (KH, KW, C, F), b: (F,),
     w drawn with He initialisation from ``rng``. ``input_gradient=False`` skips dx in
     backward (returns None): set it on the first layer, whose input needs no gradient.
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self, in_channels: int, filters: int, kernel_size=3, stride=1, padding=0, *,
@@ -381,6 +406,7 @@ class MaxPool2D(Layer):
 
     x: (N, H, W, C) -> (N, H // 2, W // 2, C) for the default 2x2 pool; leftover rows
     and columns are dropped, as in Keras. No parameters.
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self, pool_size=2, stride=None, *, name: str | None = None):
@@ -404,7 +430,10 @@ class MaxPool2D(Layer):
 
 
 class ReLU(Layer):
-    """``max(x, 0)`` elementwise: any shape in, the same shape out. No parameters."""
+    """``max(x, 0)`` elementwise: any shape in, the same shape out. No parameters.
+
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         out, self._cache = relu_forward(x)
@@ -415,7 +444,10 @@ class ReLU(Layer):
 
 
 class Flatten(Layer):
-    """(N, H, W, C) -> (N, H*W*C): the bridge from convolutions to dense layers."""
+    """(N, H, W, C) -> (N, H*W*C): the bridge from convolutions to dense layers.
+
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
 
     def output_shape(self, input_shape: tuple) -> tuple:
         return (int(np.prod(input_shape)),)
@@ -432,7 +464,10 @@ class Flatten(Layer):
 
 
 class Dense(Layer):
-    """Fully connected: x: (N, in_features) -> (N, units). params: w: (D, M), b: (M,), He init."""
+    """Fully connected: x: (N, in_features) -> (N, units). params: w: (D, M), b: (M,), He init.
+
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
 
     def __init__(self, in_features: int, units: int, *, rng: np.random.Generator, dtype=np.float32,
                  name: str | None = None):

@@ -34,6 +34,7 @@ class History:
     one value per epoch (training values are means over the epoch's batches);
     ``batch_loss``: the loss of every batch; ``epoch_seconds``: the training time of
     every epoch (without the validation pass); ``learning_rate``: the rate of every epoch.
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self):
@@ -86,6 +87,7 @@ class Sequential:
     (``"conv1.w"``), holding the layers' own arrays: an optimizer's ``step(net.params,
     net.grads)`` updates the network. Layer names must be unique; layers left without a
     name are numbered (``relu``, ``relu_1``, ...).
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self, layers: Sequence[Layer]):
@@ -181,18 +183,18 @@ class Sequential:
         optimizer.step(self.params, self.grads)
         return loss, float(np.mean(logits.argmax(axis=1) == y))
 
-    def predict_logits(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
+    def predict_logits(self, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
         """Logits (N, K) for x: (N, ...), computed ``batch_size`` examples at a time."""
         batch_size = _positive_int(batch_size, "batch_size")
         return np.concatenate([self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
 
-    def predict(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
+    def predict(self, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
         """Class probabilities (N, K): the softmax of the logits."""
         logits = self.predict_logits(x, batch_size)
         exp = np.exp(logits - logits.max(axis=1, keepdims=True))
         return exp / exp.sum(axis=1, keepdims=True)
 
-    def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> dict[str, float]:
+    def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 128) -> dict[str, float]:
         """Mean loss and accuracy on x: (N, ...), y: (N,): ``{"loss": ..., "accuracy": ...}``."""
         x, y = _check_xy(x, y, "evaluate")
         logits = self.predict_logits(x, batch_size)
@@ -277,6 +279,7 @@ def set_blas_threads(num_threads: int | None) -> int | None:
     faster: BLAS threads that wait for each other spin and waste the CPU the others
     need. Uses ``threadpoolctl``; without it, warns and changes nothing. Returns the
     limit set (None when nothing changed).
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     if num_threads is None:
         return None
@@ -299,6 +302,7 @@ def lesson_cnn(seed: int | np.random.Generator = 0, dtype=np.float32) -> Sequent
     dense 128 - ReLU - dense 10 (softmax is part of the loss). No padding, as in the
     Keras MNIST example: 28 -> 26 -> 13 -> 11 -> 5, so the flattened size is 5*5*64 = 1600.
     Weights are drawn with He initialisation from ``seed``.
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     rng = np.random.default_rng(seed)
     return Sequential([

@@ -29,7 +29,10 @@ def _positive(value, name: str, *, upper: float | None = None, allow_zero: bool 
 
 
 class Optimizer:
-    """Base class: checks that ``params`` and ``grads`` match, then calls ``_update`` per key."""
+    """Base class: checks that ``params`` and ``grads`` match, then calls ``_update`` per key.
+
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
 
     def __init__(self, learning_rate: float):
         self.learning_rate = _positive(learning_rate, "learning_rate")
@@ -66,6 +69,7 @@ class SGD(Optimizer):
     """Stochastic gradient descent with momentum: ``v = momentum * v - lr * g;  p += v``.
 
     With ``momentum=0`` this is plain ``p -= lr * g``.
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0):
@@ -87,6 +91,7 @@ class Adam(Optimizer):
 
     ``m += (1 - beta_1) (g - m);  v += (1 - beta_2) (g^2 - v);
     p -= lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)``, as in Keras.
+    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
