@@ -1,0 +1,193 @@
+"""course_utils.serve: the HTTP service, started for real on 127.0.0.1 and sent real requests."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import httpx
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from course_utils import data, serve
+from course_utils.handwriting import predict_image, predict_probabilities
+from course_utils.keras_cnn import load_or_train_cnn
+from course_utils.sample_digits import load_samples
+
+LIMIT = 1_000_000  # bytes: the upload limit of the service under test
+
+
+@pytest.fixture(scope="session")
+def digit_model(tmp_path_factory):
+    """A small CNN trained in this session (shared with test_handwriting.py through a file)."""
+    path = tmp_path_factory.getbasetemp() / "lessons_08_09_digit_model.keras"
+    if path.is_file():
+        return keras.models.load_model(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", data.MnistSampleWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)  # raised inside keras' fit with numpy 2
+        mnist = data.load_mnist(download=False, verbose=False)
+        model = load_or_train_cnn(
+            path.with_name("no_lesson07_model.keras"), mnist=mnist, num_train=4000, num_epochs=3, seed=0, verbose=False
+        )
+        model.save(path)
+    return model
+
+
+@pytest.fixture(scope="module")
+def service(digit_model):
+    app = serve.create_app(digit_model, max_upload_bytes=LIMIT)
+    with serve.BackgroundServer(app, host="127.0.0.1") as server:
+        yield server
+
+
+def png_bytes(picture: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def post_file(url, content, name="digit.png", content_type="image/png", field=serve.FIELD_NAME):
+    return httpx.post(url + "/predict", files={field: (name, content, content_type)}, timeout=30)
+
+
+def test_health(service):
+    response = httpx.get(service.url + "/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert service.host == "127.0.0.1"
+
+
+def test_a_good_picture_gets_the_digit_and_ten_probabilities(service):
+    sample = load_samples(["thick_marker"])[3]
+    response = post_file(service.url, sample.read_bytes())
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["digit"] == 3
+    assert len(answer["probabilities"]) == 10
+    assert sum(answer["probabilities"]) == pytest.approx(1.0, abs=1e-4)
+    assert int(np.argmax(answer["probabilities"])) == answer["digit"]
+
+
+def test_a_jpeg_sent_as_octet_stream_is_accepted(service):
+    sample = load_samples(["pen_on_paper"])[0]
+    response = post_file(service.url, sample.read_bytes(), "photo", "application/octet-stream")
+    assert response.status_code == 200, response.text
+
+
+def blank_png():
+    return png_bytes(Image.new("L", (120, 120), 250))
+
+
+def truncated_png():
+    data_ = load_samples(["thin_pen"])[8].read_bytes()
+    return data_[: len(data_) // 2]
+
+
+BAD_REQUESTS = {
+    "garbage bytes": (lambda url: post_file(url, b"\x00\x01 definitely not a picture"), 400, "not an image"),
+    "truncated file": (lambda url: post_file(url, truncated_png()), 400, "truncated"),
+    "empty file": (lambda url: post_file(url, b""), 400, "empty"),
+    "empty body": (
+        lambda url: httpx.post(url + "/predict", content=b"", headers={"content-type": "multipart/form-data; boundary=x"}),
+        400,
+        "empty",
+    ),
+    "no file field": (lambda url: post_file(url, blank_png(), field="image"), 400, "field 'file'"),
+    "malformed multipart": (
+        lambda url: httpx.post(url + "/predict", content=b"--x\r\nnot a part", headers={"content-type": "multipart/form-data; boundary=x"}),
+        400,
+        "field 'file'",
+    ),
+    "oversized body": (lambda url: post_file(url, b"\x89PNG" + bytes(LIMIT + 10)), 413, "too large"),
+    "oversized body without a length": (
+        lambda url: httpx.post(
+            url + "/predict",
+            content=iter([bytes(300_000)] * 5),  # streamed in chunks: no Content-Length header
+            headers={"content-type": "multipart/form-data; boundary=x"},
+        ),
+        413,
+        "too large",
+    ),
+    "JSON instead of a file": (lambda url: httpx.post(url + "/predict", json={"image": "7.png"}), 415, "multipart/form-data"),
+    "raw PNG body": (
+        lambda url: httpx.post(url + "/predict", content=blank_png(), headers={"content-type": "image/png"}),
+        415,
+        "multipart/form-data",
+    ),
+    "text file": (lambda url: post_file(url, b"seven", "seven.txt", "text/plain"), 415, "text/plain"),
+    "blank page": (lambda url: post_file(url, blank_png()), 422, "no digit found"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_REQUESTS))
+def test_a_bad_request_gets_a_clear_4xx_and_the_service_keeps_serving(service, name):
+    send, status, words = BAD_REQUESTS[name]
+    response = send(service.url)
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and words.lower() in detail.lower(), detail
+    assert httpx.get(service.url + "/health").status_code == 200
+
+
+def test_200_requests_from_8_clients_are_all_answered_correctly(service, digit_model, capsys):
+    samples = load_samples(["pen_on_paper", "rgba", "off_centre"])[::3]
+    files = [(s.path.name, s.read_bytes()) for s in samples]
+    expected = [predict_image(digit_model, content).digit for _, content in files]
+    report = serve.load_test(service.url, files, num_requests=200, concurrency=8)
+    assert report.errors == []
+    assert report.status_codes == [200] * 200
+    assert report.digits == [expected[i % len(files)] for i in range(200)]
+    with capsys.disabled():
+        print(f"\n[test_serve] load test on {service.url}: {report}")
+    assert report.requests_per_second > 0
+
+
+def test_the_documented_command_serves_a_saved_model(digit_model, tmp_path):
+    model_path = tmp_path / "digits.keras"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # raised inside keras' save with numpy 2
+        digit_model.save(model_path)
+    assert serve.service_command(model_path, 8123)[1:] == [
+        "-m", "course_utils.serve", "--model", str(model_path), "--port", "8123", "--host", "127.0.0.1",
+    ]
+    with serve.start_service(model_path, host="127.0.0.1") as service:
+        assert service.url.startswith("http://127.0.0.1:")
+        assert httpx.get(service.url + "/health").json() == {"status": "ok", "model": "digits.keras"}
+        response = post_file(service.url, load_samples(["chalkboard"])[5].read_bytes())
+        assert response.status_code == 200 and response.json()["digit"] == 5
+    assert service.process.poll() is not None  # stopped
+
+
+def test_a_saved_model_export_serves_the_same_probabilities(digit_model, tmp_path):
+    digit_model.export(tmp_path / "saved", verbose=False)
+    reloaded = serve.load_model(tmp_path / "saved")
+    digits = np.stack([predict_image(digit_model, s.path).image for s in load_samples(["rgba"])])
+    np.testing.assert_allclose(
+        predict_probabilities(reloaded, digits), predict_probabilities(digit_model, digits), atol=1e-5
+    )
+
+
+def test_load_model_says_what_it_expected(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no model"):
+        serve.load_model(tmp_path / "missing.keras")
+    with pytest.raises(ValueError, match="not a SavedModel"):
+        serve.load_model(tmp_path)
+    (tmp_path / "weights.bin").write_bytes(b"x")
+    with pytest.raises(ValueError, match=".keras file"):
+        serve.load_model(tmp_path / "weights.bin")
+
+
+def test_the_command_line_exits_with_a_message_for_a_missing_model(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        serve.main(["--model", str(tmp_path / "missing.keras"), "--port", "8124"])
+    assert exit_.value.code == 2
+    assert "no model" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("limit", [0, -5, 1.5, True])
+def test_create_app_rejects_a_bad_upload_limit(digit_model, limit):
+    with pytest.raises(ValueError, match="max_upload_bytes"):
+        serve.create_app(digit_model, max_upload_bytes=limit)
