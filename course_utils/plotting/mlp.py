@@ -14,16 +14,17 @@ def activation_scales(activations: dict, *, bins: int = 40, save_as: str | None 
     """Histograms of each network's hidden activations (top row) and logits (bottom row).
 
     activations: ``{run name: {"hidden 1": (N, H), ..., "logits": (N, C)}}``, e.g. from
-    ``MLP.activations(x)`` for several initialisations. Each panel states the standard
-    deviation; the logits panel also the share of softmax probabilities that are exactly
-    0 in float32 (where ``log(softmax)`` breaks). Taught in notebooks/04_mlp_gradienttape.ipynb.
+    ``MLP.activations(x)`` for several initialisations. Each panel's title states the
+    standard deviation; the logits panel's also the share of softmax probabilities that
+    are exactly 0 in float32 (where ``log(softmax)`` breaks). Each panel has its own x range.
+    Taught in notebooks/04_mlp_gradienttape.ipynb.
     """
     if not isinstance(activations, dict) or not activations:
         raise ValueError("expected a dict {run name: {'hidden 1': array, 'logits': array}} with at least one run")
     for name, layers in activations.items():
         if not isinstance(layers, dict) or "logits" not in layers or len(layers) < 2:
             raise ValueError(f"run {name!r} needs a hidden layer and 'logits', got {type(layers).__name__}")
-    fig, axes = new_figure(2, len(activations), size=(3.6 * len(activations), 5.2), squeeze=False)
+    fig, axes = new_figure(2, len(activations), size=(3.6 * len(activations), 5.6), squeeze=False)
     for column, ((name, layers), colour) in enumerate(zip(activations.items(), PALETTE * 3)):
         hidden_name = next(k for k in layers if k != "logits")
         for row, key in enumerate((hidden_name, "logits")):
@@ -31,17 +32,16 @@ def activation_scales(activations: dict, *, bins: int = 40, save_as: str | None 
             ax = axes[row, column]
             ax.hist(values.ravel(), bins=bins, color=colour, alpha=0.85)
             ax.set_yscale("log")
-            text = f"std = {values.std():.3g}"
             if key == "logits":
                 from ..mlp_from_scratch import softmax_underflow_fraction
 
-                text += f"\nsoftmax = 0 exactly:\n{softmax_underflow_fraction(values):.0%} of entries"
-            ax.text(0.97, 0.95, text, transform=ax.transAxes, ha="right", va="top", fontsize=9)
+                zero = softmax_underflow_fraction(values)
+                ax.set_title(f"logits: std {values.std():.3g}\nsoftmax exactly 0: {zero:.0%}")
+            else:
+                ax.set_title(f"{name}\n{key}: std {values.std():.3g}")
             ax.set_xlabel(f"{key} value")
             if column == 0:
                 ax.set_ylabel("count (log scale)")
-            if row == 0:
-                ax.set_title(name)
     return finish(fig, save_as)
 
 
