@@ -278,3 +278,60 @@ def test_compare_preprocessing_figure_has_a_row_per_recipe():
     assert fig.axes[0].get_ylabel() == "naive"
     with pytest.raises(ValueError, match="same number"):
         plotting.compare_preprocessing({"a": np.zeros((2, 28, 28)), "b": np.zeros((3, 28, 28))})
+
+
+# --- the exercises of lesson 08 ----------------------------------------------------------
+
+from course_utils.exercises import lesson08  # noqa: E402
+
+
+@pytest.mark.parametrize("exercise", lesson08.EXERCISES, ids=lambda e: e.name)
+def test_exercise_reference_passes_and_a_stub_is_not_attempted(exercise):
+    assert exercise.evaluate(exercise.reference).status == "passed"
+
+    def stub(*args):
+        ...
+
+    assert exercise.evaluate(stub).status == "not attempted"
+
+
+WRONG_INK_BRIGHT = {
+    "never inverts": (lambda g: g, "invert it"),
+    "always inverts": (lambda g: 1.0 - g, "already bright"),
+    "0-255": (lambda g: 255 - g if np.median(g) > 0.5 else g, "[0, 1]"),
+    "mean instead of median": (lambda g: 1.0 - g if g.mean() > 0.3 else g, "median"),
+    "in place": (lambda g: np.subtract(1.0, g, out=g) if np.median(g) > 0.5 else g, "in place"),
+}
+
+
+@pytest.mark.parametrize("name", list(WRONG_INK_BRIGHT))
+def test_ink_bright_exercise_explains_each_mistake(name):
+    fn, words = WRONG_INK_BRIGHT[name]
+    result = lesson08.ink_bright.evaluate(fn)
+    assert result.status == "failed" and words in result.message, result.message
+
+
+def _unweighted(image):
+    rows, cols = np.nonzero(image)
+    return rows.mean(), cols.mean()
+
+
+WRONG_CENTRE = {
+    "swapped": (lambda im: tuple(reversed(lesson08.centre_of_mass.reference(im))), "swapped"),
+    "unweighted": (_unweighted, "intensity"),
+    "one number": (lambda im: 14.0, "two numbers"),
+}
+
+
+@pytest.mark.parametrize("name", list(WRONG_CENTRE))
+def test_centre_of_mass_exercise_explains_each_mistake(name):
+    fn, words = WRONG_CENTRE[name]
+    result = lesson08.centre_of_mass.evaluate(fn)
+    assert result.status == "failed" and words in result.message, result.message
+
+
+def test_the_exercise_reference_agrees_with_the_package():
+    from course_utils.preprocess import centre_of_mass
+
+    image = np.random.default_rng(3).random((28, 28))
+    assert lesson08.centre_of_mass.reference(image) == pytest.approx(centre_of_mass(image))

@@ -191,3 +191,31 @@ def test_the_command_line_exits_with_a_message_for_a_missing_model(tmp_path, cap
 def test_create_app_rejects_a_bad_upload_limit(digit_model, limit):
     with pytest.raises(ValueError, match="max_upload_bytes"):
         serve.create_app(digit_model, max_upload_bytes=limit)
+
+
+# --- the exercise of lesson 09 -------------------------------------------------------------
+
+from course_utils.exercises import lesson09  # noqa: E402
+
+
+def test_top_digits_exercise_reference_passes_and_a_stub_is_not_attempted():
+    assert lesson09.top_digits.evaluate(lesson09.top_digits.reference).status == "passed"
+
+    def stub(answer, k):
+        ...
+
+    assert lesson09.top_digits.evaluate(stub).status == "not attempted"
+
+
+WRONG_TOP_DIGITS = {
+    "least likely": (lambda a, k: sorted(enumerate(a["probabilities"]), key=lambda t: t[1])[:k], "reverse=True"),
+    "pairs flipped": (lambda a, k: [(p, d) for d, p in lesson09.top_digits.reference(a, k)], "put the digit first"),
+    "always three": (lambda a, k: lesson09.top_digits.reference(a, 3), "pairs"),
+}
+
+
+@pytest.mark.parametrize("name", list(WRONG_TOP_DIGITS))
+def test_top_digits_exercise_explains_each_mistake(name):
+    fn, words = WRONG_TOP_DIGITS[name]
+    result = lesson09.top_digits.evaluate(fn)
+    assert result.status == "failed" and words in result.message, result.message
