@@ -19,6 +19,7 @@ import ast
 import contextlib
 import difflib
 import json
+import logging
 import os
 import platform
 import sys
@@ -31,6 +32,43 @@ from .paths import notebooks_dir, repo_root
 from .results import read_recorded
 
 KERNEL_NAME = "python3"
+ENGINE_NAME = "course"
+#: Seconds one cell may run before the lesson fails (the longest full-run training cell
+#: takes a few minutes on 2 CPU cores); a hung kernel must not hang CI.
+CELL_TIMEOUT = 1800
+
+
+def _register_engine() -> None:
+    """Register papermill's nbclient engine without its ipywidgets Output emulation.
+
+    nbclient answers an ``Output`` widget's messages on the kernel's shell socket from
+    inside its IOPub handler, which can deadlock the execution of a cell that shows a
+    widget app (jupyter/nbclient#312; seen here on lesson 02). Without the emulation,
+    what a widget prints simply lands in the cell's outputs.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.utils import remove_args
+
+    class Client(PapermillNotebookClient):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.widget_registry = {}
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+            start_timeout=60, execution_timeout=None, **kwargs,
+        ):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            return Client(
+                nb_man, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
+                log=logging.getLogger("papermill"), log_output=log_output, stdout_file=stdout_file,
+                stderr_file=stderr_file, **kwargs,
+            ).execute()
+
+    papermill_engines.register(ENGINE_NAME, Engine)
 
 
 class ParameterError(ValueError):
@@ -127,7 +165,7 @@ def run_lesson(
     figures: Path | None = None,
     overrides: dict | None = None,
     progress: bool = True,
-    timeout: float | None = None,
+    timeout: float | None = CELL_TIMEOUT,
 ) -> LessonRun:
     """Execute one lesson with papermill into ``build / "executed"`` and collect what it recorded."""
     import nbformat
@@ -149,6 +187,7 @@ def run_lesson(
     }
     if figures is not None:
         env["COURSE_FIGURES_DIR"] = figures
+    _register_engine()
     start = time.perf_counter()
     status, error = "ok", ""
     with _environment(**env):
@@ -159,6 +198,7 @@ def run_lesson(
                 parameters=parameters,
                 kernel_name=KERNEL_NAME,
                 language="python",
+                engine_name=ENGINE_NAME,
                 cwd=str(source.parent),
                 progress_bar=progress,
                 execution_timeout=timeout,
@@ -182,7 +222,7 @@ def run_course(
     build: Path | None = None,
     overrides: dict | None = None,
     progress: bool = True,
-    timeout: float | None = None,
+    timeout: float | None = CELL_TIMEOUT,
     stream=None,
 ) -> list[LessonRun]:
     """Run the lessons ``names`` (default: all) in order; write ``results.json``; return the runs.
@@ -277,7 +317,9 @@ def main(argv: list[str] | None = None) -> int:
         help="override a notebook parameter (each selected lesson must declare it)",
     )
     parser.add_argument("--build-dir", type=Path, default=None, help="default: build/ in the repository")
-    parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per cell")
+    parser.add_argument(
+        "--timeout", type=float, default=CELL_TIMEOUT, help=f"seconds one cell may run (default {CELL_TIMEOUT})"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no per-cell progress bar")
     parser.add_argument("--list", action="store_true", help="list the lessons and their fast parameters")
     args = parser.parse_args(argv)

@@ -138,3 +138,21 @@ def test_check_command_fails_on_a_dirty_notebook(toy_course, capsys):
     assert "not clean" in capsys.readouterr().out
     assert notebooks.main(["clean"]) == 0
     assert notebooks.main(["check"]) == 0
+
+
+def test_widget_output_lands_in_the_cell_without_nbclient_widget_emulation(tmp_path, monkeypatch):
+    """The runner's engine drops nbclient's Output-widget emulation (jupyter/nbclient#312
+    deadlocked lesson 02): what a widget prints is kept as an ordinary cell output."""
+    book = tmp_path / "notebooks"
+    book.mkdir()
+    make_notebook(
+        book / "00_widget.ipynb",
+        ["N = 1", "import ipywidgets as w\nout = w.Output()\ndisplay(out)\nwith out:\n    print('inside the widget')\nfrom course_utils import record\nrecord(n=N)"],
+        tags={0: ["parameters"]},
+    )
+    monkeypatch.setattr(run, "notebooks_dir", lambda: book)
+    result = run.run_lesson(lessons.Lesson("00_widget", "w"), fast=True, build=tmp_path / "b", progress=False)
+    assert result.status == "ok", result.error
+    executed = nbformat.read(result.output, as_version=4)
+    texts = [o.get("text", "") for o in executed.cells[-1].outputs if o.get("output_type") == "stream"]
+    assert "inside the widget\n" in texts
