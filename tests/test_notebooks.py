@@ -101,3 +101,18 @@ def test_checked_outputs_match_with_nbval(tmp_path, fast_build):
         cwd=str(Path(NOTEBOOKS)), env=env, capture_output=True, text=True, timeout=1800,
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_lesson_00_runs_offline_on_the_sample_and_says_so(tmp_path, monkeypatch):
+    """A learner with no internet and no mnist.npz: the course still runs, on real digits."""
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    monkeypatch.setenv("MNIST_OFFLINE", "1")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty-keras-home"))
+    item = next(item for item in LESSONS if item.name == "00_setup_and_mnist")
+    result = run.run_lesson(item, fast=True, build=tmp_path, figures=tmp_path / "figures", progress=False)
+    assert result.status == "ok", result.error
+    assert result.results["mnist_digits"] == 5000
+    executed = nbformat.read(result.output, as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert "MnistSampleWarning" in printed and "5,000 digits" in printed
