@@ -39,11 +39,11 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("02_activations", "Activation functions", fast={}),
     Lesson("03_losses", "Loss functions", fast={}),
     Lesson("04_mlp_gradienttape", "An MLP from scratch with tf.GradientTape", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS": 1, "NUM_DEMO": 1000, "NUM_DEMO_EPOCHS": 1, "NUM_TIMING": 1000}),
-    Lesson("05_keras_ann", "A Keras Sequential network", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS": 1}),
+    Lesson("05_keras_ann", "A Keras Sequential network", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS": 1, "NUM_LR_TRAIN": 1000, "NUM_LR_EPOCHS": 2}),
     Lesson("06_numpy_cnn", "A convolutional network in pure numpy", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS": 2, "BLAS_THREADS": 1}),
     Lesson("07_keras_cnn_evaluation", "A Keras CNN and how to evaluate it", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS_ORIGINAL": 1, "NUM_EPOCHS": 2, "NUM_LOOP_IMAGES": 50}),
-    Lesson("08_your_own_digits", "Recognising your own handwriting", fast={}),
-    Lesson("09_serve_the_model", "Serving the model over HTTP", fast={}),
+    Lesson("08_your_own_digits", "Recognising your own handwriting", fast={"NUM_TRAIN": 4000, "NUM_EPOCHS": 2}),
+    Lesson("09_serve_the_model", "Serving the model over HTTP", fast={"NUM_TRAIN": 4000, "NUM_EPOCHS": 2, "NUM_REQUESTS": 200}),
 )
 
 

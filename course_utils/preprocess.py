@@ -178,7 +178,7 @@ def load_image(image) -> Image.Image:
             raise ImageError(f"no image file at {str(path)!r}")
         return _decode(path.read_bytes(), source=path.name)
     if isinstance(image, (bytes, bytearray, memoryview)):
-        return _decode(bytes(image), source="the uploaded bytes")
+        return _decode(bytes(image), source="the bytes")
     raise TypeError(
         "expected an image: a file path, bytes, a PIL image or a numpy array, "
         f"got {type(image).__name__}"

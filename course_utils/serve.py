@@ -39,6 +39,7 @@ Taught in notebooks/09_serve_the_model.ipynb.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import socket
 import subprocess
@@ -304,9 +305,13 @@ class ServiceProcess:
                 self.process.wait(timeout)
         return self.process.returncode
 
-    def log(self) -> str:
-        """What the service printed so far."""
-        return self.log_path.read_text() if self.log_path and self.log_path.exists() else ""
+    def log(self, tensorflow_chatter: bool = False) -> str:
+        """What the service printed so far; without TensorFlow's start-up messages unless asked."""
+        text = self.log_path.read_text() if self.log_path and self.log_path.exists() else ""
+        if tensorflow_chatter:
+            return text
+        chatter = ("I0000 ", "W0000 ", "E0000 ", "WARNING: All log messages before absl")
+        return "".join(line for line in text.splitlines(keepends=True) if not line.startswith(chatter))
 
     def __enter__(self) -> ServiceProcess:
         return self
@@ -325,7 +330,8 @@ def start_service(model_path, port: int | None = None, host: str = "127.0.0.1", 
 
     port: None picks a free one. The output goes to ``log_path`` (a temporary file
     when None). Raises ``RuntimeError`` with the service's output when it exits or
-    does not answer within ``timeout`` seconds.
+    does not answer within ``timeout`` seconds. The service is also stopped when
+    this Python process exits.
     Taught in notebooks/09_serve_the_model.ipynb.
     """
     import tempfile
@@ -340,6 +346,7 @@ def start_service(model_path, port: int | None = None, host: str = "127.0.0.1", 
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     service = ServiceProcess(f"http://{host}:{port}", command, process, log_path)
+    atexit.register(service.stop)  # never leave a server behind when Python exits
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
