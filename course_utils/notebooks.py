@@ -2,8 +2,8 @@
 
 A lesson is committed with no outputs, no execution counts and no run metadata,
 so that a diff shows only what an author changed. The one exception: code cells
-tagged ``nbval-check-output`` keep their output, which the tests compare (with
-nbval) against a fresh fast run. Those cells hold deterministic values that do
+tagged ``nbval-check-output`` keep their output (less what went to stderr: log
+lines with timestamps), which the tests compare (with nbval) against a fresh fast run. Those cells hold deterministic values that do
 not depend on the fast parameters.
 
     python -m course_utils.notebooks clean            # strip every lesson in notebooks/
@@ -41,6 +41,7 @@ def cleaned(notebook):
         if not _is_checked(cell):
             cell.outputs = []
             continue
+        cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
         for output in cell.outputs:
             if output.get("output_type") == "execute_result":
                 output["execution_count"] = None

@@ -133,6 +133,20 @@ def test_clean_strips_outputs_but_keeps_checked_cells(tmp_path):
     assert "papermill" not in nb.metadata
 
 
+def test_clean_drops_stderr_of_checked_cells(tmp_path):
+    path = make_notebook(tmp_path / "n.ipynb", ["print(1)"], tags={0: ["nbval-check-output"]})
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="I0000 12:00:00 log line"),
+        nbformat.v4.new_output("stream", name="stdout", text="1\n"),
+    ]
+    nbformat.write(nb, str(path))
+    notebooks.clean(path)
+    outputs = nbformat.read(str(path), as_version=4).cells[0].outputs
+    assert [o["name"] for o in outputs] == ["stdout"]
+    assert "papermill" not in nb.metadata
+
+
 def test_check_command_fails_on_a_dirty_notebook(toy_course, capsys):
     assert notebooks.main(["check"]) == 1
     assert "not clean" in capsys.readouterr().out
