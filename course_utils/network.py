@@ -211,13 +211,16 @@ class Sequential:
         seed: int | np.random.Generator = 0,
         validation_data: tuple[np.ndarray, np.ndarray] | None = None,
         learning_rate_schedule: Callable[[int], float] | None = None,
+        augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
         progress: bool = True,
     ) -> History:
         """Train on x: (N, ...), y: (N,) in shuffled mini-batches; returns a :class:`History`.
 
         ``seed`` (or a Generator) fixes the shuffling. ``learning_rate_schedule(epoch)``,
         epoch counted from 0, sets the optimizer's learning rate before each epoch.
-        ``validation_data=(x_val, y_val)`` is evaluated after every epoch. With
+        ``validation_data=(x_val, y_val)`` is evaluated after every epoch.
+        ``augment(x_batch, rng)`` returns a changed copy of every training batch (e.g.
+        :func:`random_shift`); validation and test data are never augmented. With
         ``progress`` a tqdm bar shows the running loss and accuracy.
         """
         from tqdm import tqdm
@@ -244,6 +247,8 @@ class Sequential:
                        disable=not progress, file=sys.stdout, mininterval=1.0, leave=True)
             start = time.perf_counter()
             for xb, yb in data.iterate_minibatches(x, y, batch_size, rng=rng):
+                if augment is not None:
+                    xb = augment(xb, rng)
                 loss, accuracy = self.train_step(xb, yb, optimizer)
                 if not math.isfinite(loss):
                     bar.close()
@@ -267,9 +272,32 @@ class Sequential:
                 history.history["val_accuracy"].append(scores["accuracy"])
                 bar.set_postfix(loss=f"{history.history['loss'][-1]:.4f}",
                                 accuracy=f"{history.history['accuracy'][-1]:.4f}",
-                                val_loss=f"{scores['loss']:.4f}", val_accuracy=f"{scores['accuracy']:.4f}")
+                                val_loss=f"{scores['loss']:.4f}", val_accuracy=f"{scores['accuracy']:.4f}",
+                                refresh=False)
             bar.close()
         return history
+
+
+def random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -> np.ndarray:
+    """Move every image by a random whole number of pixels, up to ``max_shift`` each way, filling with 0.
+
+    x: (N, H, W, C). Returns a new array shaped and typed like x. A digit moved by a
+    pixel or two is still the same digit: training on such copies (data augmentation)
+    makes the network less sensitive to where the digit sits, and it overfits later.
+    Taught in notebooks/06_numpy_cnn.ipynb.
+    """
+    if not isinstance(x, np.ndarray) or x.ndim != 4:
+        raise ValueError(f"random_shift: expected images of shape (N, H, W, C), got shape {getattr(x, 'shape', None)}")
+    if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
+        raise ValueError(f"random_shift: max_shift must be a non-negative integer, got {max_shift!r}")
+    if max_shift == 0:
+        return x.copy()
+    n, h, w, _ = x.shape
+    padded = np.pad(x, ((0, 0), (max_shift, max_shift), (max_shift, max_shift), (0, 0)))
+    top, left = rng.integers(0, 2 * max_shift + 1, size=(2, n))
+    rows = (top[:, None] + np.arange(h))[:, :, None]  # (N, H, 1)
+    cols = (left[:, None] + np.arange(w))[:, None, :]  # (N, 1, W)
+    return padded[np.arange(n)[:, None, None], rows, cols]
 
 
 def set_blas_threads(num_threads: int | None) -> int | None:
@@ -319,4 +347,4 @@ def lesson_cnn(seed: int | np.random.Generator = 0, dtype=np.float32) -> Sequent
     ])
 
 
-__all__ = ["History", "Sequential", "lesson_cnn", "set_blas_threads"]
+__all__ = ["History", "Sequential", "lesson_cnn", "random_shift", "set_blas_threads"]

@@ -191,3 +191,37 @@ def test_blas_threads_can_be_limited():
         set_blas_threads(max(before))
     with pytest.raises(ValueError, match="positive integer or None"):
         set_blas_threads(0)
+
+
+def test_random_shift_moves_each_image_within_the_limit():
+    from course_utils.network import random_shift
+
+    x = np.zeros((50, 9, 9, 1), np.float32)
+    x[:, 4, 4, 0] = 1.0
+    shifted = random_shift(x, np.random.default_rng(0), max_shift=2)
+    assert shifted.shape == x.shape and shifted.dtype == np.float32
+    where = np.argwhere(shifted[..., 0] == 1.0)
+    assert len(where) == 50 and set(where[:, 0]) == set(range(50)), "every image keeps its one bright pixel"
+    moves = where[:, 1:] - 4
+    assert np.abs(moves).max() == 2 and len({tuple(m) for m in moves}) > 10, "shifts of up to 2 pixels, varied"
+    again = random_shift(x, np.random.default_rng(0), max_shift=2)
+    np.testing.assert_array_equal(shifted, again)
+    np.testing.assert_array_equal(random_shift(x, np.random.default_rng(0), max_shift=0), x)
+    with pytest.raises(ValueError, match="max_shift must be a non-negative integer"):
+        random_shift(x, np.random.default_rng(0), max_shift=-1)
+    with pytest.raises(ValueError, match=r"shape \(N, H, W, C\)"):
+        random_shift(x[..., 0], np.random.default_rng(0))
+
+
+def test_fit_augments_training_batches_only():
+    x, y = _digits(20)
+    seen = []
+
+    def augment(batch, rng):
+        seen.append(len(batch))
+        return batch[:, ::-1]  # a flip: any change of the images will do
+
+    network = _small_network_for_digits()
+    network.fit(x, y, Adam(), num_epochs=2, batch_size=8, validation_data=_digits(5, seed=1), augment=augment,
+                progress=False)
+    assert seen == [8, 8, 4] * 2

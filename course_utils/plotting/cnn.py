@@ -76,7 +76,7 @@ def feature_maps(maps, *, image=None, max_maps: int = 32, ncols: int = 8, title:
         raise ValueError(f"image must have shape (H, W) or (H, W, 1), got {np.shape(image)}")
     panels += [(f"filter {f}", shown[:, :, f], ACTIVATION_CMAP) for f in range(shown.shape[-1])]
     nrows, ncols = _grid(len(panels), ncols)
-    fig, axes = new_figure(nrows, ncols, size=(1.0 * ncols, 1.05 * nrows + (0.35 if title else 0)), squeeze=False)
+    fig, axes = new_figure(nrows, ncols, size=(1.0 * ncols, 1.25 * nrows + (0.35 if title else 0)), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if i < len(panels):
