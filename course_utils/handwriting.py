@@ -39,6 +39,7 @@ class Prediction:
 
     ``digit`` is the most likely class, ``probabilities`` (10,) float sums to 1 and
     ``image`` (28, 28) float32 in [0, 1] is the preprocessed digit the model saw.
+    Taught in notebooks/08_your_own_digits.ipynb.
     """
 
     digit: int
@@ -109,7 +110,9 @@ def predict_probabilities(model, images) -> np.ndarray:
     if x.ndim == 2:
         x = x[None]
     if x.ndim != 3 or x.shape[1:] != (28, 28):
-        raise ValueError(f"expected digits of shape (28, 28) or (N, 28, 28), got {np.asarray(images).shape}")
+        raise ValueError(
+            f"expected digits of shape (28, 28) or (N, 28, 28), got {np.asarray(images).shape}"
+        )
     layout = _model_layout(model)
     if layout is None or len(layout) == 3:
         x = x[..., None]
@@ -121,7 +124,9 @@ def predict_probabilities(model, images) -> np.ndarray:
         out = model(x, training=False)
     out = np.asarray(out.numpy() if hasattr(out, "numpy") else out, dtype=np.float64)
     if out.ndim != 2 or out.shape[1] != NUM_CLASSES:
-        raise ValueError(f"the model should output (N, {NUM_CLASSES}) values, it gave shape {out.shape}")
+        raise ValueError(
+            f"the model should output (N, {NUM_CLASSES}) values, it gave shape {out.shape}"
+        )
     if np.any(out < 0) or not np.allclose(out.sum(axis=1), 1.0, atol=1e-3):
         out = _softmax(out)
     return out
@@ -140,17 +145,25 @@ def predict_image(model, image) -> Prediction:
 
 
 def digit_png(image: np.ndarray, scale: int = 5) -> bytes:
-    """A 28x28 digit (float in [0, 1], ink bright) as PNG bytes, enlarged ``scale`` times, ink dark."""
+    """A 28x28 digit (float in [0, 1], ink bright) as PNG bytes, enlarged ``scale`` times, ink dark.
+
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
     pixels = np.clip(255 - np.asarray(image) * 255, 0, 255).astype(np.uint8)
     picture = Image.fromarray(pixels, mode="L")
-    picture = picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
+    picture = picture.resize(
+        (picture.width * scale, picture.height * scale), Image.Resampling.NEAREST
+    )
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
 def probabilities_html(probabilities, k: int = 3) -> str:
-    """An HTML snippet with the ``k`` most likely digits as horizontal bars."""
+    """An HTML snippet with the ``k`` most likely digits as horizontal bars.
+
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
     rows = "".join(
         f'<div style="display:flex;align-items:center;gap:6px;font-family:monospace">'
         f"<b>{digit}</b>"
@@ -181,7 +194,9 @@ class UploadApp:
         self.k = k
         self.prediction: Prediction | None = None
         self.error: str | None = None
-        self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload a digit")
+        self.upload = widgets.FileUpload(
+            accept="image/*", multiple=False, description="Upload a digit"
+        )
         self.digit_view = widgets.Image(format="png", width=140, height=140)
         self.result = widgets.HTML("Upload a photo or scan of one digit.")
         self.upload.observe(self._on_upload, names="value")
@@ -229,7 +244,9 @@ class DrawingPad:
     Taught in notebooks/08_your_own_digits.ipynb.
     """
 
-    def __init__(self, model, size: int = 280, line_width: int = 18, update_seconds: float = 0.3, k: int = 3):
+    def __init__(
+        self, model, size: int = 280, line_width: int = 18, update_seconds: float = 0.3, k: int = 3
+    ):
         import ipywidgets as widgets
         from ipycanvas import Canvas
 

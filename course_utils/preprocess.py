@@ -67,7 +67,16 @@ MIN_STROKE_WIDTH = 0.12
 #: Size (longer side, pixels) at which thin strokes are thickened.
 THICKEN_SIZE = 80
 
-STAGES = ("original", "grayscale", "inverted", "denoised", "cropped", "thickened", "scaled", "centred")
+STAGES = (
+    "original",
+    "grayscale",
+    "inverted",
+    "denoised",
+    "cropped",
+    "thickened",
+    "scaled",
+    "centred",
+)
 
 
 class ImageError(ValueError):
@@ -77,6 +86,7 @@ class ImageError(ValueError):
     ("no digit found"), an image larger than ``MAX_PIXELS`` (decompression bomb),
     and arrays of the wrong rank or dtype. A ``ValueError``, so callers that
     already catch ``ValueError`` keep working.
+    Taught in notebooks/08_your_own_digits.ipynb.
     """
 
 
@@ -89,6 +99,7 @@ class PreprocessSteps:
     (28, 28) result. ``was_inverted`` says whether the background was light,
     ``bounding_box`` is ``(top, left, bottom, right)`` of the ink in ``denoised``
     (bottom/right exclusive) and ``centre_of_mass`` is ``(row, col)`` in ``centred``.
+    Taught in notebooks/08_your_own_digits.ipynb.
     """
 
     original: np.ndarray
@@ -451,7 +462,9 @@ def fit_to_box(image: np.ndarray, box: int = DIGIT_BOX) -> np.ndarray:
     return np.clip(result / peak, 0.0, 1.0).astype(np.float32)
 
 
-def centre_by_mass(digit: np.ndarray, size: int = IMAGE_SIZE) -> tuple[np.ndarray, tuple[float, float]]:
+def centre_by_mass(
+    digit: np.ndarray, size: int = IMAGE_SIZE
+) -> tuple[np.ndarray, tuple[float, float]]:
     """Paste ``digit`` into a ``size`` x ``size`` field with its centre of mass at the centre.
 
     digit: (h, w) float with h, w <= size. The centre of an MNIST image is pixel

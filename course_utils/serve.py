@@ -66,7 +66,10 @@ _IMAGE_TYPES_OK = ("image/", "application/octet-stream")
 
 
 class UploadError(Exception):
-    """A client's mistake: ``status_code`` (4xx) and a ``detail`` sentence."""
+    """A client's mistake: ``status_code`` (4xx) and a ``detail`` sentence.
+
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
 
     def __init__(self, status_code: int, detail: str):
         super().__init__(detail)
@@ -110,7 +113,11 @@ def create_app(model, *, max_upload_bytes: int = MAX_UPLOAD_BYTES, model_name: s
     accepting requests while the model works.
     Taught in notebooks/09_serve_the_model.ipynb.
     """
-    if isinstance(max_upload_bytes, bool) or not isinstance(max_upload_bytes, int) or max_upload_bytes < 1:
+    if (
+        isinstance(max_upload_bytes, bool)
+        or not isinstance(max_upload_bytes, int)
+        or max_upload_bytes < 1
+    ):
         raise ValueError(f"max_upload_bytes must be a positive integer, got {max_upload_bytes!r}")
     lock = threading.Lock()
     # One prediction at start-up: builds the model's graph before the first client waits.
@@ -217,7 +224,8 @@ async def _read_upload(request, max_upload_bytes: int) -> bytes:
     part_type = (upload.content_type or "application/octet-stream").lower()
     if not part_type.startswith(_IMAGE_TYPES_OK):
         raise UploadError(
-            415, f"the file's content type is {part_type}; expected an image (image/png, image/jpeg, ...)"
+            415,
+            f"the file's content type is {part_type}; expected an image (image/png, image/jpeg, ...)",
         )
     content = await upload.read()
     await form.close()
@@ -234,7 +242,10 @@ def _too_large(size: int, limit: int) -> str:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free on ``host`` right now."""
+    """A TCP port that is free on ``host`` right now.
+
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
@@ -258,7 +269,9 @@ class BackgroundServer:
         config = uvicorn.Config(app, log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)
         self.timeout = timeout
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -287,7 +300,10 @@ class BackgroundServer:
 
 @dataclass
 class ServiceProcess:
-    """The service started by :func:`start_service`: its ``url``, ``command`` and process."""
+    """The service started by :func:`start_service`: its ``url``, ``command`` and process.
+
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
 
     url: str
     command: list[str]
@@ -311,7 +327,9 @@ class ServiceProcess:
         if tensorflow_chatter:
             return text
         chatter = ("I0000 ", "W0000 ", "E0000 ", "WARNING: All log messages before absl")
-        return "".join(line for line in text.splitlines(keepends=True) if not line.startswith(chatter))
+        return "".join(
+            line for line in text.splitlines(keepends=True) if not line.startswith(chatter)
+        )
 
     def __enter__(self) -> ServiceProcess:
         return self
@@ -321,11 +339,30 @@ class ServiceProcess:
 
 
 def service_command(model_path, port: int, host: str = "127.0.0.1") -> list[str]:
-    """The documented command line: ``python -m course_utils.serve --model PATH --port PORT --host HOST``."""
-    return [sys.executable, "-m", "course_utils.serve", "--model", str(model_path), "--port", str(port), "--host", host]
+    """The documented command line: ``python -m course_utils.serve --model PATH --port PORT --host HOST``.
+
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "course_utils.serve",
+        "--model",
+        str(model_path),
+        "--port",
+        str(port),
+        "--host",
+        host,
+    ]
 
 
-def start_service(model_path, port: int | None = None, host: str = "127.0.0.1", timeout: float = 120.0, log_path=None) -> ServiceProcess:
+def start_service(
+    model_path,
+    port: int | None = None,
+    host: str = "127.0.0.1",
+    timeout: float = 120.0,
+    log_path=None,
+) -> ServiceProcess:
     """Run :func:`service_command` in a subprocess and wait until ``GET /health`` answers.
 
     port: None picks a free one. The output goes to ``log_path`` (a temporary file
@@ -344,13 +381,20 @@ def start_service(model_path, port: int | None = None, host: str = "127.0.0.1", 
         log_path = Path(tempfile.mkstemp(prefix="digit-service-", suffix=".log")[1])
     log_path = Path(log_path)
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        )
     service = ServiceProcess(f"http://{host}:{port}", command, process, log_path)
     atexit.register(service.stop)  # never leave a server behind when Python exits
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the service exited with code {process.returncode}:\n{service.log()}")
+            raise RuntimeError(
+                f"the service exited with code {process.returncode}:\n{service.log()}"
+            )
         try:
             if httpx.get(service.url + "/health", timeout=1.0).status_code == 200:
                 return service
@@ -363,7 +407,10 @@ def start_service(model_path, port: int | None = None, host: str = "127.0.0.1", 
 
 @dataclass
 class LoadReport:
-    """What :func:`load_test` measured: every answer's status and digit, and the time taken."""
+    """What :func:`load_test` measured: every answer's status and digit, and the time taken.
+
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
 
     num_requests: int
     concurrency: int
@@ -390,7 +437,13 @@ class LoadReport:
         )
 
 
-def load_test(url: str, files: list[tuple[str, bytes]], num_requests: int = 200, concurrency: int = 8, timeout: float = 30.0) -> LoadReport:
+def load_test(
+    url: str,
+    files: list[tuple[str, bytes]],
+    num_requests: int = 200,
+    concurrency: int = 8,
+    timeout: float = 30.0,
+) -> LoadReport:
     """Send ``num_requests`` POST /predict requests from ``concurrency`` threads.
 
     files: ``[(file_name, content), ...]``, used in turn. Every request is recorded:
@@ -415,7 +468,9 @@ def load_test(url: str, files: list[tuple[str, bytes]], num_requests: int = 200,
         name, content = files[i % len(files)]
         started = time.perf_counter()
         try:
-            response = client.post(url.rstrip("/") + "/predict", files={FIELD_NAME: (name, content, "image/png")})
+            response = client.post(
+                url.rstrip("/") + "/predict", files={FIELD_NAME: (name, content, "image/png")}
+            )
         except httpx.HTTPError as error:
             errors.append(f"request {i}: {type(error).__name__}: {error}")
             return
@@ -432,15 +487,27 @@ def load_test(url: str, files: list[tuple[str, bytes]], num_requests: int = 200,
 
 
 def main(argv=None) -> None:
-    """The command line: ``python -m course_utils.serve --model PATH [--port 8000] [--host 127.0.0.1]``."""
+    """The command line: ``python -m course_utils.serve --model PATH [--port 8000] [--host 127.0.0.1]``.
+
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m course_utils.serve",
         description="Serve a digit classifier over HTTP: POST /predict (multipart field 'file'), GET /health.",
     )
     parser.add_argument("--model", required=True, help="a .keras file or a SavedModel folder")
     parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    parser.add_argument("--max-upload-mb", type=float, default=MAX_UPLOAD_BYTES / 1024 / 1024, help="largest upload in MB (default 10)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
+    parser.add_argument(
+        "--max-upload-mb",
+        type=float,
+        default=MAX_UPLOAD_BYTES / 1024 / 1024,
+        help="largest upload in MB (default 10)",
+    )
     args = parser.parse_args(argv)
     import uvicorn
 
@@ -448,8 +515,15 @@ def main(argv=None) -> None:
         model = load_model(args.model)
     except (FileNotFoundError, ValueError) as error:
         parser.exit(2, f"error: {error}\n")
-    app = create_app(model, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), model_name=Path(args.model).name)
-    print(f"Serving {args.model} on http://{args.host}:{args.port} (POST /predict, GET /health)", flush=True)
+    app = create_app(
+        model,
+        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+        model_name=Path(args.model).name,
+    )
+    print(
+        f"Serving {args.model} on http://{args.host}:{args.port} (POST /predict, GET /health)",
+        flush=True,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 

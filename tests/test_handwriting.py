@@ -48,7 +48,12 @@ def digit_model(tmp_path_factory):
         warnings.simplefilter("ignore", DeprecationWarning)  # raised inside keras' fit with numpy 2
         mnist = data.load_mnist(download=False, verbose=False)
         model = load_or_train_cnn(
-            path.with_name("no_lesson07_model.keras"), mnist=mnist, num_train=4000, num_epochs=3, seed=0, verbose=False
+            path.with_name("no_lesson07_model.keras"),
+            mnist=mnist,
+            num_train=4000,
+            num_epochs=3,
+            seed=0,
+            verbose=False,
         )
         model.save(path)
     return model
@@ -97,11 +102,16 @@ def test_the_samples_are_recognised_by_a_small_trained_model(digit_model):
     labels = np.array([s.label for s in samples])
     images = np.stack([to_mnist(s.path) for s in samples])
     predicted = predict_probabilities(digit_model, images).argmax(axis=1)
-    wrong = [f"{s.path.name} -> {p}" for s, p in zip(samples, predicted, strict=True) if p != s.label]
+    wrong = [
+        f"{s.path.name} -> {p}" for s, p in zip(samples, predicted, strict=True) if p != s.label
+    ]
     assert (predicted == labels).mean() >= MIN_SAMPLE_ACCURACY, wrong
     for style in STYLES:
         in_style = np.array([s.style == style for s in samples])
-        assert (predicted[in_style] == labels[in_style]).mean() >= MIN_STYLE_ACCURACY, (style, wrong)
+        assert (predicted[in_style] == labels[in_style]).mean() >= MIN_STYLE_ACCURACY, (
+            style,
+            wrong,
+        )
 
 
 def test_naive_preprocessing_collapses_the_accuracy(digit_model):
@@ -139,7 +149,11 @@ def tiny_model(layout: str, softmax: bool):
     shape = {"image": (28, 28, 1), "flat": (784,), "plain": (28, 28)}[layout]
     head = [keras.layers.Flatten()] if layout != "flat" else []
     return keras.Sequential(
-        [keras.Input(shape), *head, keras.layers.Dense(10, activation="softmax" if softmax else None)]
+        [
+            keras.Input(shape),
+            *head,
+            keras.layers.Dense(10, activation="softmax" if softmax else None),
+        ]
     )
 
 
@@ -247,7 +261,9 @@ def test_preprocessing_figure_has_a_panel_per_stage_and_saves(tmp_path, monkeypa
     from course_utils.preprocess import STAGES, to_mnist_steps
 
     monkeypatch.setenv("COURSE_FIGURES_DIR", str(tmp_path))
-    fig = plotting.preprocessing_steps(to_mnist_steps(load_samples(["rgba"])[5].path), save_as="08_test_steps")
+    fig = plotting.preprocessing_steps(
+        to_mnist_steps(load_samples(["rgba"])[5].path), save_as="08_test_steps"
+    )
     assert len(fig.axes) == len(STAGES)
     assert fig.axes[-1].get_title().endswith("28x28")
     assert (tmp_path / "08_test_steps.png").is_file()
@@ -259,7 +275,9 @@ def test_predictions_figure_marks_mistakes(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_FIGURES_DIR", str(tmp_path))
     images = np.zeros((3, 28, 28), dtype=np.float32)
     probs = np.eye(10)[[1, 2, 3]] * 0.9 + 0.01
-    fig = plotting.predictions_top3(images, probs, labels=[1, 2, 4], ncols=3, save_as="08_test_top3")
+    fig = plotting.predictions_top3(
+        images, probs, labels=[1, 2, 4], ncols=3, save_as="08_test_top3"
+    )
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles == ["1", "2", "true 4 / predicted 3"]
     assert (tmp_path / "08_test_top3.png").is_file()
@@ -289,8 +307,7 @@ from course_utils.exercises import lesson08  # noqa: E402
 def test_exercise_reference_passes_and_a_stub_is_not_attempted(exercise):
     assert exercise.evaluate(exercise.reference).status == "passed"
 
-    def stub(*args):
-        ...
+    def stub(*args): ...
 
     assert exercise.evaluate(stub).status == "not attempted"
 

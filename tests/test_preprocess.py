@@ -42,10 +42,17 @@ def png_header_only(width, height) -> bytes:
     """A PNG that claims ``width`` x ``height`` pixels but holds almost nothing."""
 
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 # --- the result ---------------------------------------------------------------------
@@ -113,12 +120,19 @@ def test_every_stage_is_returned_in_order():
     stages = steps.stages()
     assert tuple(stages) == preprocess.STAGES
     assert stages["original"].shape == (200, 160)
-    assert stages["grayscale"].shape == stages["inverted"].shape == stages["denoised"].shape == (200, 160)
+    assert (
+        stages["grayscale"].shape
+        == stages["inverted"].shape
+        == stages["denoised"].shape
+        == (200, 160)
+    )
     top, left, bottom, right = steps.bounding_box
     assert stages["cropped"].shape == (bottom - top, right - left)
     assert steps.result is steps.centred
     for name in preprocess.STAGES[1:]:
-        assert stages[name].dtype == np.float32 and 0 <= stages[name].min() <= stages[name].max() <= 1, name
+        assert (
+            stages[name].dtype == np.float32 and 0 <= stages[name].min() <= stages[name].max() <= 1
+        ), name
 
 
 def test_paper_grain_and_uneven_light_are_suppressed():
@@ -144,7 +158,9 @@ def test_exif_rotation_of_phone_photos_is_applied():
     upright = seven_on_paper()
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90 degrees clockwise to view"
-    stored_sideways = encode(upright.transpose(Image.Transpose.ROTATE_90), "JPEG", quality=95, exif=exif)
+    stored_sideways = encode(
+        upright.transpose(Image.Transpose.ROTATE_90), "JPEG", quality=95, exif=exif
+    )
     plain = encode(upright, "JPEG", quality=95)
     assert np.abs(to_mnist(stored_sideways) - to_mnist(plain)).mean() < 0.02
 
@@ -209,7 +225,12 @@ NOISY_BLANK = np.clip(np.random.default_rng(1).normal(235, 5, (120, 90)), 0, 255
 BAD_INPUTS = {
     "text bytes": (b"this is not a picture", "not an image"),
     "empty bytes": (b"", "empty"),
-    "truncated PNG": (truncated(encode(seven_on_paper()), ), "truncated"),
+    "truncated PNG": (
+        truncated(
+            encode(seven_on_paper()),
+        ),
+        "truncated",
+    ),
     "truncated JPEG": (truncated(encode(seven_on_paper(), "JPEG")), "truncated"),
     "white page": (encode(paper()), "no digit found"),
     "black page": (np.zeros((50, 50), dtype=np.uint8), "no digit found"),
@@ -256,7 +277,9 @@ def test_thin_strokes_are_thickened_and_thick_ones_left_alone():
     assert relative < 0.03
     after = preprocess.stroke_width(thin_steps.thickened) / max(thin_steps.thickened.shape)
     assert after == pytest.approx(preprocess.MIN_STROKE_WIDTH, abs=0.03)
-    assert thick_steps.thickened is thick_steps.cropped or np.array_equal(thick_steps.thickened, thick_steps.cropped)
+    assert thick_steps.thickened is thick_steps.cropped or np.array_equal(
+        thick_steps.thickened, thick_steps.cropped
+    )
 
 
 def test_stroke_width_of_a_drawn_bar():

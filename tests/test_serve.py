@@ -30,7 +30,12 @@ def digit_model(tmp_path_factory):
         warnings.simplefilter("ignore", DeprecationWarning)  # raised inside keras' fit with numpy 2
         mnist = data.load_mnist(download=False, verbose=False)
         model = load_or_train_cnn(
-            path.with_name("no_lesson07_model.keras"), mnist=mnist, num_train=4000, num_epochs=3, seed=0, verbose=False
+            path.with_name("no_lesson07_model.keras"),
+            mnist=mnist,
+            num_train=4000,
+            num_epochs=3,
+            seed=0,
+            verbose=False,
         )
         model.save(path)
     return model
@@ -87,21 +92,37 @@ def truncated_png():
 
 
 BAD_REQUESTS = {
-    "garbage bytes": (lambda url: post_file(url, b"\x00\x01 definitely not a picture"), 400, "not an image"),
+    "garbage bytes": (
+        lambda url: post_file(url, b"\x00\x01 definitely not a picture"),
+        400,
+        "not an image",
+    ),
     "truncated file": (lambda url: post_file(url, truncated_png()), 400, "truncated"),
     "empty file": (lambda url: post_file(url, b""), 400, "empty"),
     "empty body": (
-        lambda url: httpx.post(url + "/predict", content=b"", headers={"content-type": "multipart/form-data; boundary=x"}),
+        lambda url: httpx.post(
+            url + "/predict",
+            content=b"",
+            headers={"content-type": "multipart/form-data; boundary=x"},
+        ),
         400,
         "empty",
     ),
     "no file field": (lambda url: post_file(url, blank_png(), field="image"), 400, "field 'file'"),
     "malformed multipart": (
-        lambda url: httpx.post(url + "/predict", content=b"--x\r\nnot a part", headers={"content-type": "multipart/form-data; boundary=x"}),
+        lambda url: httpx.post(
+            url + "/predict",
+            content=b"--x\r\nnot a part",
+            headers={"content-type": "multipart/form-data; boundary=x"},
+        ),
         400,
         "field 'file'",
     ),
-    "oversized body": (lambda url: post_file(url, b"\x89PNG" + bytes(LIMIT + 10)), 413, "too large"),
+    "oversized body": (
+        lambda url: post_file(url, b"\x89PNG" + bytes(LIMIT + 10)),
+        413,
+        "too large",
+    ),
     "oversized body without a length": (
         lambda url: httpx.post(
             url + "/predict",
@@ -111,13 +132,23 @@ BAD_REQUESTS = {
         413,
         "too large",
     ),
-    "JSON instead of a file": (lambda url: httpx.post(url + "/predict", json={"image": "7.png"}), 415, "multipart/form-data"),
-    "raw PNG body": (
-        lambda url: httpx.post(url + "/predict", content=blank_png(), headers={"content-type": "image/png"}),
+    "JSON instead of a file": (
+        lambda url: httpx.post(url + "/predict", json={"image": "7.png"}),
         415,
         "multipart/form-data",
     ),
-    "text file": (lambda url: post_file(url, b"seven", "seven.txt", "text/plain"), 415, "text/plain"),
+    "raw PNG body": (
+        lambda url: httpx.post(
+            url + "/predict", content=blank_png(), headers={"content-type": "image/png"}
+        ),
+        415,
+        "multipart/form-data",
+    ),
+    "text file": (
+        lambda url: post_file(url, b"seven", "seven.txt", "text/plain"),
+        415,
+        "text/plain",
+    ),
     "blank page": (lambda url: post_file(url, blank_png()), 422, "no digit found"),
 }
 
@@ -148,14 +179,26 @@ def test_200_requests_from_8_clients_are_all_answered_correctly(service, digit_m
 def test_the_documented_command_serves_a_saved_model(digit_model, tmp_path):
     model_path = tmp_path / "digits.keras"
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # raised inside keras' save with numpy 2
+        warnings.simplefilter(
+            "ignore", DeprecationWarning
+        )  # raised inside keras' save with numpy 2
         digit_model.save(model_path)
     assert serve.service_command(model_path, 8123)[1:] == [
-        "-m", "course_utils.serve", "--model", str(model_path), "--port", "8123", "--host", "127.0.0.1",
+        "-m",
+        "course_utils.serve",
+        "--model",
+        str(model_path),
+        "--port",
+        "8123",
+        "--host",
+        "127.0.0.1",
     ]
     with serve.start_service(model_path, host="127.0.0.1") as service:
         assert service.url.startswith("http://127.0.0.1:")
-        assert httpx.get(service.url + "/health").json() == {"status": "ok", "model": "digits.keras"}
+        assert httpx.get(service.url + "/health").json() == {
+            "status": "ok",
+            "model": "digits.keras",
+        }
         response = post_file(service.url, load_samples(["chalkboard"])[5].read_bytes())
         assert response.status_code == 200 and response.json()["digit"] == 5
     assert service.process.poll() is not None  # stopped
@@ -166,7 +209,9 @@ def test_a_saved_model_export_serves_the_same_probabilities(digit_model, tmp_pat
     reloaded = serve.load_model(tmp_path / "saved")
     digits = np.stack([predict_image(digit_model, s.path).image for s in load_samples(["rgba"])])
     np.testing.assert_allclose(
-        predict_probabilities(reloaded, digits), predict_probabilities(digit_model, digits), atol=1e-5
+        predict_probabilities(reloaded, digits),
+        predict_probabilities(digit_model, digits),
+        atol=1e-5,
     )
 
 
@@ -201,15 +246,20 @@ from course_utils.exercises import lesson09  # noqa: E402
 def test_top_digits_exercise_reference_passes_and_a_stub_is_not_attempted():
     assert lesson09.top_digits.evaluate(lesson09.top_digits.reference).status == "passed"
 
-    def stub(answer, k):
-        ...
+    def stub(answer, k): ...
 
     assert lesson09.top_digits.evaluate(stub).status == "not attempted"
 
 
 WRONG_TOP_DIGITS = {
-    "least likely": (lambda a, k: sorted(enumerate(a["probabilities"]), key=lambda t: t[1])[:k], "reverse=True"),
-    "pairs flipped": (lambda a, k: [(p, d) for d, p in lesson09.top_digits.reference(a, k)], "put the digit first"),
+    "least likely": (
+        lambda a, k: sorted(enumerate(a["probabilities"]), key=lambda t: t[1])[:k],
+        "reverse=True",
+    ),
+    "pairs flipped": (
+        lambda a, k: [(p, d) for d, p in lesson09.top_digits.reference(a, k)],
+        "put the digit first",
+    ),
     "always three": (lambda a, k: lesson09.top_digits.reference(a, 3), "pairs"),
 }
 

@@ -38,7 +38,9 @@ def _check_ink_bright(fn):
         given = page.copy()
         out = np.asarray(fn(given), dtype=float)
         if not np.array_equal(given, page):
-            raise Hint("your function changed its input in place: compute a new array, e.g. 1.0 - gray.")
+            raise Hint(
+                "your function changed its input in place: compute a new array, e.g. 1.0 - gray."
+            )
         if out.shape != page.shape:
             raise Hint(f"return an image of the same shape {page.shape}; got {out.shape}.")
         expected = ink_bright_exercise.reference(page)
@@ -55,11 +57,15 @@ def _check_ink_bright(fn):
             )
         if np.allclose(out, 255 - page) or np.allclose(out, 255 - 255 * page):
             raise Hint("the pixels are in [0, 1], not 0-255: invert with 1.0 - gray.")
-        raise Hint("the background (most pixels) should end up dark (near 0) and the stroke bright.")
+        raise Hint(
+            "the background (most pixels) should end up dark (near 0) and the stroke bright."
+        )
     mostly_ink = np.full((10, 10), 0.2)
     mostly_ink[:, :3] = 0.9  # a dark page whose mean is pulled up by a thick stroke
     if not np.allclose(np.asarray(fn(mostly_ink.copy()), dtype=float), mostly_ink):
-        raise Hint("decide with the median, not the mean: a thick bright stroke can pull the mean up.")
+        raise Hint(
+            "decide with the median, not the mean: a thick bright stroke can pull the mean up."
+        )
 
 
 ink_bright_exercise = Exercise(
@@ -92,16 +98,22 @@ def _check_centre_of_mass(fn):
     dot[5, 20] = 1.0
     row, col = _as_pair(fn(dot.copy()))
     if (row, col) == (20, 5):
-        raise Hint("row and column are swapped: the first index of an image is the row (y), the second the column (x).")
+        raise Hint(
+            "row and column are swapped: the first index of an image is the row (y), the second the column (x)."
+        )
     if not np.allclose((row, col), (5, 20)):
-        raise Hint(f"for a single lit pixel at row 5, column 20 expected (5, 20); got ({row:.3g}, {col:.3g}).")
+        raise Hint(
+            f"for a single lit pixel at row 5, column 20 expected (5, 20); got ({row:.3g}, {col:.3g})."
+        )
     bar = np.zeros((28, 28))
     bar[10, 4:9] = 1.0
     bar[10, 20] = 3.0  # a heavier pixel pulls the centre towards it
     expected = centre_of_mass_exercise.reference(bar)
     row, col = _as_pair(fn(bar.copy()))
     if np.allclose((row, col), (10, np.mean([4, 5, 6, 7, 8, 20]))):
-        raise Hint("every lit pixel counted the same: weight each position by its intensity, (cols * image).sum().")
+        raise Hint(
+            "every lit pixel counted the same: weight each position by its intensity, (cols * image).sum()."
+        )
     if np.allclose((row, col), expected, atol=1e-6):
         return
     if np.allclose((row, col), (expected[0] * 8, expected[1] * 8)):

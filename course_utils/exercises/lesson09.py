@@ -37,15 +37,21 @@ def _check_top_digits(fn):
         if len(pairs) != k:
             raise Hint(f"with k = {k} return {k} pairs; got {len(pairs)}.")
         if [(p, d) for d, p in expected] == pairs:
-            raise Hint("each pair is (probability, digit): put the digit first, (digit, probability).")
+            raise Hint(
+                "each pair is (probability, digit): put the digit first, (digit, probability)."
+            )
         got = [(int(d), float(p)) for d, p in pairs]
         if got == expected:
             continue
         least_likely = sorted(enumerate(probabilities), key=lambda pair: pair[1])[:k]
         if got == least_likely or got == least_likely[::-1]:
-            raise Hint("those are the least likely digits: sort the probabilities with reverse=True.")
+            raise Hint(
+                "those are the least likely digits: sort the probabilities with reverse=True."
+            )
         if [p for _, p in got] == [p for _, p in expected]:
-            raise Hint("the probabilities are right but not the digits: a digit is its position in the list.")
+            raise Hint(
+                "the probabilities are right but not the digits: a digit is its position in the list."
+            )
         raise Hint(f"with k = {k} expected {expected}; got {got}.")
 
 

@@ -98,8 +98,13 @@ def predictions_top3(
         raise ValueError(f"got {len(images)} images but {len(labels)} labels")
     n = len(images)
     nrows = int(np.ceil(n / ncols))
-    fig, axes = new_figure(nrows, 2 * ncols, size=(2.4 * ncols, 1.35 * nrows), squeeze=False,
-                           gridspec_kw={"width_ratios": [1, 1.1] * ncols})
+    fig, axes = new_figure(
+        nrows,
+        2 * ncols,
+        size=(2.4 * ncols, 1.35 * nrows),
+        squeeze=False,
+        gridspec_kw={"width_ratios": [1, 1.1] * ncols},
+    )
     for ax in axes.ravel():
         ax.axis("off")
     for i in range(n):
@@ -116,7 +121,10 @@ def predictions_top3(
         if truth is not None and truth != predicted:
             image_ax.title.set_color(PALETTE[3])
         order = np.argsort(-probs[i], kind="stable")[:k]
-        colours = [PALETTE[3] if truth is not None and d == truth and d != predicted else PALETTE[0] for d in order]
+        colours = [
+            PALETTE[3] if truth is not None and d == truth and d != predicted else PALETTE[0]
+            for d in order
+        ]
         bar_ax.axis("on")
         bar_ax.barh(range(k), probs[i][order], color=colours)
         bar_ax.set_yticks(range(k), [str(d) for d in order], fontsize=8)
@@ -133,7 +141,9 @@ def predictions_top3(
     return finish(fig, save_as)
 
 
-def compare_preprocessing(rows: dict, labels=None, *, title: str | None = None, save_as: str | None = None):
+def compare_preprocessing(
+    rows: dict, labels=None, *, title: str | None = None, save_as: str | None = None
+):
     """The same pictures prepared in different ways, one row per way.
 
     rows: ``{name: images}``, images (N, 28, 28) each, shown literally (0 black,

@@ -35,7 +35,10 @@ STYLES = (
 
 @dataclass(frozen=True)
 class Sample:
-    """One sample picture: its ``path``, true ``label`` (0-9) and ``style``."""
+    """One sample picture: its ``path``, true ``label`` (0-9) and ``style``.
+
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
 
     path: Path
     label: int
@@ -59,7 +62,11 @@ def load_samples(styles=None, folder: str | Path = SAMPLES_DIR) -> list[Sample]:
         raise ValueError(f"unknown style(s) {unknown}; the styles are {list(STYLES)}")
     with open(folder / "labels.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    samples = [Sample(folder / row["file"], int(row["label"]), row["style"]) for row in rows if row["style"] in wanted]
+    samples = [
+        Sample(folder / row["file"], int(row["label"]), row["style"])
+        for row in rows
+        if row["style"] in wanted
+    ]
     missing = [sample.path.name for sample in samples if not sample.path.is_file()]
     if missing:
         raise FileNotFoundError(f"sample pictures missing from {folder}: {missing[:5]}")

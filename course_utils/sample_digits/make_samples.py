@@ -66,6 +66,7 @@ def digit_strokes(digit: int, variant: int = 0) -> list[np.ndarray]:
     """The pen strokes of ``digit`` in a unit box (x right, y down): a list of (P, 2) arrays.
 
     ``variant`` picks between common ways of writing 1, 4 and 7.
+    Taught in notebooks/08_your_own_digits.ipynb.
     """
     if digit == 0:
         return [_arc(0.5, 0.5, 0.42, 0.48, 100, 470)]
@@ -74,17 +75,42 @@ def digit_strokes(digit: int, variant: int = 0) -> list[np.ndarray]:
             return [_line((0.36, 0.15), (0.6, 0.02), (0.5, 0.98))]
         return [_line((0.56, 0.02), (0.46, 0.98))]
     if digit == 2:
-        return [np.concatenate([_arc(0.5, 0.3, 0.38, 0.27, 160, -30), _line((0.83, 0.44), (0.08, 0.97), (0.95, 0.95))])]
+        return [
+            np.concatenate(
+                [
+                    _arc(0.5, 0.3, 0.38, 0.27, 160, -30),
+                    _line((0.83, 0.44), (0.08, 0.97), (0.95, 0.95)),
+                ]
+            )
+        ]
     if digit == 3:
-        return [np.concatenate([_arc(0.47, 0.27, 0.36, 0.24, 150, -90), _arc(0.47, 0.74, 0.42, 0.24, 90, -150)])]
+        return [
+            np.concatenate(
+                [_arc(0.47, 0.27, 0.36, 0.24, 150, -90), _arc(0.47, 0.74, 0.42, 0.24, 90, -150)]
+            )
+        ]
     if digit == 4:
         if variant % 2:
             return [_line((0.3, 0.02), (0.12, 0.6), (0.95, 0.6)), _line((0.72, 0.05), (0.7, 0.99))]
         return [_line((0.65, 0.02), (0.05, 0.68), (0.95, 0.68)), _line((0.7, 0.15), (0.7, 0.99))]
     if digit == 5:
-        return [np.concatenate([_line((0.85, 0.03), (0.25, 0.03), (0.18, 0.47)), _arc(0.5, 0.69, 0.4, 0.28, 145, -160)])]
+        return [
+            np.concatenate(
+                [
+                    _line((0.85, 0.03), (0.25, 0.03), (0.18, 0.47)),
+                    _arc(0.5, 0.69, 0.4, 0.28, 145, -160),
+                ]
+            )
+        ]
     if digit == 6:
-        return [np.concatenate([_curve((0.78, 0.03), (0.22, 0.2), (0.12, 0.72)), _arc(0.5, 0.72, 0.38, 0.26, 180, 540)])]
+        return [
+            np.concatenate(
+                [
+                    _curve((0.78, 0.03), (0.22, 0.2), (0.12, 0.72)),
+                    _arc(0.5, 0.72, 0.38, 0.26, 180, 540),
+                ]
+            )
+        ]
     if digit == 7:
         strokes = [_line((0.05, 0.05), (0.95, 0.05), (0.4, 0.98))]
         if variant % 2:
@@ -93,7 +119,9 @@ def digit_strokes(digit: int, variant: int = 0) -> list[np.ndarray]:
     if digit == 8:
         return [_arc(0.5, 0.26, 0.32, 0.24, -90, 270), _arc(0.5, 0.73, 0.4, 0.26, 90, 450)]
     if digit == 9:
-        return [np.concatenate([_arc(0.45, 0.3, 0.38, 0.27, 0, 360), _line((0.83, 0.3), (0.75, 0.98))])]
+        return [
+            np.concatenate([_arc(0.45, 0.3, 0.38, 0.27, 0, 360), _line((0.83, 0.3), (0.75, 0.98))])
+        ]
     raise ValueError(f"digit must be an integer 0-9, got {digit!r}")
 
 
@@ -145,12 +173,17 @@ def _compose(paper, mask, ink_colour, opacity=1.0):
 
 
 def draw_sample(digit: int, style: str, seed: int = SEED) -> tuple[Image.Image, dict]:
-    """Draw ``digit`` in ``style``; returns ``(image, save_options)`` for ``Image.save``."""
+    """Draw ``digit`` in ``style``; returns ``(image, save_options)`` for ``Image.save``.
+
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}, got {style!r}")
     rng = np.random.default_rng([seed, digit, STYLES.index(style)])
     strokes = _handwritten(
-        digit_strokes(digit, variant=STYLES.index(style) + digit), rng, aspect=rng.uniform(0.55, 0.7)
+        digit_strokes(digit, variant=STYLES.index(style) + digit),
+        rng,
+        aspect=rng.uniform(0.55, 0.7),
     )
     if style == "pen_on_paper":
         size = (240, 240)
@@ -196,13 +229,19 @@ def draw_sample(digit: int, style: str, seed: int = SEED) -> tuple[Image.Image, 
 
 
 def file_name(digit: int, style: str) -> str:
-    """``"<digit>_<style>.<png|jpg>"``: the true label is the first character."""
+    """``"<digit>_<style>.<png|jpg>"``: the true label is the first character.
+
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
     extension = "jpg" if style in ("pen_on_paper", "phone_photo") else "png"
     return f"{digit}_{style}.{extension}"
 
 
 def make_samples(out_dir: Path | str = HERE, seed: int = SEED) -> list[Path]:
-    """Write every digit in every style and ``labels.csv`` into ``out_dir``; return the paths."""
+    """Write every digit in every style and ``labels.csv`` into ``out_dir``; return the paths.
+
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths, rows = [], []
@@ -221,6 +260,7 @@ def make_samples(out_dir: Path | str = HERE, seed: int = SEED) -> list[Path]:
 
 
 def main(argv=None) -> None:
+    """The command line (see the module docstring). Taught in notebooks/08_your_own_digits.ipynb."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=HERE, help="folder to write into")
     args = parser.parse_args(argv)
