@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .lessons import LESSONS, Lesson, lesson
-from .paths import notebooks_dir, repo_root
+from .paths import build_dir, notebooks_dir
 from .results import read_recorded
 
 KERNEL_NAME = "python3"
@@ -237,7 +237,7 @@ def run_course(
         if not source.is_file():
             raise FileNotFoundError(f"lesson {item.name}: {source} does not exist")
         check_parameters(source, {**(item.fast if fast else {}), **overrides})
-    root = Path(build) if build is not None else repo_root() / "build"
+    root = Path(build) if build is not None else build_dir()
     workdir = root / "fast" if fast else root
     figures = workdir / "figures" if fast else None
     runs = []
@@ -316,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         "-p", "--parameter", action="append", type=parse_assignment, default=[], metavar="NAME=VALUE",
         help="override a notebook parameter (each selected lesson must declare it)",
     )
-    parser.add_argument("--build-dir", type=Path, default=None, help="default: build/ in the repository")
+    parser.add_argument("--build-dir", type=Path, default=None, help="default: $COURSE_BUILD_DIR or build/ in the repository")
     parser.add_argument(
         "--timeout", type=float, default=CELL_TIMEOUT, help=f"seconds one cell may run (default {CELL_TIMEOUT})"
     )
