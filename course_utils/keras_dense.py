@@ -169,6 +169,44 @@ class EpochTimer(keras.callbacks.Callback):
         return float(np.mean(self.epoch_seconds)) if self.epoch_seconds else float("nan")
 
 
+def compare_learning_rates(
+    learning_rates: dict,
+    train_data: tuple,
+    validation_data: tuple,
+    *,
+    num_epochs: int,
+    batch_size: int = 128,
+    hidden_units: Sequence[int] = HIDDEN_UNITS,
+    seed: int = 0,
+) -> dict[str, dict]:
+    """Train the same network once per learning rate and return each run's history.
+
+    learning_rates: ``{run name: a number or a LearningRateSchedule}``; train_data and
+    validation_data: ``(x: (N, 28, 28) uint8, y: (N,) ints)``. Every run starts from the
+    same weights (``set_seed(seed)``) and sees the batches in the same order.
+    Returns ``{run name: {"loss": [...], "accuracy": [...], "val_loss": [...], "val_accuracy": [...]}}``.
+    Taught in notebooks/05_keras_ann.ipynb.
+    """
+    from .reproducibility import set_seed
+
+    if not isinstance(learning_rates, dict) or not learning_rates:
+        raise ValueError("learning_rates must be a dict {run name: learning rate or schedule} with at least one run")
+    num_epochs = _positive_int(num_epochs, "num_epochs")
+    histories = {}
+    for name, learning_rate in learning_rates.items():
+        set_seed(seed)
+        model = compile_model(build_dense_model(hidden_units), learning_rate=learning_rate)
+        history = model.fit(
+            make_dataset(*train_data, batch_size=batch_size, seed=seed),
+            validation_data=make_dataset(*validation_data, batch_size=1000, shuffle=False),
+            epochs=num_epochs,
+            shuffle=False,  # the dataset shuffles itself
+            verbose=0,
+        )
+        histories[name] = history.history
+    return histories
+
+
 def _keras_path(path) -> Path:
     path = Path(path)
     if path.suffix != ".keras":
@@ -223,6 +261,7 @@ __all__ = [
     "HIDDEN_UNITS",
     "EpochTimer",
     "build_dense_model",
+    "compare_learning_rates",
     "compile_model",
     "decaying_learning_rate",
     "dense_layer_sizes",

@@ -159,3 +159,17 @@ def test_callbacks_stop_early_checkpoint_the_best_model_and_time_epochs(tmp_path
     assert best.evaluate(x[32:] / 255.0, y[32:], verbose=0)[0] == pytest.approx(best_val_loss, rel=1e-4)
     with pytest.raises(ValueError, match=r"\.keras"):
         kd.training_callbacks(tmp_path / "best.h5")
+
+
+def test_compare_learning_rates_trains_one_run_per_rate_from_the_same_start():
+    x, y = fake_digits(48, seed=8)
+    rates = {"big": 0.05, "small": 1e-3, "same small": 1e-3}
+    histories = kd.compare_learning_rates(rates, (x[:32], y[:32]), (x[32:], y[32:]), num_epochs=2, batch_size=16, hidden_units=(8,), seed=3)
+    assert list(histories) == list(rates)
+    for history in histories.values():
+        assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history)
+        assert len(history["val_accuracy"]) == 2
+    assert histories["small"]["loss"] == histories["same small"]["loss"]
+    assert histories["big"]["loss"] != histories["small"]["loss"]
+    with pytest.raises(ValueError, match="learning_rates"):
+        kd.compare_learning_rates({}, (x, y), (x, y), num_epochs=1)

@@ -15,8 +15,8 @@ import numpy as np
 from . import Exercise, Hint
 
 EXPECTED_UNITS = [256, 128, 64, 32, 10]
-#: Learning rates for Adam that the lesson's comparison supports: 0.01 was noisy, and
-#: much below 1e-4 the network needs many more epochs.
+#: Learning rates for Adam that the lesson's comparison supports: 0.01 does not settle,
+#: and much below 1e-4 the network needs many more epochs.
 SMALLEST_LEARNING_RATE = 1e-4
 LARGEST_LEARNING_RATE = 3e-3
 
@@ -109,8 +109,8 @@ def _check_make_optimizer(fn):
     learning_rate = float(np.asarray(optimizer.learning_rate))  # a schedule's value at step 0
     if learning_rate > LARGEST_LEARNING_RATE:
         raise Hint(
-            f"a learning rate of {learning_rate:g} is too large: in the comparison, steps this big made the "
-            "validation curve jump around instead of settling. Try one about ten times smaller."
+            f"a learning rate of {learning_rate:g} is too large: in the comparison, Adam with 0.01 took steps "
+            "too big to settle and ended with the highest training loss. Try one about ten times smaller."
         )
     if learning_rate < SMALLEST_LEARNING_RATE:
         raise Hint(
