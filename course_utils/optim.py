@@ -103,7 +103,8 @@ class Adam(Optimizer):
 
     def step(self, params: dict, grads: dict) -> None:
         t = self.iterations + 1
-        self._step_size = self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        # a Python float: a numpy float64 scalar here would make every update float64 (numpy 2 rules)
+        self._step_size = float(self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t))
         super().step(params, grads)
 
     def _update(self, key, param, grad):
