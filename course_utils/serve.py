@@ -77,6 +77,27 @@ class UploadError(Exception):
         self.detail = detail
 
 
+def export_saved_model(model, path: str | os.PathLike) -> Path:
+    """Export a Keras model as a TensorFlow SavedModel whose ``serve`` endpoint runs in inference mode.
+
+    ``model.export(path)`` traces ``model(x)`` without ``training=False``, and Keras'
+    random augmentation layers (``RandomRotation``, ``RandomTranslation``: lesson 07's
+    improved CNN has them) default to training mode there: the exported model would
+    classify randomly shifted digits. This endpoint calls ``model(x, training=False)``.
+    x: (N, 28, 28, 1) float32 in [0, 1]. Returns ``Path(path)``.
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+    import keras
+    import tensorflow as tf
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
+    archive.add_endpoint("serve", lambda x: model(x, training=False), input_signature=[spec])
+    archive.write_out(str(path), verbose=False)
+    return Path(path)
+
+
 def load_model(path: str | os.PathLike):
     """Load a ``.keras`` file or a SavedModel folder for serving.
 

@@ -269,3 +269,21 @@ def test_top_digits_exercise_explains_each_mistake(name):
     fn, words = WRONG_TOP_DIGITS[name]
     result = lesson09.top_digits.evaluate(fn)
     assert result.status == "failed" and words in result.message, result.message
+
+
+def test_exported_saved_model_switches_augmentation_off(tmp_path):
+    """model.export() would keep RandomTranslation active in the serve endpoint; ours must not."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.RandomTranslation(0.3, 0.3, fill_mode="constant"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    x = np.random.default_rng(0).random((8, 28, 28, 1)).astype("float32")
+    exported = serve.load_model(serve.export_saved_model(model, tmp_path / "saved"))  # model.export: differs by 0.19
+    np.testing.assert_allclose(exported.serve(x).numpy(), model.predict(x, verbose=0), atol=1e-5)
