@@ -183,7 +183,6 @@ def run_lesson(
         "COURSE_BUILD_DIR": build,
         "MPLBACKEND": "Agg",
         "TF_CPP_MIN_LOG_LEVEL": "2",
-        "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "default"),
     }
     if figures is not None:
         env["COURSE_FIGURES_DIR"] = figures
