@@ -316,7 +316,7 @@ WRONG_INK_BRIGHT = {
     "never inverts": (lambda g: g, "invert it"),
     "always inverts": (lambda g: 1.0 - g, "already bright"),
     "0-255": (lambda g: 255 - g if np.median(g) > 0.5 else g, "[0, 1]"),
-    "mean instead of median": (lambda g: 1.0 - g if g.mean() > 0.3 else g, "median"),
+    "mean instead of median": (lambda g: 1.0 - g if g.mean() > 0.5 else g, "not the mean"),
     "in place": (lambda g: np.subtract(1.0, g, out=g) if np.median(g) > 0.5 else g, "in place"),
 }
 
@@ -333,9 +333,22 @@ def _unweighted(image):
     return rows.mean(), cols.mean()
 
 
+def _weighted_sums(image):
+    rows, cols = np.indices(image.shape)
+    return (rows * image).sum(), (cols * image).sum()
+
+
+def _divided_by_lit_pixels(image):
+    row_sum, col_sum = _weighted_sums(image)
+    lit = np.count_nonzero(image)
+    return row_sum / lit, col_sum / lit
+
+
 WRONG_CENTRE = {
     "swapped": (lambda im: tuple(reversed(lesson08.centre_of_mass.reference(im))), "swapped"),
     "unweighted": (_unweighted, "intensity"),
+    "forgot to divide": (_weighted_sums, "weighted sums"),
+    "divided by the count": (_divided_by_lit_pixels, "not by the number of lit pixels"),
     "one number": (lambda im: 14.0, "two numbers"),
 }
 

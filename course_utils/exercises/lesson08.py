@@ -60,11 +60,13 @@ def _check_ink_bright(fn):
         raise Hint(
             "the background (most pixels) should end up dark (near 0) and the stroke bright."
         )
-    mostly_ink = np.full((10, 10), 0.2)
-    mostly_ink[:, :3] = 0.9  # a dark page whose mean is pulled up by a thick stroke
-    if not np.allclose(np.asarray(fn(mostly_ink.copy()), dtype=float), mostly_ink):
+    thick_stroke = np.full((10, 10), 0.3)
+    thick_stroke[:, :4] = 1.0  # a dark page, median 0.3, whose thick stroke pulls the mean to 0.61
+    thick_stroke[:5, 4] = 1.0
+    if not np.allclose(np.asarray(fn(thick_stroke.copy()), dtype=float), thick_stroke):
         raise Hint(
-            "decide with the median, not the mean: a thick bright stroke can pull the mean up."
+            "a dark page (median 0.3) with a thick bright stroke was inverted: decide with the "
+            "median, not the mean; a thick stroke pulls the mean above 0.5."
         )
 
 
@@ -116,7 +118,12 @@ def _check_centre_of_mass(fn):
         )
     if np.allclose((row, col), expected, atol=1e-6):
         return
-    if np.allclose((row, col), (expected[0] * 8, expected[1] * 8)):
+    mass, lit = bar.sum(), np.count_nonzero(bar)
+    if np.allclose((row, col), (expected[0] * mass, expected[1] * mass)):
+        raise Hint(
+            "those are the weighted sums of the rows and columns: divide them by the total mass, image.sum()."
+        )
+    if np.allclose((row, col), (expected[0] * mass / lit, expected[1] * mass / lit)):
         raise Hint("divide by the total mass, image.sum(), not by the number of lit pixels.")
     raise Hint(f"expected ({expected[0]:.3f}, {expected[1]:.3f}); got ({row:.3f}, {col:.3f}).")
 
