@@ -42,8 +42,27 @@ def numerical_gradient_of_output(
     return numerical_gradient(lambda z: np.sum(f(z) * dout), x, h)
 
 
+def layer_gradient_errors(layer, x: np.ndarray, dout: np.ndarray, h: float = 1e-5) -> dict:
+    """Check a layer's backward pass against numerical gradients of ``sum(layer.forward(x) * dout)``.
+
+    ``layer`` has ``forward(x)``, ``backward(dout) -> dx`` and the dicts ``params`` and
+    ``grads`` (the contract of ``course_utils.layers``). x: float64 input; dout: float64,
+    shaped like the output. Returns ``{"x": error, "<param>": error, ...}`` of
+    :func:`relative_error` for the input and every parameter.
+    """
+    x, dout = _float64(x, "x"), _float64(dout, "dout")
+    layer.forward(x)
+    errors = {"x": relative_error(layer.backward(dout), numerical_gradient_of_output(layer.forward, x, dout, h))}
+    for name, param in layer.params.items():
+        numerical = numerical_gradient(lambda _: np.sum(layer.forward(x) * dout), _float64(param, name), h)
+        layer.forward(x)
+        layer.backward(dout)
+        errors[name] = relative_error(layer.grads[name], numerical)
+    return errors
+
+
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """``max |a - b| / max(|a| + |b|)``, elementwise: about 1e-7 or less means they agree."""
+    """The largest elementwise ``|a - b| / (|a| + |b|)``: about 1e-7 or less means they agree."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"cannot compare gradients of shapes {a.shape} and {b.shape}")
@@ -57,4 +76,4 @@ def _float64(x, name: str) -> np.ndarray:
     return x
 
 
-__all__ = ["numerical_gradient", "numerical_gradient_of_output", "relative_error"]
+__all__ = ["layer_gradient_errors", "numerical_gradient", "numerical_gradient_of_output", "relative_error"]

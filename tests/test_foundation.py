@@ -138,3 +138,28 @@ def test_data_plots_write_figures(tmp_path, monkeypatch):
 def test_plots_reject_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+class _Affine:
+    """A minimal layer with the course_utils.layers contract, for testing the checker."""
+
+    def __init__(self, w, b, wrong=False):
+        self.params, self.grads, self.wrong = {"w": w, "b": b}, {}, wrong
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.params["w"] + self.params["b"]
+
+    def backward(self, dout):
+        self.grads["w"] = self.x.T @ dout * (2.0 if self.wrong else 1.0)
+        self.grads["b"] = dout.sum(axis=0)
+        return dout @ self.params["w"].T
+
+
+def test_layer_gradient_errors_passes_a_right_backward_and_catches_a_wrong_one():
+    rng = np.random.default_rng(0)
+    x, dout = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    right = gradcheck.layer_gradient_errors(_Affine(rng.normal(size=(3, 2)), rng.normal(size=2)), x, dout)
+    assert set(right) == {"x", "w", "b"} and max(right.values()) < 1e-7
+    wrong = gradcheck.layer_gradient_errors(_Affine(rng.normal(size=(3, 2)), rng.normal(size=2), wrong=True), x, dout)
+    assert wrong["w"] > 0.1 and wrong["b"] < 1e-7
