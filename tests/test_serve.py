@@ -176,6 +176,76 @@ def test_200_requests_from_8_clients_are_all_answered_correctly(service, digit_m
     assert report.requests_per_second > 0
 
 
+def test_load_test_counts_only_answered_requests_and_closes_its_clients(monkeypatch):
+    made = []
+
+    class Client(httpx.Client):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(httpx, "Client", Client)
+    nobody = f"http://127.0.0.1:{serve.free_port()}"  # nothing listens there: every request fails
+    report = serve.load_test(nobody, [("a.png", b"x")], num_requests=6, concurrency=2)
+    assert len(report.errors) == 6 and report.status_codes == [0] * 6
+    assert report.latencies == [] and report.answered == 0
+    assert report.requests_per_second == 0.0
+    assert made and all(client.is_closed for client in made)
+
+
+def test_load_report_statistics_leave_failed_requests_out():
+    report = serve.LoadReport(
+        num_requests=4,
+        concurrency=2,
+        seconds=2.0,
+        status_codes=[200, 0, 200, 415],
+        digits=[7, None, 7, None],
+        latencies=[0.1, 0.3],
+        errors=["request 1: ConnectError"],
+    )
+    assert report.answered == 2 and report.requests_per_second == pytest.approx(1.0)
+    assert "2 answered 200 (1.0 per second)" in str(report)
+    assert "median 200 ms" in str(report)
+
+
+def _multipart_request(body: bytes):
+    """A starlette Request carrying ``body`` as multipart/form-data with boundary x."""
+    from starlette.requests import Request
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/predict",
+        "headers": [
+            (b"content-type", b"multipart/form-data; boundary=x"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    return Request(scope, receive)
+
+
+def test_a_refused_upload_leaves_no_temporary_file_open():
+    import asyncio
+    import gc
+
+    body = (
+        b'--x\r\nContent-Disposition: form-data; name="file"; filename="seven.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\nseven\r\n--x--\r\n"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(serve.UploadError) as refused:
+            asyncio.run(serve._read_upload(_multipart_request(body), LIMIT))
+        gc.collect()
+    assert refused.value.status_code == 415
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
 def test_the_documented_command_serves_a_saved_model(digit_model, tmp_path):
     model_path = tmp_path / "digits.keras"
     with warnings.catch_warnings():
@@ -285,5 +355,6 @@ def test_exported_saved_model_switches_augmentation_off(tmp_path):
         ]
     )
     x = np.random.default_rng(0).random((8, 28, 28, 1)).astype("float32")
-    exported = serve.load_model(serve.export_saved_model(model, tmp_path / "saved"))  # model.export: differs by 0.19
+    # model.export would give probabilities that differ by 0.19
+    exported = serve.load_model(serve.export_saved_model(model, tmp_path / "saved"))
     np.testing.assert_allclose(exported.serve(x).numpy(), model.predict(x, verbose=0), atol=1e-5)
