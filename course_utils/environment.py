@@ -14,7 +14,8 @@ def check_environment(*, verbose: bool = True) -> dict:
     """Report Python, TensorFlow, Keras and numpy versions, CPU/GPU, and the MNIST source.
 
     Returns a dict with the keys ``python``, ``tensorflow``, ``keras``, ``numpy``,
-    ``cpu_count``, ``gpus`` (list of device names) and ``mnist`` (a sentence).
+    ``platform``, ``cpu_count``, ``gpus`` (list of device names), ``mnist`` (a sentence)
+    and ``problems`` (a list of sentences; empty when all is well).
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras

@@ -3,8 +3,8 @@
 This is the one place that defines the ``--fast`` parameters: small values that
 let a lesson run in about a minute on two CPU cores while still checking that
 its model learns. Without ``--fast`` a lesson runs with its own defaults (the
-full lesson). ``minutes`` is the full run's wall time as measured by
-``python -m course_utils.run`` on a 2-core CPU machine (see the README).
+full lesson). The wall times of both runs are measured by ``python -m course_utils.run``
+and shown in the README's lesson table.
 """
 
 from __future__ import annotations

@@ -8,8 +8,6 @@ package never relies on the global generator: it takes a ``seed`` or a
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 
 
@@ -21,14 +19,11 @@ def set_seed(seed: int, *, deterministic_ops: bool = False) -> int:
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    seed = int(seed)
-    random.seed(seed)
-    np.random.seed(seed)
     import keras
 
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(int(seed))  # seeds Python's random, numpy and the backend
     if deterministic_ops:
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
-    return seed
+    return int(seed)

@@ -1,6 +1,8 @@
 """The small shared modules: paths, lessons, results, seeds, environment, gradcheck,
 the exercise framework and the data plots."""
 
+import random
+
 import numpy as np
 import pytest
 
@@ -39,11 +41,12 @@ def test_set_seed_repeats_numpy_and_keras_draws():
     import keras
 
     course_utils.set_seed(7)
-    first = np.random.rand(3), keras.random.uniform((3,)).numpy()
+    first = np.random.rand(3), keras.random.uniform((3,)).numpy(), random.random()
     course_utils.set_seed(7)
-    second = np.random.rand(3), keras.random.uniform((3,)).numpy()
+    second = np.random.rand(3), keras.random.uniform((3,)).numpy(), random.random()
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[1], second[1])
+    assert first[2] == second[2]
     with pytest.raises(ValueError, match="non-negative integer"):
         course_utils.set_seed(-1)
 

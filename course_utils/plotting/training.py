@@ -23,6 +23,7 @@ def learning_curves(history, *, title: str | None = None, save_as: str | None = 
 
     history: a Keras ``History`` or a dict ``{"loss": [...], "val_loss": [...], "accuracy": [...]}``.
     One panel per metric (``loss``, ``accuracy``, ...).
+    Taught in notebooks/04_mlp_gradienttape.ipynb.
     """
     history = _as_history(history)
     metrics = [k for k in history if not k.startswith("val_") and k not in ("learning_rate", "lr")]
@@ -42,7 +43,10 @@ def learning_curves(history, *, title: str | None = None, save_as: str | None = 
 
 
 def compare_runs(histories: dict, metric: str = "val_accuracy", *, title: str | None = None, save_as: str | None = None):
-    """One curve per run: ``histories`` maps a run's name to its history; plots ``metric``."""
+    """One curve per run: ``histories`` maps a run's name to its history; plots ``metric``.
+
+    Taught in notebooks/05_keras_ann.ipynb.
+    """
     if not histories:
         raise ValueError("compare_runs needs at least one run")
     fig, ax = new_figure(size=(6.4, 3.8))
