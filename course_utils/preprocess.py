@@ -14,7 +14,7 @@ stage                 what it is
 ``grayscale``         (H, W) float32 in [0, 1], 0 = black; transparency
                       composited on white
 ``inverted``          ink bright on a dark background (inverted only when the
-                      background was light)
+                      ink was darker than the background)
 ``denoised``          uneven lighting flattened, contrast stretched, paper
                       noise and isolated specks set to 0
 ``cropped``           the bounding box of the ink
@@ -29,10 +29,11 @@ array: ``(H, W)``, ``(H, W, 1)``, ``(H, W, 3)`` or ``(H, W, 4)`` (RGBA), of dtyp
 uint8 (0-255), uint16 (0-65535), bool, or float in [0, 1] (0 = black).
 
 Every problem with the input raises :class:`ImageError` (a ``ValueError``) with a
-sentence for a person: bytes that are not an image, a truncated file, a blank
-page ("no digit found"), an image with more than :data:`MAX_PIXELS` pixels (a
-decompression bomb), an array of the wrong rank or dtype. A Python object that is
-not an image at all (a list, a number) raises ``TypeError``.
+sentence for a person and a ``reason`` for a program (one of :data:`ERROR_REASONS`):
+bytes that are not an image, a truncated file, a blank page ("no digit found"), an
+image with more than :data:`MAX_PIXELS` pixels (a decompression bomb), an array of
+the wrong rank or dtype. A Python object that is not an image at all (a list, a
+number) raises ``TypeError``.
 
 Taught in notebooks/08_your_own_digits.ipynb.
 """
@@ -79,15 +80,35 @@ STAGES = (
 )
 
 
+#: The ``reason`` of an :class:`ImageError`, and when it is given.
+ERROR_REASONS = {
+    "missing_file": "no file at the path given",
+    "empty": "empty bytes, or an image of 0 pixels",
+    "not_an_image": "bytes that no image decoder can read",
+    "truncated": "a damaged or truncated image file",
+    "too_large": f"more than MAX_PIXELS ({MAX_PIXELS:,}) pixels: a possible decompression bomb",
+    "bad_array": "an array of the wrong shape or dtype, NaN, or floats outside [0, 1]",
+    "blank": "no digit found: nothing stands out from the background",
+}
+
+
 class ImageError(ValueError):
-    """The input is not a usable picture of a digit; the message says why.
+    """The input is not a usable picture of a digit; the message says why, ``reason`` what.
 
     Raised for bytes that are not an image, a truncated file, a blank page
     ("no digit found"), an image larger than ``MAX_PIXELS`` (decompression bomb),
-    and arrays of the wrong rank or dtype. A ``ValueError``, so callers that
-    already catch ``ValueError`` keep working.
+    and arrays of the wrong rank or dtype. ``reason`` is one of the keys of
+    :data:`ERROR_REASONS` ("blank", "too_large", ...), for programs that react to
+    the kind of problem (lesson 09's service picks its HTTP status by it). A
+    ``ValueError``, so callers that already catch ``ValueError`` keep working.
     Taught in notebooks/08_your_own_digits.ipynb.
     """
+
+    def __init__(self, message: str, *, reason: str):
+        if reason not in ERROR_REASONS:
+            raise ValueError(f"reason must be one of {sorted(ERROR_REASONS)}, got {reason!r}")
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass
@@ -96,7 +117,7 @@ class PreprocessSteps:
 
     ``original`` is (H, W, 3) or (H, W) uint8 (RGBA composited on white); all other
     stages are float32 2-D arrays in [0, 1] with ink bright. ``centred`` is the
-    (28, 28) result. ``was_inverted`` says whether the background was light,
+    (28, 28) result. ``was_inverted`` says whether the ink was dark (so the image was inverted),
     ``bounding_box`` is ``(top, left, bottom, right)`` of the ink in ``denoised``
     (bottom/right exclusive) and ``centre_of_mass`` is ``(row, col)`` in ``centred``.
     Taught in notebooks/08_your_own_digits.ipynb.
@@ -186,7 +207,7 @@ def load_image(image) -> Image.Image:
     if isinstance(image, (str, os.PathLike)):
         path = Path(image)
         if not path.is_file():
-            raise ImageError(f"no image file at {str(path)!r}")
+            raise ImageError(f"no image file at {str(path)!r}", reason="missing_file")
         return _decode(path.read_bytes(), source=path.name)
     if isinstance(image, (bytes, bytearray, memoryview)):
         return _decode(bytes(image), source="the bytes")
@@ -198,7 +219,7 @@ def load_image(image) -> Image.Image:
 
 def _decode(data: bytes, source: str) -> Image.Image:
     if not data:
-        raise ImageError(f"{source} are empty: there is no image to read")
+        raise ImageError(f"{source} are empty: there is no image to read", reason="empty")
     try:
         picture = Image.open(io.BytesIO(data))
         _check_pixels(picture.size)  # before decoding: a bomb is refused unopened
@@ -206,19 +227,23 @@ def _decode(data: bytes, source: str) -> Image.Image:
     except ImageError:
         raise
     except Image.DecompressionBombError as error:
-        raise ImageError(_too_large_message(None)) from error
+        raise ImageError(_too_large_message(None), reason="too_large") from error
     except UnidentifiedImageError as error:
         raise ImageError(
             f"{source} are not an image that Pillow can read (expected PNG, JPEG, "
-            "GIF, BMP, TIFF or WebP)"
+            "GIF, BMP, TIFF or WebP)",
+            reason="not_an_image",
         ) from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         if "truncated" in str(error).lower() or isinstance(error, (OSError, EOFError)):
             raise ImageError(
                 f"{source} hold a damaged or truncated image ({error}); "
-                "save or upload the file again"
+                "save or upload the file again",
+                reason="truncated",
             ) from error
-        raise ImageError(f"{source} could not be decoded: {error}") from error
+        raise ImageError(
+            f"{source} could not be decoded: {error}", reason="not_an_image"
+        ) from error
     return _normalise_mode(ImageOps.exif_transpose(picture))
 
 
@@ -233,9 +258,9 @@ def _too_large_message(size) -> str:
 def _check_pixels(size) -> None:
     width, height = size
     if width * height > MAX_PIXELS:
-        raise ImageError(_too_large_message(size))
+        raise ImageError(_too_large_message(size), reason="too_large")
     if width == 0 or height == 0:
-        raise ImageError(f"the image is empty ({width} x {height} pixels)")
+        raise ImageError(f"the image is empty ({width} x {height} pixels)", reason="empty")
 
 
 def _normalise_mode(picture: Image.Image) -> Image.Image:
@@ -255,7 +280,8 @@ def _from_array(array: np.ndarray) -> Image.Image:
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
         raise ImageError(
             "expected an image array of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), "
-            f"got shape {array.shape}"
+            f"got shape {array.shape}",
+            reason="bad_array",
         )
     _check_pixels((array.shape[1], array.shape[0]))
     if array.dtype == np.bool_:
@@ -264,18 +290,20 @@ def _from_array(array: np.ndarray) -> Image.Image:
         array = (array.astype(np.float64) / 65535.0 * 255.0).round().astype(np.uint8)
     elif np.issubdtype(array.dtype, np.floating):
         if not np.all(np.isfinite(array)):
-            raise ImageError("the image array contains NaN or infinite values")
+            raise ImageError("the image array contains NaN or infinite values", reason="bad_array")
         low, high = float(array.min()), float(array.max())
         if low < 0.0 or high > 1.0:
             raise ImageError(
                 "a float image must hold values in [0, 1] (0 = black), got values in "
-                f"[{low:.3g}, {high:.3g}]; for 0-255 pixels pass a uint8 array"
+                f"[{low:.3g}, {high:.3g}]; for 0-255 pixels pass a uint8 array",
+                reason="bad_array",
             )
         array = (array * 255.0).round().astype(np.uint8)
     elif array.dtype != np.uint8:
         raise ImageError(
             "expected an image array of dtype uint8, uint16, bool or float in [0, 1], "
-            f"got {array.dtype}"
+            f"got {array.dtype}",
+            reason="bad_array",
         )
     mode = {2: "L", 3: "RGB", 4: "RGBA"}[array.shape[2] if array.ndim == 3 else 2]
     return Image.fromarray(np.ascontiguousarray(array), mode=mode)
@@ -310,9 +338,13 @@ def grayscale(picture: Image.Image) -> np.ndarray:
 def ink_bright(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     """Make the ink bright and the background dark, as in MNIST.
 
-    gray: (H, W) float in [0, 1]. The background is the most common level (the
-    median); the ink is the side that strays further from it. Returns
-    ``(image, was_inverted)`` with image (H, W) float32 in [0, 1].
+    gray: (H, W) float in [0, 1]. The background is taken to be the median pixel
+    (most of a page is background); the ink is the side that strays further from
+    it. The image is inverted when its darkest pixels (0.5th percentile) lie further
+    below the median than its brightest (99.5th percentile) lie above it: dark ink
+    on a light page is inverted, white chalk on a mid-gray board (median 0.6) is
+    not, dark ink on a gray page (median 0.4) is. Returns ``(image, was_inverted)``
+    with image (H, W) float32 in [0, 1].
     Taught in notebooks/08_your_own_digits.ipynb.
     """
     gray = np.asarray(gray, dtype=np.float32)
@@ -344,7 +376,8 @@ def suppress_noise(ink: np.ndarray, noise_floor: float = NOISE_FLOOR) -> np.ndar
     if strongest < max(MIN_CONTRAST, 6 * grain):
         raise ImageError(
             "no digit found: the picture is blank (nothing stands out from the "
-            "background); write the digit darker or photograph it closer"
+            "background); write the digit darker or photograph it closer",
+            reason="blank",
         )
     floor = max(noise_floor, 4 * grain / strongest)
     stretched = np.clip(flat / strongest, 0.0, 1.0)
@@ -396,7 +429,9 @@ def ink_bounding_box(image: np.ndarray) -> tuple[int, int, int, int]:
     rows = np.flatnonzero(np.any(image > 0, axis=1))
     cols = np.flatnonzero(np.any(image > 0, axis=0))
     if rows.size == 0:
-        raise ImageError("no digit found: the picture has no ink left after removing noise")
+        raise ImageError(
+            "no digit found: the picture has no ink left after removing noise", reason="blank"
+        )
     return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
 
 
@@ -458,7 +493,9 @@ def fit_to_box(image: np.ndarray, box: int = DIGIT_BOX) -> np.ndarray:
     result = np.clip(np.asarray(scaled, dtype=np.float32), 0.0, None)
     peak = float(result.max())
     if peak <= 0:
-        raise ImageError("no digit found: the ink vanished when the digit was scaled down")
+        raise ImageError(
+            "no digit found: the ink vanished when the digit was scaled down", reason="blank"
+        )
     return np.clip(result / peak, 0.0, 1.0).astype(np.float32)
 
 
@@ -470,16 +507,14 @@ def centre_by_mass(
     digit: (h, w) float with h, w <= size. The centre of an MNIST image is pixel
     (14, 14) (the mean centre of mass of the training digits). The shift is whole
     pixels and never pushes ink out of the field. Returns ``(image, (row, col))``:
-    image (size, size) float32 and its centre of mass.
+    image (size, size) float32 and its centre of mass. Raises ``ValueError`` when
+    the digit has no ink (see :func:`centre_of_mass`) or does not fit.
     Taught in notebooks/08_your_own_digits.ipynb.
     """
     height, width = digit.shape
     if height > size or width > size:
         raise ValueError(f"digit of shape {digit.shape} does not fit into {size}x{size}")
-    rows, cols = np.mgrid[:height, :width]
-    mass = float(digit.sum())
-    row_mass = float((digit * rows).sum()) / mass
-    col_mass = float((digit * cols).sum()) / mass
+    row_mass, col_mass = centre_of_mass(digit)
     top = int(np.clip(round(size / 2 - row_mass), 0, size - height))
     left = int(np.clip(round(size / 2 - col_mass), 0, size - width))
     field_ = np.zeros((size, size), dtype=np.float32)
@@ -489,6 +524,9 @@ def centre_by_mass(
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     """``(row, col)`` of the centre of mass of a 2-D image (ink bright).
+
+    image: (H, W) float. Raises ``ValueError`` when the image has no ink (its sum is
+    not positive).
 
     Taught in notebooks/08_your_own_digits.ipynb.
     """
@@ -516,6 +554,7 @@ def naive_to_mnist(image, *, scale: bool = False) -> np.ndarray:
 
 __all__ = [
     "DIGIT_BOX",
+    "ERROR_REASONS",
     "IMAGE_SIZE",
     "ImageError",
     "MAX_PIXELS",

@@ -195,13 +195,12 @@ def create_app(model, *, max_upload_bytes: int = MAX_UPLOAD_BYTES, model_name: s
     return app
 
 
+#: HTTP status of a picture that ``preprocess`` refused, by ``ImageError.reason``; 400 otherwise.
+STATUS_BY_REASON = {"blank": 422, "too_large": 413}
+
+
 def _image_error(error: preprocess.ImageError) -> UploadError:
-    message = str(error)
-    if message.startswith("no digit found"):
-        return UploadError(422, message)
-    if message.startswith("the image is too large"):
-        return UploadError(413, message)
-    return UploadError(400, message)
+    return UploadError(STATUS_BY_REASON.get(error.reason, 400), str(error))
 
 
 async def _read_upload(request, max_upload_bytes: int) -> bytes:

@@ -213,6 +213,29 @@ def test_centre_by_mass_never_pushes_ink_out_of_the_field():
     assert col == pytest.approx(8.0)  # as far right as the 20-wide digit can go
 
 
+def test_centre_by_mass_of_a_digit_without_ink_raises_the_documented_error():
+    with pytest.raises(ValueError, match="no ink"):
+        preprocess.centre_by_mass(np.zeros((20, 12), dtype=np.float32))
+
+
+def test_ink_bright_inverts_when_the_dark_side_strays_further_from_the_median():
+    chalk = np.full((100, 100), 0.6, dtype=np.float32)  # white chalk on a mid-gray board
+    chalk[40:50, 40:50] = 1.0
+    image, was_inverted = preprocess.ink_bright(chalk)
+    assert not was_inverted  # the median is above 0.5, but the ink is already bright
+    np.testing.assert_array_equal(image, chalk)
+
+    pen = np.full((100, 100), 0.9, dtype=np.float32)  # dark ink on a light page
+    pen[40:50, 40:50] = 0.1
+    image, was_inverted = preprocess.ink_bright(pen)
+    assert was_inverted
+    np.testing.assert_allclose(image, 1.0 - pen)
+
+    gray_paper = np.full((100, 100), 0.4, dtype=np.float32)  # dark ink on gray paper
+    gray_paper[40:50, 40:50] = 0.0
+    assert preprocess.ink_bright(gray_paper)[1]  # inverted although the median is below 0.5
+
+
 # --- bad input ----------------------------------------------------------------------
 
 
@@ -223,44 +246,47 @@ def truncated(data: bytes) -> bytes:
 NOISY_BLANK = np.clip(np.random.default_rng(1).normal(235, 5, (120, 90)), 0, 255).astype(np.uint8)
 
 BAD_INPUTS = {
-    "text bytes": (b"this is not a picture", "not an image"),
-    "empty bytes": (b"", "empty"),
-    "truncated PNG": (
-        truncated(
-            encode(seven_on_paper()),
-        ),
-        "truncated",
-    ),
-    "truncated JPEG": (truncated(encode(seven_on_paper(), "JPEG")), "truncated"),
-    "white page": (encode(paper()), "no digit found"),
-    "black page": (np.zeros((50, 50), dtype=np.uint8), "no digit found"),
-    "blank paper with grain": (NOISY_BLANK, "no digit found"),
-    "PNG claiming 8000 x 8000 pixels": (png_header_only(8000, 8000), "too large"),
-    "PNG claiming 50000 x 50000 pixels": (png_header_only(50000, 50000), "too large"),
-    "huge array": (np.broadcast_to(np.uint8(255), (7000, 7000)), "too large"),
-    "1-D array": (np.zeros(784, dtype=np.uint8), "shape"),
-    "4-D array": (np.zeros((1, 28, 28, 1), dtype=np.uint8), "shape"),
-    "two channels": (np.zeros((28, 28, 2), dtype=np.uint8), "shape"),
-    "int64 array": (np.zeros((28, 28), dtype=np.int64), "dtype"),
-    "complex array": (np.zeros((28, 28), dtype=np.complex64), "dtype"),
-    "float 0-255": (np.full((28, 28), 200.0), "[0, 1]"),
-    "float with NaN": (np.full((28, 28), np.nan), "NaN"),
-    "empty array": (np.zeros((0, 10), dtype=np.uint8), "empty"),
+    "text bytes": (b"this is not a picture", "not an image", "not_an_image"),
+    "empty bytes": (b"", "empty", "empty"),
+    "truncated PNG": (truncated(encode(seven_on_paper())), "truncated", "truncated"),
+    "truncated JPEG": (truncated(encode(seven_on_paper(), "JPEG")), "truncated", "truncated"),
+    "white page": (encode(paper()), "no digit found", "blank"),
+    "black page": (np.zeros((50, 50), dtype=np.uint8), "no digit found", "blank"),
+    "blank paper with grain": (NOISY_BLANK, "no digit found", "blank"),
+    "PNG claiming 8000 x 8000 pixels": (png_header_only(8000, 8000), "too large", "too_large"),
+    "PNG claiming 50000 x 50000 pixels": (png_header_only(50000, 50000), "too large", "too_large"),
+    "huge array": (np.broadcast_to(np.uint8(255), (7000, 7000)), "too large", "too_large"),
+    "1-D array": (np.zeros(784, dtype=np.uint8), "shape", "bad_array"),
+    "4-D array": (np.zeros((1, 28, 28, 1), dtype=np.uint8), "shape", "bad_array"),
+    "two channels": (np.zeros((28, 28, 2), dtype=np.uint8), "shape", "bad_array"),
+    "int64 array": (np.zeros((28, 28), dtype=np.int64), "dtype", "bad_array"),
+    "complex array": (np.zeros((28, 28), dtype=np.complex64), "dtype", "bad_array"),
+    "float 0-255": (np.full((28, 28), 200.0), "[0, 1]", "bad_array"),
+    "float with NaN": (np.full((28, 28), np.nan), "NaN", "bad_array"),
+    "empty array": (np.zeros((0, 10), dtype=np.uint8), "empty", "empty"),
 }
 
 
 @pytest.mark.parametrize("name", list(BAD_INPUTS))
 def test_bad_input_raises_image_error_that_says_why(name):
-    value, words = BAD_INPUTS[name]
+    value, words, reason = BAD_INPUTS[name]
     with pytest.raises(ImageError, match=None) as caught:
         to_mnist(value)
     assert words.lower() in str(caught.value).lower(), str(caught.value)
+    assert caught.value.reason == reason
     assert isinstance(caught.value, ValueError)
 
 
 def test_missing_file_raises_image_error(tmp_path):
-    with pytest.raises(ImageError, match="no image file"):
+    with pytest.raises(ImageError, match="no image file") as caught:
         to_mnist(tmp_path / "missing.png")
+    assert caught.value.reason == "missing_file"
+
+
+def test_every_image_error_has_a_known_reason():
+    assert ImageError("x", reason="blank").reason == "blank"
+    with pytest.raises(ValueError, match="reason must be one of"):
+        ImageError("x", reason="odd")
 
 
 @pytest.mark.parametrize("value", [[[0, 1], [1, 0]], 7, None])

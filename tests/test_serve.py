@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
 import warnings
+import zlib
 
 import httpx
 import keras
@@ -11,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import data, serve
+from course_utils import data, preprocess, serve
 from course_utils.handwriting import predict_image, predict_probabilities
 from course_utils.keras_cnn import load_or_train_cnn
 from course_utils.sample_digits import load_samples
@@ -91,6 +93,20 @@ def truncated_png():
     return data_[: len(data_) // 2]
 
 
+def png_claiming(width: int, height: int) -> bytes:
+    """A few hundred bytes of PNG whose header claims ``width`` x ``height`` pixels."""
+
+    def chunk(kind, data_):
+        crc = zlib.crc32(kind + data_)
+        return struct.pack(">I", len(data_)) + kind + data_ + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\0" * 64)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
 BAD_REQUESTS = {
     "garbage bytes": (
         lambda url: post_file(url, b"\x00\x01 definitely not a picture"),
@@ -150,6 +166,11 @@ BAD_REQUESTS = {
         "text/plain",
     ),
     "blank page": (lambda url: post_file(url, blank_png()), 422, "no digit found"),
+    "picture over MAX_PIXELS": (
+        lambda url: post_file(url, png_claiming(50_000, 50_000)),
+        413,
+        "too large",
+    ),
 }
 
 
@@ -161,6 +182,26 @@ def test_a_bad_request_gets_a_clear_4xx_and_the_service_keeps_serving(service, n
     detail = response.json()["detail"]
     assert isinstance(detail, str) and words.lower() in detail.lower(), detail
     assert httpx.get(service.url + "/health").status_code == 200
+
+
+#: The status each kind of refused picture got when it was chosen by the message's words.
+STATUS_BY_REASON = {
+    "missing_file": 400,
+    "empty": 400,
+    "not_an_image": 400,
+    "truncated": 400,
+    "bad_array": 400,
+    "too_large": 413,
+    "blank": 422,
+}
+
+
+@pytest.mark.parametrize("reason", list(preprocess.ERROR_REASONS))
+def test_a_refused_picture_gets_the_status_of_its_reason(reason):
+    error = preprocess.ImageError("what went wrong", reason=reason)
+    upload_error = serve._image_error(error)
+    assert upload_error.status_code == STATUS_BY_REASON[reason]
+    assert upload_error.detail == "what went wrong"
 
 
 def test_200_requests_from_8_clients_are_all_answered_correctly(service, digit_model, capsys):
