@@ -51,20 +51,37 @@ def _is_int(value, minimum: int) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= minimum
 
 
-def _check_shape_and_classes(input_shape, num_classes) -> tuple[tuple[int, int, int], int]:
+def _smallest_side(padding: str) -> int:
+    """The smallest image side that three 3x3 convolutions and two 2x2 poolings reduce to >= 1 pixel."""
+    trim = 2 if padding == "valid" else 0  # a 3x3 "valid" convolution loses a pixel on each side
+    side = 1  # the last convolution's output, worked back through conv-pool twice
+    for _ in range(2):
+        side = 2 * (side + trim)
+    return side + trim  # "valid": 18, "same": 4
+
+
+def _check_shape_and_classes(
+    input_shape, num_classes, padding: str
+) -> tuple[tuple[int, int, int], int]:
     shape = tuple(input_shape)
     if len(shape) != 3 or not all(_is_int(d, 1) for d in shape):
         raise ValueError(
             f"input_shape must be (height, width, channels) of positive ints such as (28, 28, 1), got {input_shape!r}"
         )
-    if min(shape[0], shape[1]) < 22:
+    smallest = _smallest_side(padding)
+    if min(shape[0], shape[1]) < smallest:
         raise ValueError(
-            f"input_shape {shape} is too small: three 3x3 convolutions and two 2x2 poolings "
-            "need images of at least 22x22 pixels"
+            f"input_shape {shape} is too small: three 3x3 convolutions with {padding!r} padding and "
+            f"two 2x2 poolings need images of at least {smallest}x{smallest} pixels"
         )
     if not _is_int(num_classes, 2):
         raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
     return tuple(int(d) for d in shape), int(num_classes)
+
+
+def _nth_seed(seed: int | None, n: int) -> int | None:
+    """A different seed for each random layer (layers given one seed draw the same numbers)."""
+    return None if seed is None else seed + n
 
 
 def build_original_cnn(input_shape=IMAGE_SHAPE, num_classes: int = 10) -> keras.Model:
@@ -73,13 +90,14 @@ def build_original_cnn(input_shape=IMAGE_SHAPE, num_classes: int = 10) -> keras.
     Conv 32 (3x3) - max-pool 2 - conv 64 (3x3) - max-pool 2 - conv 64 (3x3) - flatten -
     dense 64 - dense ``num_classes`` (softmax), all ReLU, "valid" padding.
     On 28x28x1 the feature maps are 26x26x32, 13x13x32, 11x11x64, 5x5x64, 3x3x64, so
-    the flattened vector has 576 values and the model 93,322 parameters.
+    the flattened vector has 576 values and the model 93,322 parameters. Images must
+    be at least 18x18 (the last convolution then computes 1x1 positions).
 
     input_shape: (H, W, C) of one image. Returns an uncompiled ``keras.Model`` mapping
     x: (N, H, W, C) to probabilities (N, num_classes).
     Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
-    input_shape, num_classes = _check_shape_and_classes(input_shape, num_classes)
+    input_shape, num_classes = _check_shape_and_classes(input_shape, num_classes, "valid")
     return keras.Sequential(
         [
             keras.Input(shape=input_shape, name="image"),
@@ -106,6 +124,8 @@ def augmentation_layers(
     max_rotation_degrees: rotations are drawn from [-max, +max] degrees.
     max_shift: shifts are drawn from [-max, +max] times the height (and the width).
     Uncovered pixels are filled with 0 (the black background). Maps (N, H, W, C) to (N, H, W, C).
+    seed: makes the draws reproducible; the rotation gets ``seed`` and the shift
+    ``seed + 1``, so that the two are drawn independently (None: not reproducible).
     Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     if not 0 <= max_rotation_degrees < 180:
@@ -118,7 +138,7 @@ def augmentation_layers(
                 max_rotation_degrees / 360.0,
                 fill_mode="constant",
                 fill_value=0.0,
-                seed=seed,
+                seed=_nth_seed(seed, 0),
                 name="random_rotation",
             ),
             layers.RandomTranslation(
@@ -126,7 +146,7 @@ def augmentation_layers(
                 max_shift,
                 fill_mode="constant",
                 fill_value=0.0,
-                seed=seed,
+                seed=_nth_seed(seed, 1),
                 name="random_shift",
             ),
         ],
@@ -158,8 +178,9 @@ def build_improved_cnn(
 
     * light augmentation (:func:`augmentation_layers`, training only) in front,
     * "same" padding, so the convolutions keep the border pixels: the feature maps
-      are 28x28x32, 14x14x32, 14x14x64, 7x7x64, 7x7x64 (the last convolution sees
-      7x7 instead of 5x5 positions), at about twice the computation,
+      are 28x28x32, 14x14x32, 14x14x64, 7x7x64, 7x7x64 (the last convolution reads a
+      7x7 map and computes all 7x7 positions, where the original's reads 5x5 and
+      computes 3x3), at about twice the computation,
     * batch normalisation after every convolution (the convolutions drop their bias,
       which batch normalisation makes redundant; ``momentum=0.9`` instead of Keras'
       0.99 lets the running statistics used at inference settle within tens of
@@ -168,10 +189,14 @@ def build_improved_cnn(
       training only).
 
     x: (N, H, W, C) float in [0, 1] -> probabilities (N, num_classes). ``seed`` makes
-    the augmentation reproducible. Returns an uncompiled ``keras.Model``.
+    the augmentation and dropout reproducible: the two augmentation layers get ``seed``
+    and ``seed + 1``, the dropout layers ``seed + 2`` and ``seed + 3`` (one seed for all
+    would make their random draws identical). Images as small as 4x4 work ("same"
+    padding); :func:`build_original_cnn` needs at least 18x18.
+    Returns an uncompiled ``keras.Model``.
     Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
-    input_shape, num_classes = _check_shape_and_classes(input_shape, num_classes)
+    input_shape, num_classes = _check_shape_and_classes(input_shape, num_classes, "same")
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
     if not _is_int(dense_units, 1):
@@ -188,9 +213,9 @@ def build_improved_cnn(
     x = layers.MaxPooling2D(2, name="pool2")(x)
     x = _conv_block(x, 64, "conv3")
     x = layers.Flatten(name="flatten")(x)
-    x = layers.Dropout(dropout, seed=seed, name="dropout1")(x)
+    x = layers.Dropout(dropout, seed=_nth_seed(seed, 2), name="dropout1")(x)
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)
-    x = layers.Dropout(dropout, seed=seed, name="dropout2")(x)
+    x = layers.Dropout(dropout, seed=_nth_seed(seed, 3), name="dropout2")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="improved_cnn")
 

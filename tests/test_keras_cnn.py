@@ -85,10 +85,22 @@ def test_improved_cnn_parameter_count_matches_the_summary():
     assert model.output_shape == (None, 10)
 
 
+@pytest.mark.parametrize(
+    "build, smallest",
+    [(keras_cnn.build_original_cnn, 18), (keras_cnn.build_improved_cnn, 4)],
+    ids=["original (valid padding)", "improved (same padding)"],
+)
+def test_builders_accept_the_smallest_image_and_reject_one_pixel_less(build, smallest):
+    model = build(input_shape=(smallest, smallest + 5, 1))
+    probs = model(np.zeros((2, smallest, smallest + 5, 1), np.float32), training=True).numpy()
+    assert probs.shape == (2, 10)
+    for too_small in [(smallest - 1, smallest, 1), (smallest, smallest - 1, 1)]:
+        with pytest.raises(ValueError, match=f"too small.*at least {smallest}x{smallest}"):
+            build(input_shape=too_small)
+
+
 @pytest.mark.parametrize("build", [keras_cnn.build_original_cnn, keras_cnn.build_improved_cnn])
 def test_builders_reject_bad_shapes(build):
-    with pytest.raises(ValueError, match="too small"):
-        build(input_shape=(16, 16, 1))
     with pytest.raises(ValueError, match="input_shape"):
         build(input_shape=(28, 28))
     with pytest.raises(ValueError, match="num_classes"):
@@ -106,6 +118,28 @@ def test_augmentation_changes_images_only_in_training():
     augment = keras_cnn.augmentation_layers(max_rotation_degrees=15, max_shift=0.15, seed=3)
     np.testing.assert_array_equal(augment(x, training=False).numpy(), x)
     assert np.abs(augment(x, training=True).numpy() - x).max() > 0.1
+
+
+def test_rotation_and_shift_are_drawn_independently():
+    # Two Keras random layers given the same seed draw the same numbers: every image's
+    # rotation would then fix its shift. Compare the draws, each scaled to [-1, 1].
+    augment = keras_cnn.augmentation_layers(max_rotation_degrees=10, max_shift=0.1, seed=3)
+    x = np.zeros((32, 28, 28, 1), np.float32)
+    rotation = augment.get_layer("random_rotation").get_random_transformation(x)
+    shift = augment.get_layer("random_shift").get_random_transformation(x)
+    angle = np.asarray(rotation["angle"]) / 10.0
+    dx, dy = (np.asarray(shift["translations"]) / (0.1 * 28)).T
+    for offset in (dx, dy):
+        assert abs(np.corrcoef(angle, offset)[0, 1]) < 0.6, "rotation and shift move in lockstep"
+
+
+def test_every_random_layer_of_the_improved_cnn_has_its_own_seed():
+    model = keras_cnn.build_improved_cnn(seed=7)
+    augment = model.get_layer("augmentation")
+    random_layers = [*augment.layers, model.get_layer("dropout1"), model.get_layer("dropout2")]
+    assert [layer.seed for layer in random_layers] == [7, 8, 9, 10]
+    unseeded = keras_cnn.build_improved_cnn(seed=None)
+    assert unseeded.get_layer("dropout1").seed is None and unseeded.get_layer("dropout2").seed is None
 
 
 def test_improved_cnn_predictions_are_deterministic_at_inference():
