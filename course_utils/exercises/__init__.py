@@ -2,7 +2,7 @@
 
 Every exercise is an :class:`Exercise`: the learner writes a function in the
 notebook and calls ``exercise.check(their_function)``; ``exercise.solution()``
-shows the reference solution. The shared contract:
+prints the reference solution (and returns None). The shared contract:
 
 * ``check`` never raises, so a notebook still runs top to bottom. It prints a
   :class:`CheckResult` whose ``status`` is ``"passed"``, ``"failed"`` (with a hint
@@ -95,11 +95,13 @@ class Exercise:
         """Run the checks on ``fn`` and print the result (``evaluate`` returns it)."""
         print(self.evaluate(fn))
 
-    def solution(self) -> str:
-        """Print (and return) the source code of the reference solution."""
-        source = textwrap.dedent(inspect.getsource(self.reference))
-        print(source)
-        return source
+    def solution(self) -> None:
+        """Print the source code of the reference solution.
+
+        It returns None, so that as a notebook cell's last line the code shows once
+        (a returned string would be displayed a second time, escaped).
+        """
+        print(textwrap.dedent(inspect.getsource(self.reference)))
 
     def __repr__(self) -> str:
         return f"Exercise({self.name!r})"
