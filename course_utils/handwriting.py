@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .activations import softmax
 from .preprocess import ImageError, to_mnist
 
 NUM_CLASSES = 10
@@ -77,15 +78,10 @@ def top_k(probabilities, k: int = 3) -> list[tuple[int, float]]:
 def format_top_k(probabilities, k: int = 3) -> str:
     """``"7: 97.1%, 1: 1.2%, 9: 0.5%"`` for the ``k`` most likely digits.
 
+    probabilities: (C,) with C >= k (one row, see :func:`top_k`). Returns a str.
     Taught in notebooks/08_your_own_digits.ipynb.
     """
     return ", ".join(f"{digit}: {100 * p:.1f}%" for digit, p in top_k(probabilities, k))
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def _model_layout(model) -> tuple[int, ...] | None:
@@ -128,7 +124,7 @@ def predict_probabilities(model, images) -> np.ndarray:
             f"the model should output (N, {NUM_CLASSES}) values, it gave shape {out.shape}"
         )
     if np.any(out < 0) or not np.allclose(out.sum(axis=1), 1.0, atol=1e-3):
-        out = _softmax(out)
+        out = softmax(out, axis=1)
     return out
 
 
@@ -162,6 +158,8 @@ def digit_png(image: np.ndarray, scale: int = 5) -> bytes:
 def probabilities_html(probabilities, k: int = 3) -> str:
     """An HTML snippet with the ``k`` most likely digits as horizontal bars.
 
+    probabilities: (C,) with C >= k (one row, see :func:`top_k`). Returns a str
+    holding one ``<div>`` with a bar per digit, most likely first.
     Taught in notebooks/08_your_own_digits.ipynb.
     """
     rows = "".join(
@@ -178,7 +176,21 @@ def _error_html(message: str) -> str:
     return f'<div style="color:#D55E00">{html.escape(message)}</div>'
 
 
-class UploadApp:
+class _PredictionView:
+    """What both apps share: ``digit_view`` (an ipywidgets Image), ``result`` (HTML),
+    ``k``, ``widget`` (the whole app), and how a prediction is shown."""
+
+    def _show(self, prediction: Prediction) -> None:
+        self.digit_view.value = digit_png(prediction.image)
+        self.result.value = f"<b>Prediction: {prediction.digit}</b>" + probabilities_html(
+            prediction.probabilities, self.k
+        )
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+class UploadApp(_PredictionView):
     """Upload a picture, see the digit the model sees and its prediction.
 
     ``UploadApp(model).widget`` is an ipywidgets box: a ``FileUpload`` button, the
@@ -220,17 +232,11 @@ class UploadApp:
             self.result.value = _error_html(self.error)
             return None
         self.prediction, self.error = prediction, None
-        self.digit_view.value = digit_png(prediction.image)
-        self.result.value = f"<b>Prediction: {prediction.digit}</b>" + probabilities_html(
-            prediction.probabilities, self.k
-        )
+        self._show(prediction)
         return prediction
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
-
-class DrawingPad:
+class DrawingPad(_PredictionView):
     """Draw a digit with the mouse and watch the prediction update.
 
     ``DrawingPad(model).widget`` holds an ipycanvas ``Canvas`` (``size`` x ``size``
@@ -340,14 +346,8 @@ class DrawingPad:
             self.result.value = "Draw a digit in the box."
             return None
         self.prediction = prediction
-        self.digit_view.value = digit_png(prediction.image)
-        self.result.value = f"<b>Prediction: {prediction.digit}</b>" + probabilities_html(
-            prediction.probabilities, self.k
-        )
+        self._show(prediction)
         return prediction
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 __all__ = [

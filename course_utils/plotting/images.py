@@ -46,7 +46,7 @@ def _bare(ax):
         spine.set_visible(False)
 
 
-def preprocessing_steps(steps, title: str | None = None, save_as: str | None = None):
+def preprocessing_steps(steps, *, title: str | None = None, save_as: str | None = None):
     """Every stage of ``preprocess.to_mnist_steps`` side by side, with its size.
 
     steps: a ``preprocess.PreprocessSteps``. Pixel values are shown literally
