@@ -1,22 +1,18 @@
 """course_utils.handwriting and the sample digits: predictions, top-3, and the two apps.
 
-A small CNN is trained once per session (4,000 digits, 3 epochs, seed 0: about
-10 s on two CPU cores) on MNIST when ``MNIST_PATH`` or the Keras cache has it,
-otherwise on ``data.load_mnist()``'s offline sample of real MNIST digits.
+``digit_model`` (tests/conftest.py) is a small CNN trained once per session.
 """
 
 from __future__ import annotations
 
 import datetime
-import io
-import warnings
 
 import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import data, handwriting
+from course_utils import handwriting
 from course_utils.handwriting import (
     DrawingPad,
     UploadApp,
@@ -24,7 +20,6 @@ from course_utils.handwriting import (
     predict_probabilities,
     top_k,
 )
-from course_utils.keras_cnn import load_or_train_cnn
 from course_utils.preprocess import naive_to_mnist, to_mnist
 from course_utils.sample_digits import STYLES, load_samples
 from course_utils.sample_digits.make_samples import make_samples
@@ -35,34 +30,6 @@ MIN_SAMPLE_ACCURACY = 0.9
 MIN_STYLE_ACCURACY = 0.7
 #: The naive recipe (whole picture shrunk, 0-255, no inversion) got 17.5% to 19%.
 MAX_NAIVE_ACCURACY = 0.4
-
-
-@pytest.fixture(scope="session")
-def digit_model(tmp_path_factory):
-    """A small CNN trained in this session (saved, so test_serve.py reuses it)."""
-    path = tmp_path_factory.getbasetemp() / "lessons_08_09_digit_model.keras"
-    if path.is_file():
-        return keras.models.load_model(path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", data.MnistSampleWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)  # raised inside keras' fit with numpy 2
-        mnist = data.load_mnist(download=False, verbose=False)
-        model = load_or_train_cnn(
-            path.with_name("no_lesson07_model.keras"),
-            mnist=mnist,
-            num_train=4000,
-            num_epochs=3,
-            seed=0,
-            verbose=False,
-        )
-        model.save(path)
-    return model
-
-
-def png_bytes(picture: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 # --- the sample digits ----------------------------------------------------------------
@@ -80,10 +47,15 @@ def test_there_is_every_digit_in_every_style_with_its_label():
 
 
 def test_the_samples_have_the_formats_their_styles_promise():
-    modes = {s.style: Image.open(s.path).mode for s in load_samples() if s.label == 0}
+    modes = {}
+    for sample in load_samples():
+        if sample.label == 0:
+            with Image.open(sample.path) as picture:
+                modes[sample.style] = picture.mode
     assert modes["rgba"] == "RGBA"
     assert modes["thick_marker"] == "L"
-    assert Image.open(load_samples(["phone_photo"])[0].path).getexif().get(0x0112) == 6
+    with Image.open(load_samples(["phone_photo"])[0].path) as photo:
+        assert photo.getexif().get(0x0112) == 6
 
 
 def test_make_samples_reproduces_the_stored_pictures(tmp_path):
@@ -198,7 +170,7 @@ def test_upload_app_shows_the_prediction_of_an_uploaded_file(digit_model):
     assert app.error is None
 
 
-def test_upload_app_reports_a_bad_file_and_keeps_working(digit_model):
+def test_upload_app_reports_a_bad_file_and_keeps_working(digit_model, png_bytes):
     app = UploadApp(digit_model)
     assert app.handle_upload(b"not a picture", name="notes.txt") is None
     assert "notes.txt" in app.result.value and "not an image" in app.error
@@ -267,6 +239,8 @@ def test_preprocessing_figure_has_a_panel_per_stage_and_saves(tmp_path, monkeypa
     assert len(fig.axes) == len(STAGES)
     assert fig.axes[-1].get_title().endswith("28x28")
     assert (tmp_path / "08_test_steps.png").is_file()
+    with pytest.raises(TypeError):
+        plotting.preprocessing_steps(to_mnist_steps(load_samples(["rgba"])[5].path), None, "x")
 
 
 def test_predictions_figure_marks_mistakes(tmp_path, monkeypatch):

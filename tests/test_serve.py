@@ -2,45 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import struct
 import warnings
 import zlib
 
 import httpx
-import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import data, preprocess, serve
+from course_utils import preprocess, serve
 from course_utils.handwriting import predict_image, predict_probabilities
-from course_utils.keras_cnn import load_or_train_cnn
 from course_utils.sample_digits import load_samples
 
 LIMIT = 1_000_000  # bytes: the upload limit of the service under test
-
-
-@pytest.fixture(scope="session")
-def digit_model(tmp_path_factory):
-    """A small CNN trained in this session (shared with test_handwriting.py through a file)."""
-    path = tmp_path_factory.getbasetemp() / "lessons_08_09_digit_model.keras"
-    if path.is_file():
-        return keras.models.load_model(path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", data.MnistSampleWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)  # raised inside keras' fit with numpy 2
-        mnist = data.load_mnist(download=False, verbose=False)
-        model = load_or_train_cnn(
-            path.with_name("no_lesson07_model.keras"),
-            mnist=mnist,
-            num_train=4000,
-            num_epochs=3,
-            seed=0,
-            verbose=False,
-        )
-        model.save(path)
-    return model
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +23,6 @@ def service(digit_model):
     app = serve.create_app(digit_model, max_upload_bytes=LIMIT)
     with serve.BackgroundServer(app, host="127.0.0.1") as server:
         yield server
-
-
-def png_bytes(picture: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def post_file(url, content, name="digit.png", content_type="image/png", field=serve.FIELD_NAME):
@@ -84,10 +53,6 @@ def test_a_jpeg_sent_as_octet_stream_is_accepted(service):
     assert response.status_code == 200, response.text
 
 
-def blank_png():
-    return png_bytes(Image.new("L", (120, 120), 250))
-
-
 def truncated_png():
     data_ = load_samples(["thin_pen"])[8].read_bytes()
     return data_[: len(data_) // 2]
@@ -107,16 +72,17 @@ def png_claiming(width: int, height: int) -> bytes:
     )
 
 
+#: name: (send(url, blank_page_png) -> response, expected status, words in the detail)
 BAD_REQUESTS = {
     "garbage bytes": (
-        lambda url: post_file(url, b"\x00\x01 definitely not a picture"),
+        lambda url, blank: post_file(url, b"\x00\x01 definitely not a picture"),
         400,
         "not an image",
     ),
-    "truncated file": (lambda url: post_file(url, truncated_png()), 400, "truncated"),
-    "empty file": (lambda url: post_file(url, b""), 400, "empty"),
+    "truncated file": (lambda url, blank: post_file(url, truncated_png()), 400, "truncated"),
+    "empty file": (lambda url, blank: post_file(url, b""), 400, "empty"),
     "empty body": (
-        lambda url: httpx.post(
+        lambda url, blank: httpx.post(
             url + "/predict",
             content=b"",
             headers={"content-type": "multipart/form-data; boundary=x"},
@@ -124,9 +90,9 @@ BAD_REQUESTS = {
         400,
         "empty",
     ),
-    "no file field": (lambda url: post_file(url, blank_png(), field="image"), 400, "field 'file'"),
+    "no file field": (lambda url, blank: post_file(url, blank, field="image"), 400, "field 'file'"),
     "malformed multipart": (
-        lambda url: httpx.post(
+        lambda url, blank: httpx.post(
             url + "/predict",
             content=b"--x\r\nnot a part",
             headers={"content-type": "multipart/form-data; boundary=x"},
@@ -135,12 +101,12 @@ BAD_REQUESTS = {
         "field 'file'",
     ),
     "oversized body": (
-        lambda url: post_file(url, b"\x89PNG" + bytes(LIMIT + 10)),
+        lambda url, blank: post_file(url, b"\x89PNG" + bytes(LIMIT + 10)),
         413,
         "too large",
     ),
     "oversized body without a length": (
-        lambda url: httpx.post(
+        lambda url, blank: httpx.post(
             url + "/predict",
             content=iter([bytes(300_000)] * 5),  # streamed in chunks: no Content-Length header
             headers={"content-type": "multipart/form-data; boundary=x"},
@@ -149,25 +115,25 @@ BAD_REQUESTS = {
         "too large",
     ),
     "JSON instead of a file": (
-        lambda url: httpx.post(url + "/predict", json={"image": "7.png"}),
+        lambda url, blank: httpx.post(url + "/predict", json={"image": "7.png"}),
         415,
         "multipart/form-data",
     ),
     "raw PNG body": (
-        lambda url: httpx.post(
-            url + "/predict", content=blank_png(), headers={"content-type": "image/png"}
+        lambda url, blank: httpx.post(
+            url + "/predict", content=blank, headers={"content-type": "image/png"}
         ),
         415,
         "multipart/form-data",
     ),
     "text file": (
-        lambda url: post_file(url, b"seven", "seven.txt", "text/plain"),
+        lambda url, blank: post_file(url, b"seven", "seven.txt", "text/plain"),
         415,
         "text/plain",
     ),
-    "blank page": (lambda url: post_file(url, blank_png()), 422, "no digit found"),
+    "blank page": (lambda url, blank: post_file(url, blank), 422, "no digit found"),
     "picture over MAX_PIXELS": (
-        lambda url: post_file(url, png_claiming(50_000, 50_000)),
+        lambda url, blank: post_file(url, png_claiming(50_000, 50_000)),
         413,
         "too large",
     ),
@@ -175,9 +141,9 @@ BAD_REQUESTS = {
 
 
 @pytest.mark.parametrize("name", list(BAD_REQUESTS))
-def test_a_bad_request_gets_a_clear_4xx_and_the_service_keeps_serving(service, name):
+def test_a_bad_request_gets_a_clear_4xx_and_the_service_keeps_serving(service, png_bytes, name):
     send, status, words = BAD_REQUESTS[name]
-    response = send(service.url)
+    response = send(service.url, png_bytes(Image.new("L", (120, 120), 250)))
     assert response.status_code == status, response.text
     detail = response.json()["detail"]
     assert isinstance(detail, str) and words.lower() in detail.lower(), detail
