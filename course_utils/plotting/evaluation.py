@@ -8,13 +8,12 @@ Taught in notebooks/07_keras_cnn_evaluation.ipynb.
 
 from __future__ import annotations
 
-import math
-
 import matplotlib.colors as mcolors
 import numpy as np
 
 from ..metrics import ClassScores, ReliabilityBins
-from .style import DIGIT_CMAP, PALETTE, finish, new_figure
+from .data import _as_images, digit_grid
+from .style import PALETTE, finish, new_figure
 
 
 def _class_names(class_names, k: int) -> list[str]:
@@ -102,16 +101,13 @@ def misclassified_gallery(
     """The misclassified digits, the most confident mistakes first.
 
     images: (N, 28, 28) or (N, 28, 28, 1); y_true: (N,) ints; probs: (N, K) predicted
-    probabilities. Each mistake is titled "true 4 → 9" with the model's confidence
-    in its (wrong) answer. Shows at most ``max_images``.
+    probabilities. Each mistake is drawn by :func:`digit_grid`, titled in red with its
+    true label, the prediction and the model's confidence in it ("4 · pred 9 · 97%").
+    Shows at most ``max_images``.
     Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
-    images = np.asarray(images)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
+    images = _as_images(images)
     y_true, probs = np.asarray(y_true), np.asarray(probs)
-    if images.ndim != 3:
-        raise ValueError(f"images must have shape (N, H, W) or (N, H, W, 1), got {images.shape}")
     if probs.ndim != 2 or y_true.ndim != 1:
         raise ValueError(
             f"y_true must be (N,) and probs (N, K), got shapes {y_true.shape} and {probs.shape}"
@@ -131,22 +127,16 @@ def misclassified_gallery(
         ax.set_axis_off()
         ax.text(0.5, 0.5, "no misclassified examples", ha="center", va="center")
         return finish(fig, save_as)
-    ncols = min(ncols, len(wrong))
-    nrows = math.ceil(len(wrong) / ncols)
-    fig, axes = new_figure(nrows, ncols, size=(1.2 * ncols, 1.45 * nrows + 0.4), squeeze=False)
-    for ax in axes.flat:
-        ax.set_axis_off()
-    for ax, i in zip(axes.flat, wrong):
-        ax.imshow(images[i], cmap=DIGIT_CMAP, interpolation="nearest")
-        ax.set_title(
-            f"true {int(y_true[i])} → {int(predicted[i])}\n{100 * confidence[i]:.0f}% sure",
-            fontsize=8,
-            color=PALETTE[3],
-        )
-    fig.suptitle(
-        title or f"{len(wrong)} of {total} misclassified digits, the most confident mistakes first"
+    return digit_grid(
+        images[wrong],
+        y_true[wrong],
+        predicted[wrong],
+        confidence[wrong],
+        ncols=ncols,
+        title=title
+        or f"{len(wrong)} of {total} misclassified digits, the most confident mistakes first",
+        save_as=save_as,
     )
-    return finish(fig, save_as)
 
 
 def per_class_scores(
