@@ -22,7 +22,7 @@ code   when
 400    empty body; no ``file`` field; bytes that are not an image; a damaged
        or truncated file
 413    a body over ``max_upload_bytes`` (default :data:`MAX_UPLOAD_BYTES`,
-       10 MB, ``--max-upload-mb``), or a picture over ``preprocess.MAX_PIXELS``
+       10 MiB, ``--max-upload-mb`` in MiB), or a picture over ``preprocess.MAX_PIXELS``
 415    a request that is not ``multipart/form-data``, or a file part whose
        content type is neither ``image/*`` nor ``application/octet-stream``
 422    a picture with no digit on it (a blank page)
@@ -58,7 +58,7 @@ from fastapi.responses import JSONResponse
 from . import preprocess
 from .handwriting import predict_probabilities
 
-#: Largest request body accepted by default: 10 MB, enough for a phone photo.
+#: Largest request body accepted by default: 10 MiB (10,485,760 bytes), enough for a phone photo.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 #: The multipart field that carries the picture.
 FIELD_NAME = "file"
@@ -546,7 +546,7 @@ def main(argv=None) -> None:
         "--max-upload-mb",
         type=float,
         default=MAX_UPLOAD_BYTES / 1024 / 1024,
-        help="largest upload in MB (default 10)",
+        help="largest upload in MiB, 1 MiB = 1,048,576 bytes (default 10)",
     )
     args = parser.parse_args(argv)
     import uvicorn

@@ -2,7 +2,9 @@
 
 * ``ink_bright``: ``fn(gray: (H, W) float in [0, 1], 0 = black) -> (H, W)``, the
   image with the ink bright and the background dark: inverted (``1 - gray``) when
-  the background, the median pixel, is light (above 0.5), unchanged otherwise.
+  the background, the median pixel, is light (above 0.5), unchanged otherwise. A
+  simplification of ``preprocess.ink_bright``, which inverts when the darkest pixels
+  stray further from the median than the brightest.
 * ``centre_of_mass``: ``fn(image: (H, W) float, ink bright) -> (row, col)``, the
   intensity-weighted mean row and column.
 
