@@ -7,7 +7,6 @@ import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -122,14 +121,24 @@ def test_reliability_bin_edges_belong_to_the_lower_bin():
 # --- against Keras ------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def keras():
+    """Keras, imported only by the tests that compare with it (the rest are plain numpy)."""
+    import keras
+
+    return keras
+
+
 def keras_value(metric, y_true, y_pred):
+    from keras import ops
+
     metric.update_state(y_true, y_pred)
-    return np.asarray(keras.ops.convert_to_numpy(metric.result()), dtype=np.float64)
+    return np.asarray(ops.convert_to_numpy(metric.result()), dtype=np.float64)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("average", [None, "macro", "weighted"])
-def test_f1_matches_keras_f1score(seed, average):
+def test_f1_matches_keras_f1score(seed, average, keras):
     y, probs = random_case(seed)
     ours = metrics.precision_recall_f1(y, probs.argmax(axis=1), num_classes=10)
     # threshold=None: Keras turns each row's largest probability into the prediction.
@@ -140,7 +149,7 @@ def test_f1_matches_keras_f1score(seed, average):
     np.testing.assert_allclose(expected, theirs, atol=1e-5, err_msg=f"F1 average={average}")
 
 
-def test_f1_matches_keras_when_a_class_is_never_predicted_nor_present():
+def test_f1_matches_keras_when_a_class_is_never_predicted_nor_present(keras):
     y, probs = random_case(2, n=60, k=4)
     probs[:, 3] = 0.0  # class 3 is never predicted ...
     keep = y != 3  # ... and never present
@@ -154,7 +163,7 @@ def test_f1_matches_keras_when_a_class_is_never_predicted_nor_present():
 
 
 @pytest.mark.parametrize("class_id", [0, 3, 9])
-def test_precision_and_recall_match_keras_per_class(class_id):
+def test_precision_and_recall_match_keras_per_class(class_id, keras):
     y, probs = random_case(3)
     y_pred = probs.argmax(axis=1)
     ours = metrics.precision_recall_f1(y, y_pred, num_classes=10)
@@ -167,7 +176,7 @@ def test_precision_and_recall_match_keras_per_class(class_id):
 
 
 @pytest.mark.parametrize("k", [1, 2, 5])
-def test_top_k_matches_keras(k):
+def test_top_k_matches_keras(k, keras):
     y, probs = random_case(4)
     theirs = keras.metrics.top_k_categorical_accuracy(keras.ops.one_hot(y, 10), probs, k=k)
     theirs = float(np.mean(keras.ops.convert_to_numpy(theirs)))
