@@ -137,14 +137,15 @@ def _windows(xp: np.ndarray, i: int, j: int, out_hw: tuple[int, int], stride: tu
     return xp[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw, :]
 
 
-def im2col(x: np.ndarray, kernel_size, stride=1, padding=0) -> np.ndarray:
+def im2col(x: np.ndarray, kernel_size, stride=1, padding=0, *, ones_column: bool = False) -> np.ndarray:
     """Every kernel-sized window of ``x`` as one row: the matrix a convolution multiplies.
 
     x: (N, H, W, C). Returns cols: (N*OH*OW, KH*KW*C), rows ordered like the output
     positions and columns like ``w.reshape(KH*KW*C, F)``, so that
     ``cols @ w.reshape(-1, F)`` is the convolution. Built from
     ``numpy.lib.stride_tricks.sliding_window_view`` (a view, no copy) and one copy
-    into the row layout.
+    into the row layout. With ``ones_column=True`` a last column of ones is added,
+    (N*OH*OW, KH*KW*C + 1), for the bias trick of :func:`conv2d_forward`.
     Taught in notebooks/06_numpy_cnn.ipynb.
     """
     kh, kw = _pair(kernel_size, "kernel_size")
@@ -153,7 +154,12 @@ def im2col(x: np.ndarray, kernel_size, stride=1, padding=0) -> np.ndarray:
     xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0))) if ph or pw else x
     windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]  # (N, OH, OW, C, KH, KW)
     n, oh, ow, c = windows.shape[:4]
-    return windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * oh * ow, kh * kw * c)
+    k = kh * kw * c
+    cols = np.empty((n * oh * ow, k + ones_column), dtype=x.dtype)
+    cols[:, :k].reshape(n, oh, ow, kh, kw, c)[...] = windows.transpose(0, 1, 2, 4, 5, 3)  # a view of cols
+    if ones_column:
+        cols[:, k] = 1
+    return cols
 
 
 def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, padding=0):
@@ -162,6 +168,9 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, paddin
     x: (N, H, W, C); w: (KH, KW, C, F); b: (F,); stride and padding: an int or a
     pair, padding also "valid" or "same". Returns ``(out, cache)`` with
     out: (N, OH, OW, F) and ``cache`` for :func:`conv2d_backward`.
+    The bias trick: cols gets a column of ones and b becomes one more row of
+    weights, so the matrix product adds the bias too (no extra pass over the
+    output) and in backward the same product that gives dw gives db.
     Taught in notebooks/06_numpy_cnn.ipynb.
     """
     _check_image_batch(x, "conv2d_forward")
@@ -169,9 +178,8 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, paddin
     kh, kw = w.shape[:2]
     strides, (ph, pw) = _pair(stride, "stride"), _padding_amount(padding, (kh, kw))
     xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0))) if ph or pw else x
-    cols = im2col(xp, (kh, kw), strides)
-    out = cols @ w.reshape(-1, f)
-    out += b
+    cols = im2col(xp, (kh, kw), strides, ones_column=True)  # (N*OH*OW, KH*KW*C + 1)
+    out = cols @ np.vstack([w.reshape(-1, f), b])  # (N*OH*OW, F) = cols @ w + 1 * b
     cache = (x.shape, xp.shape, (ph, pw), strides, cols, w)
     return out.reshape(n, oh, ow, f), cache
 
@@ -184,6 +192,7 @@ def conv2d_backward(dout: np.ndarray, cache, *, input_gradient: bool = True):
     dx: (N, H, W, C), dw: (KH, KW, C, F), db: (F,). ``dw = cols.T @ dout``. Each
     input pixel was used by KH*KW output positions, so ``dx`` adds up KH*KW shifted
     products ``dout @ w[i, j].T`` (faster than scattering one big ``dout @ w.T``).
+    db = dout.sum(axis=(0, 1, 2)) comes from the ones column of cols.
     With ``input_gradient=False`` dx is None (the first layer needs none).
     Taught in notebooks/06_numpy_cnn.ipynb.
     """
@@ -191,8 +200,8 @@ def conv2d_backward(dout: np.ndarray, cache, *, input_gradient: bool = True):
     kh, kw, c, f = w.shape
     n, oh, ow, _ = dout.shape
     dout_rows = dout.reshape(-1, f)
-    dw = (cols.T @ dout_rows).reshape(w.shape)
-    db = np.ones(len(dout_rows), dtype=dout.dtype) @ dout_rows  # the column sums, through BLAS
+    dw_and_db = cols.T @ dout_rows  # (KH*KW*C + 1, F); the last row, from the ones column, is db
+    dw, db = dw_and_db[:-1].reshape(w.shape), dw_and_db[-1]
     if not input_gradient:
         return None, dw, db
     dxp = np.zeros(xp_shape, dtype=np.result_type(dout, w))
