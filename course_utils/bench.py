@@ -305,10 +305,11 @@ def format_table(results: dict) -> str:
         f"{1000 * naive['vectorised_seconds_per_image']:.3f} ms/image ({naive['speedup']:,.0f}x faster); "
         f"the naive forward pass alone would take {naive['naive_hours_per_epoch_forward']:.1f} h per epoch"
     )
-    load = results["machine"].get("load_average")
+    load, cpus = results["machine"].get("load_average"), results["machine"]["cpu_count"]
     if load:
-        out.append(f"load average at the end: {load[0]:.2f} on {results['machine']['cpu_count']} CPUs "
-                   "(above the CPU count, other programs competed for the cores)")
+        verdict = ("above the CPU count: besides the benchmark's own threads, other programs may have "
+                   "competed for the cores" if load[0] > cpus else "not above the CPU count")
+        out.append(f"load average at the end: {load[0]:.2f} on {cpus} CPUs ({verdict})")
     return "\n".join(out)
 
 

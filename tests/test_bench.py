@@ -50,6 +50,14 @@ def test_numpy_only_run_by_default_goes_to_the_build_folder(tmp_path, monkeypatc
     assert "TensorFlow" not in bench.format_table(results) and "numpy (" in bench.format_table(results)
 
 
+@pytest.mark.parametrize("load, verdict", [(1.36, "(not above the CPU count)"), (2.5, "(above the CPU count:")])
+def test_the_load_line_says_whether_the_load_was_above_the_cpu_count(load, verdict):
+    results = bench.main(["--batches", "1", "--rounds", "1", "--batch-size", "4", "--warmup", "1",
+                          "--naive-images", "1", "--no-tensorflow", "--output", os.devnull])
+    results["machine"].update(load_average=[load, load, load], cpu_count=2)
+    assert f"load average at the end: {load:.2f} on 2 CPUs {verdict}" in bench.format_table(results)
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--batches", "0"], "num_batches must be a positive integer"),
     (["--batches", "2", "--rounds", "3"], r"num_batches \(2\) must be at least rounds \(3\)"),
