@@ -107,6 +107,22 @@ class Exercise:
         return f"Exercise({self.name!r})"
 
 
+def as_array(value, shape: tuple, what: str):
+    """The learner's output as a float array of ``shape``, or a :class:`Hint` saying what arrived.
+
+    For check functions: ``what`` names the function in the hint, e.g. ``"softmax(z)"``.
+    """
+    import numpy as np
+
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise Hint(f"{what} should return an array of numbers, got {type(value).__name__}.") from error
+    if array.shape != shape:
+        raise Hint(f"{what} should return an array of shape {shape}, got shape {array.shape}.")
+    return array
+
+
 def _guarded(fn: Callable) -> Callable:
     """Wrap ``fn`` so that a stub (NotImplementedError, or returning None) reads as not attempted."""
 
@@ -123,4 +139,4 @@ def _guarded(fn: Callable) -> Callable:
     return call
 
 
-__all__ = ["CheckResult", "Exercise", "Hint", "PASSED", "FAILED", "NOT_ATTEMPTED"]
+__all__ = ["CheckResult", "Exercise", "Hint", "PASSED", "FAILED", "NOT_ATTEMPTED", "as_array"]

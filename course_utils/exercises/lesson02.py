@@ -13,18 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations
-from . import Exercise, Hint
-
-
-def _array(value, shape: tuple, what: str) -> np.ndarray:
-    """The learner's output as a float array of ``shape``, or a Hint that says what arrived."""
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise Hint(f"{what} should return an array of numbers, got {type(value).__name__}.") from error
-    if array.shape != shape:
-        raise Hint(f"{what} should return an array shaped like its input, {shape}; got shape {array.shape}.")
-    return array
+from . import Exercise, Hint, as_array
 
 
 def _call(fn, *args):
@@ -52,7 +41,7 @@ def stable_softmax(z):
 
 def _check_stable_softmax(fn):
     z = np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]])
-    got = _array(_call(fn, z.copy()), z.shape, "stable_softmax")
+    got = as_array(_call(fn, z.copy()), z.shape, "stable_softmax")
     if np.allclose(got.sum(axis=0), 1.0) and not np.allclose(got.sum(axis=1), 1.0):
         raise Hint("wrong axis: each row should sum to 1, but your columns do. Use axis=1 (or axis=-1) with keepdims=True.")
     if np.isclose(got.sum(), 1.0) and not np.allclose(got.sum(axis=1), 1.0):
@@ -66,14 +55,14 @@ def _check_stable_softmax(fn):
             "softmax(z) = exp(z) / sum(exp(z)) along each row; check keepdims=True when you subtract or divide."
         )
     square = np.array([[0.0, 1.0, 2.0], [5.0, 0.0, 0.0], [1.0, 1.0, 4.0]])
-    got = _array(_call(fn, square.copy()), square.shape, "stable_softmax")
+    got = as_array(_call(fn, square.copy()), square.shape, "stable_softmax")
     if not np.allclose(got, stable_softmax_exercise.reference(square), atol=1e-6):
         raise Hint(
             "right on a 2 x 3 input but wrong on a 3 x 3 one: a row maximum without keepdims=True has shape (N,) "
             "and is subtracted along the wrong axis. Use np.max(z, axis=1, keepdims=True)."
         )
     large = np.array([[1000.0, 1001.0, 1002.0], [0.0, 1.0, 2.0]])
-    got = _array(_call(fn, large.copy()), large.shape, "stable_softmax")
+    got = as_array(_call(fn, large.copy()), large.shape, "stable_softmax")
     if not np.all(np.isfinite(got[0])):
         raise Hint(
             "your softmax overflowed for logits of 1000: subtract the row maximum first, softmax(z) = softmax(z - max(z)). "
@@ -107,7 +96,7 @@ def relu_derivative(z):
 
 def _check_relu_derivative(fn):
     z = np.array([[-2.0, -0.5, 0.0], [0.5, 3.0, -7.0]])
-    got = _array(_call(fn, z.copy()), z.shape, "relu_derivative")
+    got = as_array(_call(fn, z.copy()), z.shape, "relu_derivative")
     expected = relu_derivative_exercise.reference(z)
     if np.allclose(got, expected):
         return
@@ -138,7 +127,7 @@ def sigmoid_derivative(z):
 
 def _check_sigmoid_derivative(fn):
     z = np.array([-3.0, -1.0, 0.0, 0.5, 2.0])
-    got = _array(_call(fn, z.copy()), z.shape, "sigmoid_derivative")
+    got = as_array(_call(fn, z.copy()), z.shape, "sigmoid_derivative")
     expected = sigmoid_derivative_exercise.reference(z)
     s = activations.sigmoid(z)
     if not np.allclose(got, expected, atol=1e-9):
@@ -150,7 +139,7 @@ def _check_sigmoid_derivative(fn):
             raise Hint("1 - s is only one factor: the derivative is s * (1 - s).")
         raise Hint(f"for z = {z.tolist()} sigmoid'(z) is {np.round(expected, 4).tolist()}, got {np.round(got, 4).tolist()}.")
     far = np.array([-1000.0, 1000.0])
-    got = _array(_call(fn, far.copy()), far.shape, "sigmoid_derivative")
+    got = as_array(_call(fn, far.copy()), far.shape, "sigmoid_derivative")
     if not np.all(np.isfinite(got)):
         raise Hint(
             f"for z = ±1000 you got {got.tolist()}: exp(1000) overflows to inf and inf / inf = nan. "

@@ -14,21 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import softmax
-from . import Exercise, Hint
+from . import Exercise, Hint, as_array
 
 LOGITS = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [0.0, 0.0, 3.0], [1.0, -1.0, 0.0]])
 LABELS = np.array([0, 2, 1, 0])
-
-
-def _array(value, shape: tuple, what: str) -> np.ndarray:
-    """The learner's output as a float array of ``shape``, or a Hint that says what arrived."""
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise Hint(f"{what} should return an array of numbers, got {type(value).__name__}.") from error
-    if array.shape != shape:
-        raise Hint(f"{what} should return an array of shape {shape}, got shape {array.shape}.")
-    return array
 
 
 def _scalar(value, n: int) -> float:
@@ -60,7 +49,7 @@ def _check_one_hot(fn):
             f"the width should be num_classes ({num_classes}), not labels.max() + 1 ({labels.max() + 1}): "
             "a batch need not contain every class."
         )
-    got = _array(raw, expected.shape, "one_hot")
+    got = as_array(raw, expected.shape, "one_hot")
     if np.array_equal(got, expected):
         return
     for shift in (-1, 1):
@@ -144,7 +133,7 @@ def _check_cross_entropy_gradient(fn):
     n = len(LABELS)
     expected = cross_entropy_gradient_exercise.reference(LOGITS, LABELS)
     with np.errstate(all="ignore"):
-        got = _array(fn(LOGITS.copy(), LABELS.copy()), LOGITS.shape, "cross_entropy_gradient")
+        got = as_array(fn(LOGITS.copy(), LABELS.copy()), LOGITS.shape, "cross_entropy_gradient")
     if np.allclose(got, expected, atol=1e-9):
         return
     if np.allclose(got, n * expected):
