@@ -22,6 +22,7 @@ for checking the fast one. Taught in notebooks/06_numpy_cnn.ipynb.
 
 from __future__ import annotations
 
+import copy
 import numbers
 
 import numpy as np
@@ -360,6 +361,17 @@ class Layer:
         if self._cache is None:
             raise RuntimeError(f"{self.name}: call forward before backward")
         return self._cache
+
+    def replica(self) -> Layer:
+        """A copy sharing this layer's ``params`` (the same dict and arrays), with its own cache and ``grads``.
+
+        Two replicas can run forward and backward on different batches at the same time,
+        and an optimizer's step on one updates both.
+        """
+        twin = copy.copy(self)
+        twin.grads = {}
+        twin._cache = None
+        return twin
 
     @property
     def num_params(self) -> int:
