@@ -10,10 +10,12 @@ convolution (``layers.conv2d_naive``) of both convolutions on a few images. The
 results go to ``build/bench.json`` (``course_utils.paths.build_dir()``).
 
 The libraries run in alternating rounds and each reports its median round, so a
-burst of load on a shared machine hits both alike. numpy runs twice: with BLAS's
-default threads and, where that is more than one, with one BLAS thread (on a busy
-machine BLAS threads that wait for each other spin and waste CPU; CPU ms/batch shows
-it). Memory: ``max_rss_mib`` is the process' peak resident memory
+burst of load on a shared machine hits both alike. numpy runs in up to three
+settings: with BLAS's default threads; where that is more than one, with one BLAS
+thread (on a busy machine BLAS threads that wait for each other spin and waste CPU;
+CPU ms/batch shows it); and with two workers (``network.DataParallel``: each half of
+the batch in its own thread, one BLAS thread each, so numpy's elementwise passes use
+two cores too). Memory: ``max_rss_mib`` is the process' peak resident memory
 (``resource.getrusage``) after each library ran (numpy first, before TensorFlow is
 imported); ``peak_traced_mib`` is the most memory numpy allocated during one
 training step (``tracemalloc``).
@@ -36,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from .layers import conv2d_forward, conv2d_naive, maxpool2d_forward, relu_forward
-from .network import lesson_cnn
+from .network import DataParallel, lesson_cnn
 from .optim import Adam
 from .paths import build_dir
 
@@ -82,11 +84,13 @@ def _speed(times: list[tuple[float, float]], batches_per_round: int, batch_size:
 
 
 class _NumpyRunner:
-    def __init__(self, batch_size: int, seed: int, blas_threads: int | None = None):
+    def __init__(self, batch_size: int, seed: int, blas_threads: int | None = None, workers: int = 1):
         self.network = lesson_cnn(seed)
         self.optimizer = Adam(learning_rate=1e-3)
         self.batch_size = batch_size
         self.blas_threads = blas_threads
+        # DataParallel holds BLAS at one thread itself while a step runs
+        self.trainer = DataParallel(self.network, workers) if workers > 1 else self.network
 
     def _limit(self):
         if self.blas_threads is None:
@@ -99,9 +103,13 @@ class _NumpyRunner:
         def steps():
             with self._limit():
                 for i in range(0, len(x), self.batch_size):
-                    self.network.train_step(x[i : i + self.batch_size], y[i : i + self.batch_size], self.optimizer)
+                    self.trainer.train_step(x[i : i + self.batch_size], y[i : i + self.batch_size], self.optimizer)
 
         return _timed(steps)
+
+    def close(self) -> None:
+        if isinstance(self.trainer, DataParallel):
+            self.trainer.close()
 
     def peak_traced_mib(self, x: np.ndarray, y: np.ndarray) -> float:
         tracemalloc.start()
@@ -200,9 +208,11 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
     """Train both libraries for ``num_batches`` batches of ``batch_size`` (split into ``rounds``); return the results.
 
     The dict has ``config``, ``machine``, ``numpy`` (default BLAS threads),
-    ``numpy_1_thread`` (None when BLAS already uses one thread), ``tensorflow`` (None
-    when ``tensorflow=False``), ``ratio`` (numpy epoch time / TensorFlow epoch time),
-    ``ratio_1_thread``, ``ratio_best`` (the smaller of the two) and ``naive_conv``.
+    ``numpy_1_thread`` (None when BLAS already uses one thread), ``numpy_2_workers``
+    (:class:`~course_utils.network.DataParallel`, one BLAS thread each), ``tensorflow``
+    (None when ``tensorflow=False``), ``ratio`` (numpy epoch time / TensorFlow epoch
+    time), ``ratio_1_thread``, ``ratio_2_workers``, ``ratio_best`` (the smallest of the
+    three) and ``naive_conv``.
     Taught in notebooks/06_numpy_cnn.ipynb.
     """
     for name, value in {"num_batches": num_batches, "batch_size": batch_size, "rounds": rounds,
@@ -221,6 +231,7 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
     runners = {"numpy": _NumpyRunner(batch_size, seed)}
     if _blas_threads() not in (None, 1):
         runners["numpy_1_thread"] = _NumpyRunner(batch_size, seed, blas_threads=1)
+    runners["numpy_2_workers"] = _NumpyRunner(batch_size, seed, workers=2)
     times = {name: [] for name in runners}
     for name, runner in runners.items():
         runner.train(x_warm, y_warm)
@@ -234,6 +245,7 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
     for _ in range(rounds - 1):
         for name, runner in runners.items():
             times[name].append(runner.train(x_round, y_round))
+    runners["numpy_2_workers"].close()
 
     results = {
         "config": {"num_batches": per_round * rounds, "batch_size": batch_size, "rounds": rounds,
@@ -242,9 +254,12 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
         "numpy": {**_speed(times["numpy"], per_round, batch_size), "blas_threads": _blas_threads(),
                   "max_rss_mib": numpy_rss, "peak_traced_mib": peak_traced},
         "numpy_1_thread": None,
+        "numpy_2_workers": {**_speed(times["numpy_2_workers"], per_round, batch_size), "workers": 2,
+                            "blas_threads": 1, "max_rss_mib": numpy_rss},
         "tensorflow": None,
         "ratio": None,
         "ratio_1_thread": None,
+        "ratio_2_workers": None,
         "ratio_best": None,
         "naive_conv": _one_blas_thread(lambda: time_naive_convolution(naive_images, seed)),
     }
@@ -260,7 +275,9 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
         results["ratio"] = results["numpy"]["seconds_per_epoch"] / tf_epoch
         if results["numpy_1_thread"]:
             results["ratio_1_thread"] = results["numpy_1_thread"]["seconds_per_epoch"] / tf_epoch
-        results["ratio_best"] = min(r for r in (results["ratio"], results["ratio_1_thread"]) if r is not None)
+        results["ratio_2_workers"] = results["numpy_2_workers"]["seconds_per_epoch"] / tf_epoch
+        results["ratio_best"] = min(r for r in (results["ratio"], results["ratio_1_thread"],
+                                                results["ratio_2_workers"]) if r is not None)
     return results
 
 
@@ -279,7 +296,8 @@ def format_table(results: dict) -> str:
 
     rows = [("", "images/s", "s/epoch", "ms/batch", "CPU ms/batch", "peak memory (RSS)")]
     labels = {"numpy": f"numpy ({results['numpy'].get('blas_threads') or '?'} BLAS threads)",
-              "numpy_1_thread": "numpy (1 BLAS thread)", "tensorflow": "TensorFlow/Keras"}
+              "numpy_1_thread": "numpy (1 BLAS thread)",
+              "numpy_2_workers": "numpy (2 workers, 1 BLAS thread each)", "tensorflow": "TensorFlow/Keras"}
     for key, label in labels.items():
         r = results.get(key)
         if r:
@@ -296,6 +314,9 @@ def format_table(results: dict) -> str:
         out.append(f"numpy epoch / TensorFlow epoch: {results['ratio']:.2f}x")
     if results.get("ratio_1_thread") is not None:
         out.append(f"numpy (1 BLAS thread) epoch / TensorFlow epoch: {results['ratio_1_thread']:.2f}x")
+    if results.get("ratio_2_workers") is not None:
+        out.append(f"numpy (2 workers) epoch / TensorFlow epoch: {results['ratio_2_workers']:.2f}x")
+    if results.get("ratio_best") is not None:
         out.append(f"best numpy setting / TensorFlow: {results['ratio_best']:.2f}x")
     out.append(f"numpy peak allocation during one step (tracemalloc): {mib(results['numpy']['peak_traced_mib'])}"
                + ("; TensorFlow's RSS includes numpy's run before it" if results.get("tensorflow") else ""))

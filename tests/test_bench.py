@@ -21,7 +21,8 @@ def test_a_tiny_benchmark_writes_every_field(tmp_path, capsys):
 
     assert results["config"] == {"num_batches": 2, "batch_size": 8, "rounds": 2, "warmup_batches": 1,
                                  "seed": 0, "epoch_images": 60_000}
-    libraries = ["numpy", "tensorflow"] + (["numpy_1_thread"] if results["numpy"]["blas_threads"] != 1 else [])
+    libraries = ["numpy", "numpy_2_workers", "tensorflow"] + (
+        ["numpy_1_thread"] if results["numpy"]["blas_threads"] != 1 else [])
     for library in libraries:
         r = results[library]
         assert len(r["round_seconds"]) == 2 and all(s > 0 for s in r["round_seconds"]), library
@@ -31,7 +32,11 @@ def test_a_tiny_benchmark_writes_every_field(tmp_path, capsys):
     assert results["numpy"]["peak_traced_mib"] > 0
     assert results["ratio"] == pytest.approx(
         results["numpy"]["seconds_per_epoch"] / results["tensorflow"]["seconds_per_epoch"])
-    assert results["ratio_best"] == min(r for r in (results["ratio"], results["ratio_1_thread"]) if r is not None)
+    assert results["numpy_2_workers"]["workers"] == 2 and results["numpy_2_workers"]["blas_threads"] == 1
+    assert results["ratio_2_workers"] == pytest.approx(
+        results["numpy_2_workers"]["seconds_per_epoch"] / results["tensorflow"]["seconds_per_epoch"])
+    assert results["ratio_best"] == min(
+        r for r in (results["ratio"], results["ratio_1_thread"], results["ratio_2_workers"]) if r is not None)
     naive = results["naive_conv"]
     assert naive["images"] == 1 and naive["speedup"] > 1
     assert naive["naive_seconds_per_image"] > naive["vectorised_seconds_per_image"] > 0
@@ -39,6 +44,7 @@ def test_a_tiny_benchmark_writes_every_field(tmp_path, capsys):
 
     table = capsys.readouterr().out
     assert "numpy epoch / TensorFlow epoch" in table and "TensorFlow" in table and str(output) in table
+    assert "numpy (2 workers, 1 BLAS thread each)" in table and "best numpy setting / TensorFlow" in table
 
 
 def test_numpy_only_run_by_default_goes_to_the_build_folder(tmp_path, monkeypatch):
@@ -46,6 +52,7 @@ def test_numpy_only_run_by_default_goes_to_the_build_folder(tmp_path, monkeypatc
     results = bench.main(["--batches", "1", "--rounds", "1", "--batch-size", "4", "--warmup", "1",
                           "--naive-images", "1", "--no-tensorflow"])
     assert results["tensorflow"] is None and results["ratio"] is None and results["ratio_best"] is None
+    assert results["ratio_2_workers"] is None and results["numpy_2_workers"]["images_per_second"] > 0
     assert json.loads((tmp_path / "bench.json").read_text())["numpy"]["images_per_second"] > 0
     assert "TensorFlow" not in bench.format_table(results) and "numpy (" in bench.format_table(results)
 
