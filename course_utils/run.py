@@ -259,12 +259,30 @@ def run_course(
         "lessons": [asdict(run) for run in runs],
     }
     root.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(report, indent=2)
-    (root / "results.json").write_text(text)
-    (root / f"results-{mode}.json").write_text(text)
+    (root / "results.json").write_text(json.dumps(report, indent=2))
+    _merge_report(root / f"results-{mode}.json", report)
     print(format_table(runs), file=stream)
     print(f"Wrote {root / 'results.json'}", file=stream)
     return runs
+
+
+def _merge_report(path: Path, report: dict) -> None:
+    """Update ``path`` (``results-full.json`` or ``results-fast.json``) with this run's lessons.
+
+    ``results.json`` is the last run; the per-mode file keeps the latest run of every
+    lesson, so ``--only 06`` does not erase what the other lessons measured.
+    """
+    lessons = {}
+    if path.is_file():
+        try:
+            lessons = {item["name"]: item for item in json.loads(path.read_text()).get("lessons", [])}
+        except (ValueError, AttributeError, KeyError, TypeError):
+            lessons = {}  # an unreadable old file is replaced, not a reason to fail the run
+    for item in report["lessons"]:
+        lessons[item["name"]] = {**item, "finished": report["finished"]}
+    order = {item.name: index for index, item in enumerate(LESSONS)}
+    merged = {**report, "lessons": sorted(lessons.values(), key=lambda item: order.get(item["name"], len(order)))}
+    path.write_text(json.dumps(merged, indent=2))
 
 
 def format_table(runs: list[LessonRun]) -> str:

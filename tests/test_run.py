@@ -59,6 +59,19 @@ def test_full_run_uses_the_notebook_defaults(toy_course):
     assert runs[0].results["epochs"] == 3
 
 
+def test_a_partial_run_updates_the_per_mode_record_without_erasing_other_lessons(toy_course):
+    build = toy_course / "build"
+    run.run_course(["00", "01"], fast=True, build=build, progress=False)
+    (build / "results-fast.json").write_text(
+        (build / "results-fast.json").read_text().replace('"epochs": 1', '"epochs": 99'))
+    run.run_course(["01"], fast=True, build=build, progress=False)
+    last = json.loads((build / "results.json").read_text())
+    merged = json.loads((build / "results-fast.json").read_text())
+    assert [item["name"] for item in last["lessons"]] == ["01_broken"]
+    assert [item["name"] for item in merged["lessons"]] == ["00_ok", "01_broken"]
+    assert merged["lessons"][0]["results"]["epochs"] == 99, "the lesson that did not run keeps its record"
+
+
 def test_failing_lesson_is_reported_and_exit_status_is_nonzero(toy_course, capsys):
     code = run.main(["--only", "00", "01", "--build-dir", str(toy_course / "build"), "--no-progress"])
     assert code == 1
