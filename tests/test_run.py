@@ -183,3 +183,24 @@ def test_widget_output_lands_in_the_cell_without_nbclient_widget_emulation(tmp_p
     executed = nbformat.read(result.output, as_version=4)
     texts = [o.get("text", "") for o in executed.cells[-1].outputs if o.get("output_type") == "stream"]
     assert "inside the widget\n" in texts
+
+
+def test_refresh_stores_the_outputs_of_checked_cells_only(toy_course, monkeypatch):
+    from course_utils import paths
+
+    book = toy_course / "notebooks"
+    make_notebook(
+        book / "00_ok.ipynb",
+        ["NUM_EPOCHS = 3\nRATE = 0.5\nNAME = 'x'", "print(2 + 2)", "print('not kept')",
+         "from course_utils import record\nrecord(epochs=NUM_EPOCHS)"],
+        tags={0: ["parameters"], 1: ["nbval-check-output"]},
+    )
+    monkeypatch.setattr(paths, "notebooks_dir", lambda: book)
+    notebooks.refresh("00")
+    stored = nbformat.read(str(book / "00_ok.ipynb"), as_version=4)
+    assert [o["text"] for o in stored.cells[1].outputs] == ["4\n"]
+    assert stored.cells[2].outputs == [] and len(stored.cells) == 4, "no injected cell, no other outputs"
+    assert notebooks.is_clean(book / "00_ok.ipynb")
+    make_notebook(book / "01_broken.ipynb", ["NUM_EPOCHS = 1", "raise RuntimeError('boom')"], tags={0: ["parameters"]})
+    with pytest.raises(RuntimeError, match="nothing stored"):
+        notebooks.refresh("01")
