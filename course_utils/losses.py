@@ -228,6 +228,9 @@ def categorical_cross_entropy_backward(y_true, y_pred, *, from_logits: bool = Fa
 
 
 def _sparse_to_one_hot(labels, y_pred) -> np.ndarray:
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be integer class ids of shape (N,), got shape {labels.shape}")
     return _targets(labels, _logits_2d(y_pred))
 
 
@@ -239,9 +242,6 @@ def sparse_categorical_cross_entropy(labels, y_pred, *, from_logits: bool = Fals
     (N,) with ``reduction="none"``.
     Taught in notebooks/03_losses.ipynb.
     """
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        raise ValueError(f"labels must be integer class ids of shape (N,), got shape {labels.shape}")
     targets = _sparse_to_one_hot(labels, y_pred)
     return categorical_cross_entropy(targets, y_pred, from_logits=from_logits, reduction=reduction)
 
@@ -252,9 +252,6 @@ def sparse_categorical_cross_entropy_backward(labels, y_pred, *, from_logits: bo
     labels: (N,) ints. y_pred: (N, C). Returns (N, C), typed like ``y_pred``.
     Taught in notebooks/03_losses.ipynb.
     """
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        raise ValueError(f"labels must be integer class ids of shape (N,), got shape {labels.shape}")
     targets = _sparse_to_one_hot(labels, y_pred)
     return categorical_cross_entropy_backward(targets, y_pred, from_logits=from_logits, reduction=reduction)
 
