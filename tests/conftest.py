@@ -56,3 +56,82 @@ def digit_model(tmp_path_factory):
         return load_or_train_cnn(
             missing, mnist=mnist, num_train=4000, num_epochs=3, seed=0, verbose=False
         )
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _chromium_path() -> str | None:
+    import shutil
+
+    for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's, through Playwright) for the browser tests.
+
+    In CI (``CI=true``) a missing browser or Playwright fails the test; on a
+    contributor's machine it skips with the command that installs it. Pages opened
+    from it should block every request that does not go to 127.0.0.1 (see
+    :func:`offline_page`).
+    """
+    executable = _chromium_path()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if executable is None or sync_playwright is None:
+        message = (
+            "browser tests need Debian's Chromium and Playwright: "
+            "apt-get install -y chromium && python -m pip install -e '.[dev]'"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A fresh page that may load only from 127.0.0.1/localhost; records what went wrong.
+
+    ``page.course_errors`` collects console errors, page errors, failed requests and
+    blocked requests (to anything but loopback), as strings.
+    """
+    from urllib.parse import urlparse
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+
+    def route(route):
+        url = route.request.url
+        host = urlparse(url).hostname
+        if url.startswith(("data:", "blob:", "file:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            errors.append(f"blocked request to {url}")
+            route.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and errors.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url} ({r.failure})"))
+    page.course_errors = errors
+    yield page
+    context.close()
