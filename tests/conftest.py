@@ -135,3 +135,57 @@ def offline_page(browser):
     page.course_errors = errors
     yield page
     context.close()
+
+
+class FastCourse:
+    """The lessons run in fast mode at most once per test session, in one build folder.
+
+    The layout is the runner's: ``root/fast/executed/NN_name.ipynb``, figures under
+    ``root/fast/figures`` and ``root/results-fast.json``, so tests of what is built
+    from a run (the book, the slides) read it as they would read ``build/``.
+    """
+
+    def __init__(self, root):
+        self.root = root
+        self.workdir = root / "fast"
+        self.runs = {}
+
+    def lesson(self, name: str):
+        """The :class:`course_utils.run.LessonRun` of lesson ``name``, run now if not yet run."""
+        from course_utils import run
+        from course_utils.lessons import lesson
+
+        if name not in self.runs:
+            item = lesson(name)
+            self.runs[name] = run.run_lesson(
+                item,
+                fast=True,
+                build=self.workdir,
+                figures=self.workdir / "figures",
+                progress=False,
+            )
+        return self.runs[name]
+
+    def all(self) -> dict:
+        """Every lesson's run, in order; writes ``root/results-fast.json`` like the runner."""
+        import json
+        from dataclasses import asdict
+
+        from course_utils.lessons import LESSONS
+
+        for item in LESSONS:
+            self.lesson(item.name)
+        report = {
+            "mode": "fast",
+            "command": "python -m course_utils.run --fast",
+            "lessons": [asdict(self.runs[item.name]) for item in LESSONS],
+        }
+        (self.root / "results-fast.json").write_text(json.dumps(report, indent=2))
+        (self.root / "results.json").write_text(json.dumps(report, indent=2))
+        return self.runs
+
+
+@pytest.fixture(scope="session")
+def fast_course(tmp_path_factory):
+    """:class:`FastCourse`: lessons executed in fast mode, each at most once per session."""
+    return FastCourse(tmp_path_factory.mktemp("fast-course"))

@@ -34,7 +34,9 @@ def test_notebook_shape(name):
     nb = nbformat.read(str(path), as_version=4)
     first = nb.cells[0]
     assert first.cell_type == "markdown" and first.source.startswith("# "), "one H1 title first"
-    titles = [c for c in nb.cells if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")]
+    titles = [
+        c for c in nb.cells if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")
+    ]
     assert len(titles) == 1, f"{name}: exactly one H1 title"
     intro = first.source.lower()
     assert "time" in intro and "learn" in intro, f"{name}: say what is learnt and how long it takes"
@@ -42,7 +44,9 @@ def test_notebook_shape(name):
     assert len(tagged) == 1, f"{name}: exactly one cell tagged 'parameters'"
     declared = run.declared_parameters(path)
     assert declared, f"{name}: the parameters cell declares nothing"
-    assert "record(" in "".join(c.source for c in nb.cells if c.cell_type == "code"), f"{name}: record() its key figures"
+    assert "record(" in "".join(c.source for c in nb.cells if c.cell_type == "code"), (
+        f"{name}: record() its key figures"
+    )
 
 
 @pytest.mark.parametrize("item", LESSONS, ids=NAMES)
@@ -58,15 +62,17 @@ def test_notebook_is_stored_clean(name):
 
 
 @pytest.fixture(scope="session")
-def fast_build(tmp_path_factory):
-    return tmp_path_factory.mktemp("fast-run")
+def fast_build(fast_course):
+    return fast_course.workdir
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("item", LESSONS, ids=NAMES)
-def test_lesson_runs_in_fast_mode(item, fast_build):
-    result = run.run_lesson(item, fast=True, build=fast_build, figures=fast_build / "figures", progress=False)
-    assert result.status == "ok", f"{item.name} failed: {result.error} (executed copy: {result.output})"
+def test_lesson_runs_in_fast_mode(item, fast_course):
+    result = fast_course.lesson(item.name)
+    assert result.status == "ok", (
+        f"{item.name} failed: {result.error} (executed copy: {result.output})"
+    )
     assert result.results, f"{item.name} recorded no figures"
 
 
@@ -88,7 +94,9 @@ def test_checked_outputs_match_with_nbval(tmp_path, fast_build):
         nb.cells.insert(0, nbformat.v4.new_code_cell(WARM_UP))
         for number, cell in enumerate(nb.cells, start=1):
             if cell.cell_type == "code" and cell.outputs:
-                cell.execution_count = number  # nbval calls stored outputs of an unrun cell an error
+                cell.execution_count = (
+                    number  # nbval calls stored outputs of an unrun cell an error
+                )
         copy = tmp_path / item.filename
         nbformat.write(nb, str(copy))
         copies.append(str(copy))
@@ -100,9 +108,24 @@ def test_checked_outputs_match_with_nbval(tmp_path, fast_build):
         "MPLBACKEND": "Agg",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
-         "-q", "--rootdir", str(tmp_path), *copies],
-        cwd=str(Path(NOTEBOOKS)), env=env, capture_output=True, text=True, timeout=1800,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--rootdir",
+            str(tmp_path),
+            *copies,
+        ],
+        cwd=str(Path(NOTEBOOKS)),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
 
@@ -114,9 +137,13 @@ def test_lesson_00_runs_offline_on_the_sample_and_says_so(tmp_path, monkeypatch)
     monkeypatch.setenv("MNIST_OFFLINE", "1")
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty-keras-home"))
     item = next(item for item in LESSONS if item.name == "00_setup_and_mnist")
-    result = run.run_lesson(item, fast=True, build=tmp_path, figures=tmp_path / "figures", progress=False)
+    result = run.run_lesson(
+        item, fast=True, build=tmp_path, figures=tmp_path / "figures", progress=False
+    )
     assert result.status == "ok", result.error
     assert result.results["mnist_digits"] == 5000
     executed = nbformat.read(result.output, as_version=4)
-    printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    printed = "".join(
+        o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs
+    )
     assert "MnistSampleWarning" in printed and "5,000 digits" in printed
