@@ -11,15 +11,17 @@ probabilities (N, 10); a model that outputs logits gets a softmax.
   returns a :class:`Prediction`: the digit, the ten probabilities and the 28x28
   image the model saw; :func:`top_k` gives the three most likely digits.
 * :class:`UploadApp` (ipywidgets ``FileUpload``) and :class:`DrawingPad`
-  (ipycanvas) are the interactive apps. Their callbacks are plain methods
-  (``handle_upload(content)``, ``pen_down/pen_move/pen_up(x, y)``, ``clear()``)
-  that the widgets call and that tests and notebooks can call directly.
+  (a small anywidget canvas, :func:`stroke_canvas_class`) are the interactive apps. Their
+  callbacks are plain methods (``handle_upload(content)``,
+  ``pen_down/pen_move/pen_up(x, y)``, ``clear()``) that the widgets call and that
+  tests and notebooks can call directly.
 
 Taught in notebooks/08_your_own_digits.ipynb.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import time
@@ -176,6 +178,12 @@ def _error_html(message: str) -> str:
     return f'<div style="color:#D55E00">{html.escape(message)}</div>'
 
 
+#: The empty 28x28 preview shown before the first prediction and after Clear or an error.
+EMPTY_DIGIT = np.zeros((28, 28), dtype=np.float32)
+
+_PREVIEW_LAYOUT = {"border": "1px solid #999", "width": "142px", "height": "142px"}
+
+
 class _PredictionView:
     """What both apps share: ``digit_view`` (an ipywidgets Image), ``result`` (HTML),
     ``k``, ``widget`` (the whole app), and how a prediction is shown."""
@@ -186,8 +194,24 @@ class _PredictionView:
             prediction.probabilities, self.k
         )
 
+    def _show_nothing(self, message: str) -> None:
+        self.digit_view.value = digit_png(EMPTY_DIGIT)
+        self.result.value = message
+
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _preview():
+    import ipywidgets as widgets
+
+    return widgets.Image(
+        value=digit_png(EMPTY_DIGIT),
+        format="png",
+        width=140,
+        height=140,
+        layout=widgets.Layout(**_PREVIEW_LAYOUT),
+    )
 
 
 class UploadApp(_PredictionView):
@@ -199,6 +223,8 @@ class UploadApp(_PredictionView):
     Taught in notebooks/08_your_own_digits.ipynb.
     """
 
+    PROMPT = "Upload a photo or scan of one digit."
+
     def __init__(self, model, k: int = 3):
         import ipywidgets as widgets
 
@@ -209,8 +235,8 @@ class UploadApp(_PredictionView):
         self.upload = widgets.FileUpload(
             accept="image/*", multiple=False, description="Upload a digit"
         )
-        self.digit_view = widgets.Image(format="png", width=140, height=140)
-        self.result = widgets.HTML("Upload a photo or scan of one digit.")
+        self.digit_view = _preview()
+        self.result = widgets.HTML(self.PROMPT)
         self.upload.observe(self._on_upload, names="value")
         self.widget = widgets.VBox([self.upload, widgets.HBox([self.digit_view, self.result])])
 
@@ -222,39 +248,153 @@ class UploadApp(_PredictionView):
     def handle_upload(self, content: bytes, name: str = "upload") -> Prediction | None:
         """Preprocess and classify an uploaded file's bytes; show and return the prediction.
 
-        A bad picture is not an exception here: the message is shown, stored in
-        ``self.error`` and ``None`` is returned, so the app keeps working.
+        A bad picture is not an exception here: the message is shown (the previous
+        picture is cleared), stored in ``self.error`` and ``None`` is returned, so
+        the app keeps working.
         """
         try:
             prediction = predict_image(self.model, content)
         except ImageError as error:
             self.prediction, self.error = None, f"{name}: {error}"
-            self.result.value = _error_html(self.error)
+            self._show_nothing(_error_html(self.error))
             return None
         self.prediction, self.error = prediction, None
         self._show(prediction)
         return prediction
 
 
+_PAD_ESM = """
+function render({ model, el }) {
+  const canvas = document.createElement("canvas");
+  canvas.className = "course-pad";
+  el.appendChild(canvas);
+  const ctx = canvas.getContext("2d");
+  let current = null;
+
+  function segment(points) {
+    if (points.length === 0) return;
+    ctx.beginPath();
+    ctx.moveTo(points[0][0], points[0][1]);
+    for (const [x, y] of points.slice(1)) ctx.lineTo(x, y);
+    if (points.length === 1) ctx.lineTo(points[0][0] + 0.01, points[0][1]);
+    ctx.stroke();
+  }
+  function redraw() {
+    const size = model.get("size");
+    canvas.width = size;
+    canvas.height = size;
+    canvas.style.width = size + "px";
+    canvas.style.height = size + "px";
+    ctx.fillStyle = "white";
+    ctx.fillRect(0, 0, size, size);
+    ctx.strokeStyle = "black";
+    ctx.lineWidth = model.get("line_width");
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    for (const stroke of model.get("strokes")) segment(stroke);
+    if (current) segment(current);
+  }
+  function point(event) {
+    const box = canvas.getBoundingClientRect();
+    const size = model.get("size");
+    return [
+      Math.round(((event.clientX - box.left) * size) / box.width * 10) / 10,
+      Math.round(((event.clientY - box.top) * size) / box.height * 10) / 10,
+    ];
+  }
+  function down(event) {
+    if (event.button !== 0) return;
+    event.preventDefault();
+    canvas.setPointerCapture(event.pointerId);
+    const [x, y] = point(event);
+    current = [[x, y]];
+    segment(current);
+    model.send({ event: "down", x, y });
+  }
+  function move(event) {
+    if (!current) return;
+    const [x, y] = point(event);
+    segment([current[current.length - 1], [x, y]]);
+    current.push([x, y]);
+    model.send({ event: "move", x, y });
+  }
+  function up(event) {
+    if (!current) return;
+    const [x, y] = point(event);
+    current = null;
+    model.send({ event: "up", x, y });
+  }
+  canvas.addEventListener("pointerdown", down);
+  canvas.addEventListener("pointermove", move);
+  canvas.addEventListener("pointerup", up);
+  canvas.addEventListener("pointercancel", up);
+  const changed = () => { current = null; redraw(); };
+  model.on("change:strokes", changed);
+  model.on("change:size", redraw);
+  model.on("change:line_width", redraw);
+  redraw();
+  return () => {
+    model.off("change:strokes", changed);
+    model.off("change:size", redraw);
+    model.off("change:line_width", redraw);
+  };
+}
+export default { render };
+"""
+
+_PAD_CSS = """
+.course-pad { border: 2px solid #555; border-radius: 4px; cursor: crosshair;
+  touch-action: none; background: white; display: block; }
+"""
+
+
+@functools.cache
+def stroke_canvas_class():
+    """The canvas widget class of :class:`DrawingPad` (built on first use: importing this
+    module needs no anywidget)."""
+    import anywidget
+    import traitlets
+
+    class StrokeCanvas(anywidget.AnyWidget):
+        """A square drawing canvas whose finished strokes live in the widget's model.
+
+        ``strokes`` is a list of strokes, each a list of ``[x, y]`` points in canvas
+        pixels. The browser draws the ink as the mouse moves and sends
+        ``{"event": "down"|"move"|"up", "x": ..., "y": ...}`` messages; whenever the
+        front end is (re)rendered, after a page reload too, it redraws ``strokes``,
+        so the ink the learner sees is always the ink the model reads.
+        """
+
+        _esm = _PAD_ESM
+        _css = _PAD_CSS
+        size = traitlets.Int(280).tag(sync=True)
+        line_width = traitlets.Int(18).tag(sync=True)
+        strokes = traitlets.List([]).tag(sync=True)
+
+    return StrokeCanvas
+
+
 class DrawingPad(_PredictionView):
     """Draw a digit with the mouse and watch the prediction update.
 
-    ``DrawingPad(model).widget`` holds an ipycanvas ``Canvas`` (``size`` x ``size``
-    pixels, dark ink on white), a Clear button, the digit the model sees and the
-    top-3 probabilities. The strokes are also drawn into a Pillow image on the
-    Python side, so the prediction needs no round trip to the browser. The mouse
-    callbacks are plain methods: :meth:`pen_down`, :meth:`pen_move`, :meth:`pen_up`
-    (each takes x, y in canvas pixels) and :meth:`clear`; the prediction is
-    refreshed when a stroke ends and, while drawing, at most every
+    ``DrawingPad(model).widget`` holds a framed canvas (``size`` x ``size`` pixels,
+    dark ink on white; :func:`stroke_canvas_class`), a Clear button, the digit the model
+    sees and the top-3 probabilities. The strokes are also drawn into a Pillow
+    image on the Python side, so the prediction needs no round trip to the
+    browser, and kept in the canvas widget's model, so a reloaded page shows them
+    again. The mouse callbacks are plain methods: :meth:`pen_down`, :meth:`pen_move`,
+    :meth:`pen_up` (each takes x, y in canvas pixels) and :meth:`clear`; the
+    prediction is refreshed when a stroke ends and, while drawing, at most every
     ``update_seconds``.
     Taught in notebooks/08_your_own_digits.ipynb.
     """
+
+    PROMPT = "Draw a digit in the box."
 
     def __init__(
         self, model, size: int = 280, line_width: int = 18, update_seconds: float = 0.3, k: int = 3
     ):
         import ipywidgets as widgets
-        from ipycanvas import Canvas
 
         if isinstance(size, bool) or not isinstance(size, int) or size < 28:
             raise ValueError(f"size must be an integer of at least 28 pixels, got {size!r}")
@@ -264,20 +404,14 @@ class DrawingPad(_PredictionView):
         self.update_seconds = update_seconds
         self.k = k
         self.prediction: Prediction | None = None
-        self._last: tuple[float, float] | None = None
+        self._stroke: list[list[float]] | None = None
         self._last_update = 0.0
-        self.canvas = Canvas(width=size, height=size)
-        self.canvas.line_width = line_width
-        self.canvas.line_cap = "round"
-        self.canvas.stroke_style = "black"
-        self.canvas.on_mouse_down(self.pen_down)
-        self.canvas.on_mouse_move(self.pen_move)
-        self.canvas.on_mouse_up(self.pen_up)
-        self.canvas.on_mouse_out(self.pen_up)
+        self.canvas = stroke_canvas_class()(size=size, line_width=line_width)
+        self.canvas.on_msg(self._on_message)
         self.clear_button = widgets.Button(description="Clear")
         self.clear_button.on_click(lambda _button: self.clear())
-        self.digit_view = widgets.Image(format="png", width=140, height=140)
-        self.result = widgets.HTML("Draw a digit in the box.")
+        self.digit_view = _preview()
+        self.result = widgets.HTML(self.PROMPT)
         self.widget = widgets.HBox(
             [
                 widgets.VBox([self.canvas, self.clear_button]),
@@ -286,40 +420,51 @@ class DrawingPad(_PredictionView):
         )
         self.clear()
 
+    @property
+    def strokes(self) -> list[list[list[float]]]:
+        """The finished strokes, each a list of ``[x, y]`` points (what the canvas shows)."""
+        return self.canvas.strokes
+
+    def _on_message(self, _widget, content, _buffers) -> None:
+        handler = {"down": self.pen_down, "move": self.pen_move, "up": self.pen_up}.get(
+            content.get("event") if isinstance(content, dict) else None
+        )
+        if handler is not None:
+            handler(float(content["x"]), float(content["y"]))
+
     def clear(self) -> None:
-        """Wipe the pad and the prediction."""
+        """Wipe the pad, the preview and the prediction."""
         self.picture = Image.new("L", (self.size, self.size), 255)
         self._draw = ImageDraw.Draw(self.picture)
-        self.canvas.clear()
-        self.canvas.fill_style = "white"
-        self.canvas.fill_rect(0, 0, self.size, self.size)
+        self._stroke = None
+        self.canvas.strokes = []
         self.prediction = None
-        self._last = None
-        self.result.value = "Draw a digit in the box."
+        self._show_nothing(self.PROMPT)
 
     def pen_down(self, x: float, y: float) -> None:
         """Start a stroke at (x, y)."""
-        self._last = (x, y)
+        self._stroke = [[x, y]]
         self._dot(x, y)
 
     def pen_move(self, x: float, y: float) -> None:
         """Continue the stroke to (x, y) (ignored while the pen is up)."""
-        if self._last is None:
+        if self._stroke is None:
             return
-        x0, y0 = self._last
-        self.canvas.stroke_line(x0, y0, x, y)
+        x0, y0 = self._stroke[-1]
         self._draw.line((x0, y0, x, y), fill=0, width=self.line_width)
         self._dot(x, y)
-        self._last = (x, y)
+        self._stroke.append([x, y])
         if time.monotonic() - self._last_update >= self.update_seconds:
             self.update()
 
     def pen_up(self, x: float, y: float) -> None:
-        """End the stroke at (x, y) and refresh the prediction."""
-        if self._last is None:
+        """End the stroke at (x, y), keep it in the canvas' model and refresh the prediction."""
+        if self._stroke is None:
             return
-        self.pen_move(x, y)
-        self._last = None
+        if [x, y] != self._stroke[-1]:
+            self.pen_move(x, y)
+        stroke, self._stroke = self._stroke, None
+        self.canvas.strokes = [*self.canvas.strokes, stroke]
         self.update()
 
     def draw(self, strokes) -> Prediction | None:
@@ -343,7 +488,7 @@ class DrawingPad(_PredictionView):
             prediction = predict_image(self.model, self.picture)
         except ImageError:
             self.prediction = None
-            self.result.value = "Draw a digit in the box."
+            self._show_nothing(self.PROMPT)
             return None
         self.prediction = prediction
         self._show(prediction)
@@ -352,6 +497,7 @@ class DrawingPad(_PredictionView):
 
 __all__ = [
     "DrawingPad",
+    "EMPTY_DIGIT",
     "Prediction",
     "UploadApp",
     "digit_png",
@@ -359,5 +505,6 @@ __all__ = [
     "predict_image",
     "predict_probabilities",
     "probabilities_html",
+    "stroke_canvas_class",
     "top_k",
 ]

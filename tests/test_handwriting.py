@@ -14,8 +14,10 @@ from PIL import Image
 
 from course_utils import handwriting
 from course_utils.handwriting import (
+    EMPTY_DIGIT,
     DrawingPad,
     UploadApp,
+    digit_png,
     predict_image,
     predict_probabilities,
     top_k,
@@ -218,6 +220,37 @@ def test_drawing_pad_updates_while_drawing_and_ignores_moves_with_the_pen_up(dig
     pad.pen_move(140, 240)
     pad.pen_up(140, 240)
     assert pad.prediction.digit == 1
+
+
+def test_the_previews_start_empty_and_clear_with_the_prediction(digit_model):
+    empty = digit_png(EMPTY_DIGIT)
+    pad = DrawingPad(digit_model)
+    assert bytes(pad.digit_view.value) == empty  # a blank 28x28 picture, not a broken image
+    pad.draw([[(140, 40), (140, 240)]])
+    assert bytes(pad.digit_view.value) != empty
+    pad.clear()
+    assert bytes(pad.digit_view.value) == empty
+    assert pad.strokes == [] and pad.result.value == DrawingPad.PROMPT
+
+    app = UploadApp(digit_model)
+    assert bytes(app.digit_view.value) == empty
+    app.handle_upload(load_samples(["pen_on_paper"])[7].read_bytes())
+    assert bytes(app.digit_view.value) != empty
+    app.handle_upload(b"not a picture", name="notes.txt")
+    # the previous picture does not stay beside the error
+    assert bytes(app.digit_view.value) == empty
+
+
+def test_drawing_pad_keeps_finished_strokes_in_the_canvas_model(digit_model):
+    pad = DrawingPad(digit_model, update_seconds=10.0)
+    for event, x, y in [("down", 140, 40), ("move", 140, 140), ("up", 140, 240)]:
+        pad._on_message(pad.canvas, {"event": event, "x": x, "y": y}, [])
+    pad._on_message(pad.canvas, {"event": "unknown"}, [])  # ignored
+    assert pad.strokes == [[[140.0, 40.0], [140.0, 140.0], [140.0, 240.0]]]
+    assert pad.canvas.get_state()["strokes"] == pad.strokes  # what a reloaded page redraws
+    assert pad.prediction is not None and pad.prediction.digit == 1
+    pad.clear_button.click()
+    assert pad.canvas.strokes == [] and pad.prediction is None
 
 
 def test_drawing_pad_rejects_a_tiny_size(digit_model):
