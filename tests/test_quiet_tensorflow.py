@@ -1,0 +1,35 @@
+"""TensorFlow's start-up messages stay out of the lessons (course_utils.environment)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+NOISE = ("absl::InitializeLog", "oneDNN", "cuInit", "cuda drivers", "cpu_feature_guard")
+
+
+@pytest.mark.slow
+def test_importing_course_utils_first_keeps_tensorflow_quiet():
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    script = (
+        "import course_utils, keras, tensorflow as tf\n"
+        "tf.config.list_physical_devices('GPU')\n"
+        "keras.layers.Dense(2)(tf.zeros((1, 3)))\n"
+        "from course_utils.environment import tensorflow_startup_messages\n"
+        "print(repr(tensorflow_startup_messages()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert not [word for word in NOISE if word in done.stderr], done.stderr
+    assert "tensorflow" not in done.stderr.lower(), done.stderr
+
+
+def test_the_import_hook_leaves_other_imports_alone():
+    from course_utils import environment
+
+    finder = environment._QuietTensorFlowImport()
+    assert finder.find_spec("json") is None
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] in {"2", "3"}  # tests/conftest.py sets 2 first
