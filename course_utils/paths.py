@@ -1,10 +1,14 @@
 """Where the course writes things.
 
-* ``figures_dir()``: ``$COURSE_FIGURES_DIR`` or ``<repo>/figures`` (the full run's
-  figures, shown in the README).
+* ``figures_dir()``: ``$COURSE_FIGURES_DIR`` or ``build_dir() / "figures"``: where a
+  lesson saves its figures. Running a lesson never changes a file tracked by git.
+* ``published_figures_dir()``: ``<repo>/figures``, the figures shown in the README;
+  only ``python -m course_utils.run --update-figures`` (a full run) writes there.
 * ``build_dir()``: ``$COURSE_BUILD_DIR`` or ``<repo>/build`` (git-ignored:
-  executed notebooks, ``results.json``, saved models).
+  executed notebooks, ``results.json``, saved models, figures).
 * ``models_dir()``: ``build_dir() / "models"``.
+* ``find_model(filename)``: a model saved by an earlier lesson, from the latest
+  run, full or fast, with a sentence saying which one it is.
 
 ``<repo>`` is the checkout that holds this package (an editable install), or the
 current directory when the package was installed elsewhere. Every function
@@ -13,7 +17,9 @@ creates its folder.
 
 from __future__ import annotations
 
+import datetime
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -38,7 +44,12 @@ def _dir_from_env(variable: str, default: Path) -> Path:
 
 
 def figures_dir() -> Path:
-    return _dir_from_env("COURSE_FIGURES_DIR", repo_root() / "figures")
+    return _dir_from_env("COURSE_FIGURES_DIR", build_dir() / "figures")
+
+
+def published_figures_dir() -> Path:
+    """``<repo>/figures``: the figures the README shows, written only by ``--update-figures``."""
+    return repo_root() / "figures"
 
 
 def build_dir() -> Path:
@@ -49,3 +60,44 @@ def models_dir() -> Path:
     path = build_dir() / "models"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@dataclass(frozen=True)
+class FoundModel:
+    """The answer of :func:`find_model`: ``path`` (None when no run saved the model)
+    and ``message``, one sentence for the learner saying which model is used, or why none."""
+
+    path: Path | None
+    message: str
+
+
+def _model_candidates(filename: str) -> list[tuple[str, Path]]:
+    build = build_dir()
+    if build.name == "fast":  # the fast run's kernels see build/fast as their build folder
+        runs = [("fast", build), ("full", build.parent)]
+    else:
+        runs = [("full", build), ("fast", build / "fast")]
+    return [(mode, folder / "models" / filename) for mode, folder in runs]
+
+
+def find_model(filename: str = "lesson07_cnn.keras") -> FoundModel:
+    """The newest ``filename`` saved by a full run (``build/models/``) or a fast run
+    (``build/fast/models/``) of the course, whichever is later.
+
+    Returns a :class:`FoundModel`; its ``message`` names the file and its run, or
+    the folders that were searched. Taught in notebooks/08_your_own_digits.ipynb.
+    """
+    found = [
+        (path.stat().st_mtime, mode, path)
+        for mode, path in _model_candidates(filename)
+        if path.is_file()
+    ]
+    if not found:
+        searched = " and ".join(str(path.parent) for _, path in _model_candidates(filename))
+        return FoundModel(
+            None, f"No {filename} in {searched}: run lesson 07 first to use its model."
+        )
+    mtime, mode, path = max(found)
+    saved = datetime.datetime.fromtimestamp(mtime).strftime("%Y-%m-%d %H:%M")
+    run = "a fast run (small data, a rougher model)" if mode == "fast" else "a full run"
+    return FoundModel(path, f"Using {path} from {run} of lesson 07, saved {saved}.")
