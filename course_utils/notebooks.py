@@ -1,7 +1,9 @@
 """How notebooks are kept in git: outputs stripped, except the cells nbval checks.
 
 A lesson is committed with no outputs, no execution counts and no run metadata,
-so that a diff shows only what an author changed. The one exception: code cells
+so that a diff shows only what an author changed. Of a cell's metadata only its
+``tags``, ``jupyter`` (hidden source) and ``slideshow`` (the slide type that
+``course_utils.slides`` and RISE read) are kept. The one exception: code cells
 tagged ``nbval-check-output`` keep their output (less what went to stderr: log
 lines with timestamps), which the tests compare (with nbval) against a fresh fast run. Those cells hold deterministic values that do
 not depend on the fast parameters.
@@ -20,7 +22,7 @@ from pathlib import Path
 
 CHECK_TAG = "nbval-check-output"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-_CELL_METADATA_KEPT = ("tags", "jupyter")
+_CELL_METADATA_KEPT = ("tags", "jupyter", "slideshow")  # slideshow: course_utils.slides, RISE
 
 
 def _is_checked(cell) -> bool:
@@ -41,7 +43,11 @@ def cleaned(notebook):
         if not _is_checked(cell):
             cell.outputs = []
             continue
-        cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        cell.outputs = [
+            o
+            for o in cell.outputs
+            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+        ]
         for output in cell.outputs:
             if output.get("output_type") == "execute_result":
                 output["execution_count"] = None
@@ -87,16 +93,24 @@ def refresh(name: str) -> Path:
     item = lesson(name)
     source = notebooks_dir() / item.filename
     with tempfile.TemporaryDirectory() as tmp:
-        run = run_lesson(item, fast=True, build=Path(tmp), figures=Path(tmp) / "figures", progress=False)
+        run = run_lesson(
+            item, fast=True, build=Path(tmp), figures=Path(tmp) / "figures", progress=False
+        )
         if run.status != "ok":
             raise RuntimeError(f"{item.name} failed in fast mode, nothing stored: {run.error}")
         executed = _read(run.output)
-    outputs = {cell.get("id"): cell.get("outputs", []) for cell in executed.cells if cell.cell_type == "code"}
+    outputs = {
+        cell.get("id"): cell.get("outputs", [])
+        for cell in executed.cells
+        if cell.cell_type == "code"
+    }
     notebook = _read(source)
     for cell in notebook.cells:
         if cell.cell_type == "code" and _is_checked(cell):
             if cell.get("id") not in outputs:
-                raise RuntimeError(f"{item.name}: checked cell {cell.get('id')} not found in the executed copy")
+                raise RuntimeError(
+                    f"{item.name}: checked cell {cell.get('id')} not found in the executed copy"
+                )
             cell.outputs = outputs[cell.get("id")]
     _write(cleaned(notebook), source)
     return source
@@ -112,7 +126,9 @@ def _lesson_paths(names: list[str]) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_utils.notebooks", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.notebooks", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("command", choices=["clean", "check", "refresh"])
     parser.add_argument("lessons", nargs="*", help="lesson numbers or names (default: all)")
     args = parser.parse_args(argv)
