@@ -3,10 +3,15 @@
     python -m course_utils.run            # the full course, each notebook's own defaults
     python -m course_utils.run --fast     # small parameters (course_utils/lessons.py): minutes
     python -m course_utils.run --only 04 05 -p NUM_EPOCHS=2
+    python -m course_utils.run --update-figures   # maintainers: a full run that rewrites figures/
 
 Each notebook runs with papermill; the executed copies go to ``build/executed/``
-(``build/fast/executed/`` with ``--fast``, whose figures go to ``build/fast/figures``
-so that a fast run never overwrites the full run's ``figures/``). The closing table
+and their figures to ``build/figures/`` (``build/fast/...`` with ``--fast``).
+Running the course never changes a file tracked by git: only ``--update-figures``,
+a full run meant for a machine with all of MNIST, writes the published
+``figures/`` that the README shows. What the kernels write to their stdout and
+stderr (TensorFlow's C++ log, kernel warnings) goes to ``logs/NN_name.log`` next to
+``executed/`` and is shown only for a lesson that fails. The closing table
 (status, wall time, the figures each lesson recorded with ``course_utils.record``)
 is printed and written to ``build/results.json``. A parameter that a notebook does
 not declare is an error. The exit status is non-zero when any lesson fails.
@@ -28,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .lessons import LESSONS, Lesson, lesson
-from .paths import build_dir, notebooks_dir
+from .paths import build_dir, notebooks_dir, published_figures_dir
 from .results import read_recorded
 
 KERNEL_NAME = "python3"
@@ -36,6 +41,8 @@ ENGINE_NAME = "course"
 #: Seconds one cell may run before the lesson fails (the longest full-run training cell
 #: takes a few minutes on 2 CPU cores); a hung kernel must not hang CI.
 CELL_TIMEOUT = 1800
+#: Lines of a failing lesson's kernel log shown in the console.
+LOG_TAIL_LINES = 30
 
 
 def _register_engine() -> None:
@@ -59,14 +66,18 @@ def _register_engine() -> None:
         @classmethod
         def execute_managed_notebook(
             cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-            start_timeout=60, execution_timeout=None, **kwargs,
+            start_timeout=60, execution_timeout=None, kernel_log=None, **kwargs,
         ):
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            return Client(
+            client = Client(
                 nb_man, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
                 log=logging.getLogger("papermill"), log_output=log_output, stdout_file=stdout_file,
                 stderr_file=stderr_file, **kwargs,
-            ).execute()
+            )
+            if kernel_log is None:
+                return client.execute()
+            # the kernel process's own stdout/stderr (not the cells' outputs) go to the log file
+            return client.execute(stdout=kernel_log, stderr=kernel_log)
 
     papermill_engines.register(ENGINE_NAME, Engine)
 
@@ -86,6 +97,7 @@ class LessonRun:
     results: dict = field(default_factory=dict)
     error: str = ""
     output: str = ""
+    log: str = ""
 
 
 def declared_parameters(notebook: str | os.PathLike) -> dict:
@@ -167,7 +179,11 @@ def run_lesson(
     progress: bool = True,
     timeout: float | None = CELL_TIMEOUT,
 ) -> LessonRun:
-    """Execute one lesson with papermill into ``build / "executed"`` and collect what it recorded."""
+    """Execute one lesson with papermill into ``build / "executed"`` and collect what it recorded.
+
+    The kernel's own stdout and stderr go to ``build / "logs" / "NN_name.log"``
+    (:attr:`LessonRun.log`); ``figures`` (default: ``figures_dir()``) receives the figures.
+    """
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -179,17 +195,19 @@ def run_lesson(
     check_parameters(source, parameters)
     output = build / "executed" / item.filename
     output.parent.mkdir(parents=True, exist_ok=True)
+    log = build / "logs" / f"{item.name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     env = {
         "COURSE_BUILD_DIR": build,
         "MPLBACKEND": "Agg",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
     }
     if figures is not None:
         env["COURSE_FIGURES_DIR"] = figures
     _register_engine()
     start = time.perf_counter()
     status, error = "ok", ""
-    with _environment(**env):
+    with _environment(**env), open(log, "wb") as kernel_log:
         try:
             papermill.execute_notebook(
                 str(source),
@@ -202,6 +220,7 @@ def run_lesson(
                 progress_bar=progress,
                 execution_timeout=timeout,
                 log_output=False,
+                kernel_log=kernel_log,
             )
         except PapermillExecutionError as failure:
             status = "failed"
@@ -211,7 +230,18 @@ def run_lesson(
             error = f"{type(failure).__name__}: {failure}"
     seconds = time.perf_counter() - start
     results = read_recorded(nbformat.read(output, as_version=4)) if output.is_file() else {}
-    return LessonRun(item.name, status, round(seconds, 1), parameters, results, error, str(output))
+    return LessonRun(item.name, status, round(seconds, 1), parameters, results, error, str(output), str(log))
+
+
+def log_tail(run: LessonRun, lines: int = LOG_TAIL_LINES) -> str:
+    """The last ``lines`` lines of a lesson's kernel log, indented, or "" when it is empty."""
+    path = Path(run.log) if run.log else None
+    if path is None or not path.is_file():
+        return ""
+    text = path.read_text(errors="replace").rstrip().splitlines()[-lines:]
+    if not text:
+        return ""
+    return f"  kernel log ({path}, last {len(text)} lines):\n" + "\n".join("    " + line for line in text)
 
 
 def run_course(
@@ -223,11 +253,19 @@ def run_course(
     progress: bool = True,
     timeout: float | None = CELL_TIMEOUT,
     stream=None,
+    update_figures: bool = False,
 ) -> list[LessonRun]:
     """Run the lessons ``names`` (default: all) in order; write ``results.json``; return the runs.
 
     Parameter errors are found for every selected lesson before anything runs.
+    Figures go to ``build/figures`` (``build/fast/figures`` when ``fast``), or to the
+    published ``figures/`` with ``update_figures`` (full runs only).
     """
+    if update_figures and fast:
+        raise ValueError(
+            "--update-figures rewrites the published figures/ and needs a full run; "
+            "got --fast too (the fast run's figures go to build/fast/figures)"
+        )
     stream = stream or sys.stdout
     chosen = [lesson(name) for name in names] if names else list(LESSONS)
     overrides = overrides or {}
@@ -238,7 +276,7 @@ def run_course(
         check_parameters(source, {**(item.fast if fast else {}), **overrides})
     root = Path(build) if build is not None else build_dir()
     workdir = root / "fast" if fast else root
-    figures = workdir / "figures" if fast else None
+    figures = published_figures_dir() if update_figures else workdir / "figures"
     runs = []
     mode = "fast" if fast else "full"
     print(f"Running {len(chosen)} lesson(s) in {mode} mode; executed notebooks go to {workdir / 'executed'}", file=stream)
@@ -250,6 +288,8 @@ def run_course(
         runs.append(run)
         line = f"[{index}/{len(chosen)}] {item.name}: {run.status} in {run.seconds:.1f} s"
         print(line + (f" -- {run.error}" if run.error else ""), file=stream, flush=True)
+        if run.status != "ok" and log_tail(run):
+            print(log_tail(run), file=stream, flush=True)
     report = {
         "mode": mode,
         "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -338,6 +378,10 @@ def main(argv: list[str] | None = None) -> int:
         "--timeout", type=float, default=CELL_TIMEOUT, help=f"seconds one cell may run (default {CELL_TIMEOUT})"
     )
     parser.add_argument("--no-progress", action="store_true", help="no per-cell progress bar")
+    parser.add_argument(
+        "--update-figures", action="store_true",
+        help="maintainers: write the figures to the published figures/ (a full run with all of MNIST)",
+    )
     parser.add_argument("--list", action="store_true", help="list the lessons and their fast parameters")
     args = parser.parse_args(argv)
     if args.list:
@@ -352,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
             overrides=dict(args.parameter),
             progress=not args.no_progress and sys.stderr.isatty(),
             timeout=args.timeout,
+            update_figures=args.update_figures,
         )
     except (ParameterError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -204,3 +204,73 @@ def test_refresh_stores_the_outputs_of_checked_cells_only(toy_course, monkeypatc
     make_notebook(book / "01_broken.ipynb", ["NUM_EPOCHS = 1", "raise RuntimeError('boom')"], tags={0: ["parameters"]})
     with pytest.raises(RuntimeError, match="nothing stored"):
         notebooks.refresh("01")
+
+
+def test_the_kernels_own_output_goes_to_the_log_and_shows_only_for_a_failing_lesson(tmp_path, monkeypatch, capfd):
+    book = tmp_path / "notebooks"
+    book.mkdir()
+    noisy = "import os\nos.write(2, b'noise from the kernel\\n')"
+    make_notebook(book / "00_noisy.ipynb", ["N = 1", noisy], tags={0: ["parameters"]})
+    make_notebook(book / "01_noisy_broken.ipynb", ["N = 1", noisy + "\nraise RuntimeError('boom')"], tags={0: ["parameters"]})
+    table = (lessons.Lesson("00_noisy", "a"), lessons.Lesson("01_noisy_broken", "b"))
+    monkeypatch.setattr(run, "LESSONS", table)
+    monkeypatch.setattr(lessons, "LESSONS", table)
+    monkeypatch.setattr(run, "notebooks_dir", lambda: book)
+    runs = run.run_course(["00"], build=tmp_path / "b", progress=False)
+    assert "noise from the kernel" in (tmp_path / "b" / "logs" / "00_noisy.log").read_text()
+    assert runs[0].log.endswith("00_noisy.log")
+    assert "noise from the kernel" not in "".join(capfd.readouterr())
+    run.run_course(["01"], build=tmp_path / "b", progress=False)
+    out = capfd.readouterr().out
+    assert "kernel log" in out and "noise from the kernel" in out
+
+
+def test_figures_go_to_the_build_folder_and_only_update_figures_publishes_them(tmp_path, monkeypatch):
+    book = tmp_path / "notebooks"
+    book.mkdir()
+    save = "from course_utils.paths import figures_dir\n(figures_dir() / 'f.png').write_bytes(b'png')"
+    make_notebook(book / "00_fig.ipynb", ["N = 1", save], tags={0: ["parameters"]})
+    table = (lessons.Lesson("00_fig", "f", fast={"N": 2}),)
+    monkeypatch.setattr(run, "LESSONS", table)
+    monkeypatch.setattr(lessons, "LESSONS", table)
+    monkeypatch.setattr(run, "notebooks_dir", lambda: book)
+    monkeypatch.setattr(run, "published_figures_dir", lambda: tmp_path / "published")
+    monkeypatch.delenv("COURSE_FIGURES_DIR", raising=False)
+    run.run_course(["00"], build=tmp_path / "b", progress=False)
+    run.run_course(["00"], fast=True, build=tmp_path / "b", progress=False)
+    assert (tmp_path / "b" / "figures" / "f.png").is_file()
+    assert (tmp_path / "b" / "fast" / "figures" / "f.png").is_file()
+    assert not (tmp_path / "published").exists()
+    assert run.main(["--only", "00", "--update-figures", "--build-dir", str(tmp_path / "b")]) == 0
+    assert (tmp_path / "published" / "f.png").is_file()
+    with pytest.raises(ValueError, match="needs a full run"):
+        run.run_course(["00"], fast=True, update_figures=True, build=tmp_path / "b")
+
+
+def _git_status(root):
+    """``git status --porcelain`` of what a lesson could write: all but the code (tests/,
+    course_utils/), which other contributors may be editing while the tests run."""
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "status", "--porcelain", "--", ".", ":!tests", ":!course_utils"],
+        cwd=root, capture_output=True, text=True, timeout=60,
+    )
+    if done.returncode != 0:
+        import os
+
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"not a git checkout: {done.stderr.strip()}")
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_running_a_lesson_with_the_default_folders_changes_no_tracked_file(tmp_path, monkeypatch):
+    """Lesson 02 (about 15 s fast) saves figures; with COURSE_FIGURES_DIR unset they go under build/."""
+    from course_utils import paths
+
+    monkeypatch.delenv("COURSE_FIGURES_DIR", raising=False)
+    before = _git_status(paths.repo_root())
+    result = run.run_lesson(lessons.lesson("02"), fast=True, build=tmp_path, progress=False)
+    assert result.status == "ok", result.error
+    assert sorted(p.name for p in (tmp_path / "figures").glob("02_*.png")), "lesson 02 saves figures"
+    assert _git_status(paths.repo_root()) == before
