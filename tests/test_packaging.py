@@ -3,7 +3,10 @@
 import re
 from pathlib import Path
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the backport, a dev dependency there
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,3 +48,16 @@ def test_every_requirement_has_an_upper_bound():
 def test_course_packages_are_all_there():
     needed = {"jupyterlab", "tensorflow", "numpy", "matplotlib", "ipywidgets", "nbval", "papermill"}
     assert needed <= set(pyproject_requirements())
+
+
+def test_every_requirement_has_a_lower_bound_that_ci_installs():
+    """CI's oldest environment installs every package at its lower bound (.ci/lower_bounds.py)."""
+    import runpy
+
+    script = runpy.run_path(str(ROOT / ".ci" / "lower_bounds.py"))
+    pins = dict(pin.split("==") for pin in script["lower_bounds"]())
+    for name, requirement in pyproject_requirements().items():
+        if name == "course-utils":
+            continue  # the package's own extras, e.g. course-utils[book]
+        assert ">=" in requirement, f"{name} has no lower bound: {requirement}"
+        assert name in pins, f"{name} is missing from the oldest environment's constraints"
