@@ -5,15 +5,17 @@ ReLU - maxpool 2 - conv 3x3x64 - ReLU - maxpool 2 - dense 128 - ReLU - dense 10,
 Adam, batch 128) for a fixed number of batches in both libraries, on the same
 synthetic 28x28 digits (speed does not depend on what the pixels show, so no
 MNIST is needed), and prints a table: images per second, seconds per 60,000-image
-epoch, the numpy/TensorFlow ratio and peak memory. It also times the naive loop
-convolution (``layers.conv2d_naive``) of both convolutions on a few images. The
+epoch, the numpy/TensorFlow ratio and peak memory. numpy trains the lesson's
+network built from :mod:`course_utils.fast_layers`. It also times the naive loop
+convolution (``layers.conv2d_naive``) of both convolutions on a few images, against
+the plain im2col convolution (``layers.conv2d_forward``) and the fast one. The
 results go to ``build/bench.json`` (``course_utils.paths.build_dir()``).
 
 The libraries run in alternating rounds and each reports its median round, so a
 burst of load on a shared machine hits both alike. numpy runs in up to three
 settings: with BLAS's default threads; where that is more than one, with one BLAS
 thread (on a busy machine BLAS threads that wait for each other spin and waste CPU;
-CPU ms/batch shows it); and with two workers (``network.DataParallel``: each half of
+CPU ms/batch shows it); and with two workers (``parallel.DataParallel``: each half of
 the batch in its own thread, one BLAS thread each, so numpy's elementwise passes use
 two cores too). Memory: ``max_rss_mib`` is the process' peak resident memory
 (``resource.getrusage``) after each library ran (numpy first, before TensorFlow is
@@ -36,10 +38,13 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
 
-from .layers import conv2d_forward, conv2d_naive, maxpool2d_forward, relu_forward
-from .network import DataParallel, lesson_cnn
+from . import _validate, layers
+from .losses import softmax_cross_entropy_backward
+from .network import lesson_cnn
 from .optim import Adam
+from .parallel import DataParallel
 from .paths import build_dir
 
 EPOCH_IMAGES = 60_000
@@ -56,8 +61,6 @@ def _max_rss_mib() -> float | None:
 
 def synthetic_batches(num_batches: int, batch_size: int, seed: int = 0):
     """Random images x: (num_batches * batch_size, 28, 28, 1) float32 in [0, 1] and labels y: (N,).
-
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     rng = np.random.default_rng(seed)
     n = num_batches * batch_size
@@ -85,7 +88,7 @@ def _speed(times: list[tuple[float, float]], batches_per_round: int, batch_size:
 
 class _NumpyRunner:
     def __init__(self, batch_size: int, seed: int, blas_threads: int | None = None, workers: int = 1):
-        self.network = lesson_cnn(seed)
+        self.network = lesson_cnn(seed, fast=True)
         self.optimizer = Adam(learning_rate=1e-3)
         self.batch_size = batch_size
         self.blas_threads = blas_threads
@@ -95,8 +98,6 @@ class _NumpyRunner:
     def _limit(self):
         if self.blas_threads is None:
             return contextlib.nullcontext()
-        from threadpoolctl import threadpool_limits
-
         return threadpool_limits(limits=self.blas_threads, user_api="blas")
 
     def train(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -150,38 +151,27 @@ class _KerasRunner:
 
 
 def _one_blas_thread(function):
-    """Call ``function`` with BLAS limited to one thread where threadpoolctl can do it.
+    """Call ``function`` with BLAS limited to one thread.
 
     A few images are too little work to share between threads, and on a busy machine
     the waiting threads would distort the timing.
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return function()
     with threadpool_limits(limits=1, user_api="blas"):
         return function()
 
 
 def _blas_threads() -> int | None:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return None
     counts = [info["num_threads"] for info in threadpool_info() if info.get("user_api") == "blas"]
     return counts[0] if counts else None
 
 
 def time_naive_convolution(num_images: int = 2, seed: int = 0) -> dict:
-    """Seconds per image of the network's two convolutions, naive loops vs vectorised, forward only.
-
-    Taught in notebooks/06_numpy_cnn.ipynb.
-    """
+    """Seconds per image of the network's two convolutions, naive loops vs im2col (``layers``), forward only."""
     rng = np.random.default_rng(seed)
     network = lesson_cnn(seed)
     conv1, conv2 = network.layers[0].params, network.layers[3].params
     x = rng.random((num_images, 28, 28, 1), dtype=np.float32)
-    hidden = maxpool2d_forward(relu_forward(conv2d_forward(x, conv1["w"], conv1["b"])[0])[0])[0]
+    hidden = network.layers[2].forward(network.layers[1].forward(network.layers[0].forward(x)))
 
     def both(conv):
         start = time.perf_counter()
@@ -189,8 +179,8 @@ def time_naive_convolution(num_images: int = 2, seed: int = 0) -> dict:
         second = conv(hidden, conv2["w"], conv2["b"])
         return time.perf_counter() - start, (first, second)
 
-    naive_seconds, naive_out = both(conv2d_naive)
-    fast = [both(lambda *a: conv2d_forward(*a)[0]) for _ in range(5)]
+    naive_seconds, naive_out = both(layers.conv2d_naive)
+    fast = [both(lambda *a: layers.conv2d_forward(*a)[0]) for _ in range(5)]
     fast_seconds = min(s for s, _ in fast)
     for a, b in zip(naive_out, fast[0][1]):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4, err_msg="naive and vectorised convolutions disagree")
@@ -203,6 +193,53 @@ def time_naive_convolution(num_images: int = 2, seed: int = 0) -> dict:
     }
 
 
+def time_training_steps(batch_size: int = 64, num_batches: int = 4, *, rounds: int = 3, workers: int = 2,
+                        seed: int = 0) -> dict:
+    """Seconds per training batch (forward, backward, Adam) of the lesson's network in three settings.
+
+    ``"plain"``: the layers of :mod:`course_utils.layers`; ``"fast"``: those of
+    :mod:`course_utils.fast_layers`; ``"fast, N workers"``: the fast layers with every
+    batch split between ``workers`` threads (:class:`~course_utils.parallel.DataParallel`).
+    The settings run in alternating rounds of ``num_batches`` batches on the same
+    synthetic digits and each reports its median round. BLAS is held at one thread
+    throughout (as DataParallel holds each worker), so the comparison is of the code,
+    not of BLAS threads competing with other programs on a busy machine. Before timing, it checks that
+    the plain and fast networks give the same loss and gradients. Returns
+    ``{"seconds_per_batch": {setting: s}, "speedup": {setting: plain / setting}}``.
+    Taught in notebooks/06_numpy_cnn.ipynb (section "How to make it fast").
+    """
+    batch_size, num_batches = _validate.positive_int(batch_size, "batch_size"), _validate.positive_int(
+        num_batches, "num_batches")
+    rounds, workers = _validate.positive_int(rounds, "rounds"), _validate.positive_int(workers, "workers")
+    x, y = synthetic_batches(num_batches, batch_size, seed)
+    plain, fast = lesson_cnn(seed), lesson_cnn(seed, fast=True)
+    _check_same_gradients(plain, fast, x[:batch_size], y[:batch_size])
+    parallel = DataParallel(lesson_cnn(seed, fast=True), workers)
+    trainers = {"plain": plain, "fast": fast, f"fast, {workers} workers": parallel}
+    optimizers = {name: Adam(1e-3) for name in trainers}
+    times = {name: [] for name in trainers}
+    with parallel, threadpool_limits(limits=1, user_api="blas"):
+        for _ in range(rounds + 1):  # the first round warms up and is not counted
+            for name, trainer in trainers.items():
+                start = time.perf_counter()
+                for i in range(0, len(x), batch_size):
+                    trainer.train_step(x[i : i + batch_size], y[i : i + batch_size], optimizers[name])
+                times[name].append((time.perf_counter() - start) / num_batches)
+    seconds = {name: statistics.median(t[1:]) for name, t in times.items()}
+    return {"seconds_per_batch": seconds, "speedup": {name: seconds["plain"] / s for name, s in seconds.items()},
+            "batch_size": batch_size}
+
+
+def _check_same_gradients(plain, fast, x: np.ndarray, y: np.ndarray) -> None:
+    for network in (plain, fast):
+        loss, logits = network.loss(x, y)
+        network.backward(softmax_cross_entropy_backward(logits, y))
+    np.testing.assert_allclose(fast.loss(x, y)[0], plain.loss(x, y)[0], rtol=1e-5, err_msg="plain and fast: loss")
+    for key, grad in fast.grads.items():
+        np.testing.assert_allclose(grad, plain.grads[key], rtol=1e-3, atol=1e-5,
+                                   err_msg=f"plain and fast layers: d{key}")
+
+
 def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int = 3, warmup_batches: int = 2,
                   naive_images: int = 2, seed: int = 0, tensorflow: bool = True) -> dict:
     """Train both libraries for ``num_batches`` batches of ``batch_size`` (split into ``rounds``); return the results.
@@ -213,12 +250,10 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
     (None when ``tensorflow=False``), ``ratio`` (numpy epoch time / TensorFlow epoch
     time), ``ratio_1_thread``, ``ratio_2_workers``, ``ratio_best`` (the smallest of the
     three) and ``naive_conv``.
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     for name, value in {"num_batches": num_batches, "batch_size": batch_size, "rounds": rounds,
                         "naive_images": naive_images}.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        _validate.positive_int(value, name)
     if num_batches < rounds:
         raise ValueError(f"num_batches ({num_batches}) must be at least rounds ({rounds})")
     if warmup_batches < 1:
@@ -288,8 +323,6 @@ def _machine() -> dict:
 
 def format_table(results: dict) -> str:
     """The benchmark as a text table (what ``python -m course_utils.bench`` prints).
-
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     def mib(value):
         return "n/a" if value is None else f"{value:,.0f} MiB"
@@ -336,8 +369,6 @@ def format_table(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     """Command line: ``python -m course_utils.bench [--batches N] [--batch-size B] ...``.
-
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     parser = argparse.ArgumentParser(prog="python -m course_utils.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, default=30, help="training batches timed per library (default 30)")

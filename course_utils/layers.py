@@ -17,12 +17,14 @@ Two ways to write every layer:
 
 Everything keeps the dtype it is given: float32 for training, float64 for
 gradient checks. ``conv2d_naive`` is the four-loop convolution, for teaching and
-for checking the fast one. Taught in notebooks/06_numpy_cnn.ipynb.
+for checking the vectorised one. This module is the plain version, written like
+the maths; :mod:`course_utils.fast_layers` holds the same layers made fast, and
+its tests prove that both give the same numbers.
+Taught in notebooks/06_numpy_cnn.ipynb.
 """
 
 from __future__ import annotations
 
-import copy
 import numbers
 
 import numpy as np
@@ -92,7 +94,6 @@ def conv2d_output_shape(x_shape, w_shape, stride=1, padding=0, *, layer: str = "
 
     x_shape: (N, H, W, C); w_shape: (KH, KW, C, F). ``OH = (H + 2*padding - KH) / stride + 1``
     must be a whole number, otherwise a ValueError says which layer and which shapes.
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     n, h, w, c = x_shape
     kh, kw, wc, f = w_shape
@@ -115,7 +116,6 @@ def conv2d_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, padding=
     x: (N, H, W, C); w: (KH, KW, C, F); b: (F,). Returns (N, OH, OW, F), where
     ``out[n, i, j, f] = sum(window(n, i, j) * w[..., f]) + b[f]``. Only for
     small inputs: it takes about a second for a few digits.
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     _check_image_batch(x, "conv2d_naive")
     n, oh, ow, f = conv2d_output_shape(x.shape, w.shape, stride, padding, layer="conv2d_naive")
@@ -132,89 +132,71 @@ def conv2d_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, padding=
     return out
 
 
-def _windows(xp: np.ndarray, i: int, j: int, out_hw: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
-    """The view ``xp[:, i + sh*r, j + sw*c, :]`` for every output position (r, c)."""
-    (oh, ow), (sh, sw) = out_hw, stride
-    return xp[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw, :]
-
-
-def im2col(x: np.ndarray, kernel_size, stride=1, padding=0, *, ones_column: bool = False) -> np.ndarray:
+def im2col(x: np.ndarray, kernel_size, stride=1, padding=0) -> np.ndarray:
     """Every kernel-sized window of ``x`` as one row: the matrix a convolution multiplies.
 
     x: (N, H, W, C). Returns cols: (N*OH*OW, KH*KW*C), rows ordered like the output
     positions and columns like ``w.reshape(KH*KW*C, F)``, so that
-    ``cols @ w.reshape(-1, F)`` is the convolution. Built from
-    ``numpy.lib.stride_tricks.sliding_window_view`` (a view, no copy) and one copy
-    into the row layout. With ``ones_column=True`` a last column of ones is added,
-    (N*OH*OW, KH*KW*C + 1), for the bias trick of :func:`conv2d_forward`. The copy
-    moves runs of C values when cols is stored row by row, runs of OW values when it
-    is stored column by column (order "F"); cols takes the order with the longer runs
-    (a single-channel image: columns, 5x faster). Either way it is the same matrix.
-    Taught in notebooks/06_numpy_cnn.ipynb.
+    ``cols @ w.reshape(-1, F)`` is the convolution.
     """
     kh, kw = _pair(kernel_size, "kernel_size")
     sh, sw = _pair(stride, "stride")
     ph, pw = _padding_amount(padding, (kh, kw))
-    xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0))) if ph or pw else x
+    xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
     windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]  # (N, OH, OW, C, KH, KW)
-    n, oh, ow, c = windows.shape[:4]
-    k = kh * kw * c
-    cols = np.empty((n * oh * ow, k + ones_column), dtype=x.dtype, order="C" if c >= ow else "F")
-    cols[:, :k].reshape(n, oh, ow, kh, kw, c)[...] = windows.transpose(0, 1, 2, 4, 5, 3)  # a view of cols
-    if ones_column:
-        cols[:, k] = 1
-    return cols
+    windows = windows.transpose(0, 1, 2, 4, 5, 3)  # (N, OH, OW, KH, KW, C)
+    n, oh, ow = windows.shape[:3]
+    return windows.reshape(n * oh * ow, kh * kw * x.shape[3])
+
+
+def col2im(cols: np.ndarray, x_shape, kernel_size, stride=1, padding=0) -> np.ndarray:
+    """The reverse of :func:`im2col`: add every row back onto the window it came from.
+
+    cols: (N*OH*OW, KH*KW*C); x_shape: (N, H, W, C). Returns (N, H, W, C). A pixel that
+    sat in several windows receives the sum of their values: this is how the gradient
+    of the windows becomes the gradient of the image.
+    """
+    n, h, w, c = x_shape
+    kh, kw = _pair(kernel_size, "kernel_size")
+    sh, sw = _pair(stride, "stride")
+    ph, pw = _padding_amount(padding, (kh, kw))
+    oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    windows = cols.reshape(n, oh, ow, kh, kw, c)
+    xp = np.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            xp[:, i : i + sh * oh : sh, j : j + sw * ow : sw, :] += windows[:, :, :, i, j, :]
+    return xp[:, ph : ph + h, pw : pw + w, :]
 
 
 def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, padding=0):
-    """Vectorised convolution: im2col and one matrix product.
+    """Vectorised convolution: im2col, one matrix product and ``+ b``.
 
     x: (N, H, W, C); w: (KH, KW, C, F); b: (F,); stride and padding: an int or a
     pair, padding also "valid" or "same". Returns ``(out, cache)`` with
     out: (N, OH, OW, F) and ``cache`` for :func:`conv2d_backward`.
-    The bias trick: cols gets a column of ones and b becomes one more row of
-    weights, so the matrix product adds the bias too (no extra pass over the
-    output) and in backward the same product that gives dw gives db.
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     _check_image_batch(x, "conv2d_forward")
     n, oh, ow, f = conv2d_output_shape(x.shape, w.shape, stride, padding, layer="conv2d_forward")
-    kh, kw = w.shape[:2]
-    strides, (ph, pw) = _pair(stride, "stride"), _padding_amount(padding, (kh, kw))
-    xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0))) if ph or pw else x
-    cols = im2col(xp, (kh, kw), strides, ones_column=True)  # (N*OH*OW, KH*KW*C + 1)
-    out = cols @ np.vstack([w.reshape(-1, f), b])  # (N*OH*OW, F) = cols @ w + 1 * b
-    cache = (x.shape, xp.shape, (ph, pw), strides, cols, w)
-    return out.reshape(n, oh, ow, f), cache
+    cols = im2col(x, w.shape[:2], stride, padding)  # (N*OH*OW, KH*KW*C)
+    out = cols @ w.reshape(-1, f) + b  # (N*OH*OW, F)
+    return out.reshape(n, oh, ow, f), (x.shape, cols, w, stride, padding)
 
 
-def conv2d_backward(dout: np.ndarray, cache, *, input_gradient: bool = True):
-    """Gradients of a convolution.
+def conv2d_backward(dout: np.ndarray, cache):
+    """Gradients of a convolution: the same matrix product, transposed.
 
     dout: (N, OH, OW, F), the gradient of the loss with respect to the output;
     ``cache`` from :func:`conv2d_forward`. Returns ``(dx, dw, db)`` with
-    dx: (N, H, W, C), dw: (KH, KW, C, F), db: (F,). ``dw = cols.T @ dout``. Each
-    input pixel was used by KH*KW output positions, so ``dx`` adds up KH*KW shifted
-    products ``dout @ w[i, j].T`` (faster than scattering one big ``dout @ w.T``).
-    db = dout.sum(axis=(0, 1, 2)) comes from the ones column of cols.
-    With ``input_gradient=False`` dx is None (the first layer needs none).
-    Taught in notebooks/06_numpy_cnn.ipynb.
+    dx: (N, H, W, C), dw: (KH, KW, C, F), db: (F,).
     """
-    x_shape, xp_shape, (ph, pw), strides, cols, w = cache
-    kh, kw, c, f = w.shape
-    n, oh, ow, _ = dout.shape
-    dout_rows = dout.reshape(-1, f)
-    dw_and_db = cols.T @ dout_rows  # (KH*KW*C + 1, F); the last row, from the ones column, is db
-    dw, db = dw_and_db[:-1].reshape(w.shape), dw_and_db[-1]
-    if not input_gradient:
-        return None, dw, db
-    dxp = np.zeros(xp_shape, dtype=np.result_type(dout, w))
-    shifted = np.empty((n * oh * ow, c), dtype=dxp.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            np.matmul(dout_rows, w[i, j].T, out=shifted)
-            _windows(dxp, i, j, (oh, ow), strides)[...] += shifted.reshape(n, oh, ow, c)
-    dx = dxp[:, ph : ph + x_shape[1], pw : pw + x_shape[2], :]
+    x_shape, cols, w, stride, padding = cache
+    f = w.shape[3]
+    dout = dout.reshape(-1, f)  # (N*OH*OW, F)
+    dw = (cols.T @ dout).reshape(w.shape)
+    db = dout.sum(axis=0)
+    dcols = dout @ w.reshape(-1, f).T  # (N*OH*OW, KH*KW*C)
+    dx = col2im(dcols, x_shape, w.shape[:2], stride, padding)
     return dx, dw, db
 
 
@@ -222,10 +204,7 @@ def conv2d_backward(dout: np.ndarray, cache, *, input_gradient: bool = True):
 
 
 def maxpool2d_output_shape(x_shape, pool_size=2, stride=None, *, layer: str = "maxpool2d") -> tuple:
-    """``(N, OH, OW, C)`` with ``OH = (H - pool) // stride + 1``; leftover rows are dropped, as in Keras.
-
-    Taught in notebooks/06_numpy_cnn.ipynb.
-    """
+    """``(N, OH, OW, C)`` with ``OH = (H - pool) // stride + 1``; leftover rows are dropped, as in Keras."""
     ph, pw = _pair(pool_size, "pool_size")
     sh, sw = _pair(stride if stride is not None else (ph, pw), "stride")
     n, h, w, c = x_shape
@@ -238,42 +217,28 @@ def maxpool2d_forward(x: np.ndarray, pool_size=2, stride=None):
     """Max pooling: the largest value of every ``pool_size`` window, channel by channel.
 
     x: (N, H, W, C); stride defaults to pool_size. Returns ``(out, cache)`` with
-    out: (N, OH, OW, C). The cache keeps which element of each window won (the
-    first one on ties), as a small integer array, for :func:`maxpool2d_backward`.
-    Taught in notebooks/06_numpy_cnn.ipynb.
+    out: (N, OH, OW, C). The cache keeps which element of each window won
+    (``argmax``: the first one on ties), for :func:`maxpool2d_backward`.
     """
     _check_image_batch(x, "maxpool2d_forward")
     n, oh, ow, c = maxpool2d_output_shape(x.shape, pool_size, stride, layer="maxpool2d_forward")
     ph, pw = _pair(pool_size, "pool_size")
-    strides = _pair(stride if stride is not None else (ph, pw), "stride")
-    out = _windows(x, 0, 0, (oh, ow), strides).copy()
-    winner = np.zeros(out.shape, dtype=np.uint8)
-    for k in range(1, ph * pw):
-        window = _windows(x, k // pw, k % pw, (oh, ow), strides)
-        larger = window > out  # strictly: on ties the first element keeps the win
-        np.maximum(out, window, out=out)
-        np.maximum(winner, larger.view(np.uint8) * np.uint8(k), out=winner)  # k is above every earlier winner
-    return out, (x.shape, x.dtype, (ph, pw), strides, winner)
+    stride = _pair(stride if stride is not None else (ph, pw), "stride")
+    cols = im2col(x, (ph, pw), stride).reshape(n, oh, ow, ph * pw, c)  # every window, one row per position
+    winner = cols.argmax(axis=3)  # (N, OH, OW, C)
+    out = cols.max(axis=3)
+    return out, (x.shape, (ph, pw), stride, winner)
 
 
 def maxpool2d_backward(dout: np.ndarray, cache) -> np.ndarray:
     """Gradient of max pooling: each window's gradient goes to the element that won.
 
     dout: (N, OH, OW, C); ``cache`` from :func:`maxpool2d_forward`. Returns dx: (N, H, W, C).
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
-    x_shape, dtype, (ph, pw), strides, winner = cache
-    out_hw = winner.shape[1:3]
-    overlapping = strides[0] < ph or strides[1] < pw
-    tiled = strides == (ph, pw) and x_shape[1:3] == (out_hw[0] * ph, out_hw[1] * pw)  # every element in one window
-    dx = (np.empty if tiled else np.zeros)(x_shape, dtype=np.result_type(dtype, dout))
-    for k in range(ph * pw):
-        target = _windows(dx, k // pw, k % pw, out_hw, strides)
-        if overlapping:
-            target += dout * (winner == k)
-        else:
-            np.multiply(dout, winner == k, out=target)
-    return dx
+    x_shape, pool_size, stride, winner = cache
+    mask = winner[:, :, :, None, :] == np.arange(pool_size[0] * pool_size[1])[:, None]  # (N, OH, OW, PH*PW, C)
+    dcols = mask * dout[:, :, :, None, :]
+    return col2im(dcols.reshape(-1, mask.shape[3] * x_shape[3]), x_shape, pool_size, stride)
 
 
 # ----------------------------------------------------------------- dense, relu, flatten
@@ -283,17 +248,13 @@ def dense_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray):
     """Fully connected layer ``z = x @ w + b``.
 
     x: (N, D); w: (D, M); b: (M,). Returns ``(z, cache)`` with z: (N, M).
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
-    z = x @ w
-    z += b
+    z = x @ w + b
     return z, (x, w)
 
 
 def dense_backward(dout: np.ndarray, cache):
     """dout: (N, M). Returns ``(dx, dw, db)``: dx: (N, D), dw: (D, M), db: (M,).
-
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     x, w = cache
     return dout @ w.T, x.T @ dout, dout.sum(axis=0)
@@ -301,8 +262,6 @@ def dense_backward(dout: np.ndarray, cache):
 
 def relu_forward(x: np.ndarray):
     """``max(x, 0)`` elementwise; x of any shape. Returns ``(out, cache)``.
-
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     out = np.maximum(x, 0)
     return out, out
@@ -310,8 +269,6 @@ def relu_forward(x: np.ndarray):
 
 def relu_backward(dout: np.ndarray, cache) -> np.ndarray:
     """The gradient passes where the input was positive: ``dout * (x > 0)``.
-
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     out = cache
     return dout * (out > 0)
@@ -322,8 +279,6 @@ def relu_backward(dout: np.ndarray, cache) -> np.ndarray:
 
 def he_normal(shape: tuple, fan_in: int, rng: np.random.Generator, dtype=np.float32) -> np.ndarray:
     """He initialisation: normal with standard deviation ``sqrt(2 / fan_in)``, for ReLU networks.
-
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
@@ -338,7 +293,6 @@ class Layer:
     axis) and returns the output's, so a network can be checked before it runs.
     ``name`` defaults to the class name in lower case ("conv2d"); a network numbers
     repeated default names ("relu", "relu_1"), as Keras does.
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self, name: str | None = None):
@@ -362,17 +316,6 @@ class Layer:
             raise RuntimeError(f"{self.name}: call forward before backward")
         return self._cache
 
-    def replica(self) -> Layer:
-        """A copy sharing this layer's ``params`` (the same dict and arrays), with its own cache and ``grads``.
-
-        Two replicas can run forward and backward on different batches at the same time,
-        and an optimizer's step on one updates both.
-        """
-        twin = copy.copy(self)
-        twin.grads = {}
-        twin._cache = None
-        return twin
-
     @property
     def num_params(self) -> int:
         return int(sum(p.size for p in self.params.values()))
@@ -385,21 +328,17 @@ class Conv2D(Layer):
     """A convolution with ``filters`` kernels of ``kernel_size`` over ``in_channels`` channels.
 
     x: (N, H, W, in_channels) -> (N, OH, OW, filters). params: w: (KH, KW, C, F), b: (F,),
-    w drawn with He initialisation from ``rng``. ``input_gradient=False`` skips dx in
-    backward (returns None): set it on the first layer, whose input needs no gradient.
-    Taught in notebooks/06_numpy_cnn.ipynb.
+    w drawn with He initialisation from ``rng``.
     """
 
     def __init__(self, in_channels: int, filters: int, kernel_size=3, stride=1, padding=0, *,
-                 rng: np.random.Generator, dtype=np.float32, input_gradient: bool = True,
-                 name: str | None = None):
+                 rng: np.random.Generator, dtype=np.float32, name: str | None = None):
         super().__init__(name)
         self.in_channels = _pair(in_channels, "in_channels")[0]
         self.filters = _pair(filters, "filters")[0]
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.stride = _pair(stride, "stride")
         self.padding = _padding_amount(padding, self.kernel_size)
-        self.input_gradient = input_gradient
         kh, kw = self.kernel_size
         fan_in = kh * kw * self.in_channels
         self.params = {
@@ -419,9 +358,8 @@ class Conv2D(Layer):
         out, self._cache = conv2d_forward(x, self.params["w"], self.params["b"], self.stride, self.padding)
         return out
 
-    def backward(self, dout: np.ndarray) -> np.ndarray | None:
-        dx, self.grads["w"], self.grads["b"] = conv2d_backward(
-            dout, self._cached(), input_gradient=self.input_gradient)
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dx, self.grads["w"], self.grads["b"] = conv2d_backward(dout, self._cached())
         return dx
 
 
@@ -430,7 +368,6 @@ class MaxPool2D(Layer):
 
     x: (N, H, W, C) -> (N, H // 2, W // 2, C) for the default 2x2 pool; leftover rows
     and columns are dropped, as in Keras. No parameters.
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self, pool_size=2, stride=None, *, name: str | None = None):
@@ -455,8 +392,6 @@ class MaxPool2D(Layer):
 
 class ReLU(Layer):
     """``max(x, 0)`` elementwise: any shape in, the same shape out. No parameters.
-
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -469,8 +404,6 @@ class ReLU(Layer):
 
 class Flatten(Layer):
     """(N, H, W, C) -> (N, H*W*C): the bridge from convolutions to dense layers.
-
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def output_shape(self, input_shape: tuple) -> tuple:
@@ -489,8 +422,6 @@ class Flatten(Layer):
 
 class Dense(Layer):
     """Fully connected: x: (N, in_features) -> (N, units). params: w: (D, M), b: (M,), He init.
-
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self, in_features: int, units: int, *, rng: np.random.Generator, dtype=np.float32,
@@ -523,7 +454,7 @@ class Dense(Layer):
 
 __all__ = [
     "Layer", "Conv2D", "MaxPool2D", "ReLU", "Flatten", "Dense", "he_normal",
-    "conv2d_naive", "conv2d_forward", "conv2d_backward", "conv2d_output_shape", "im2col",
+    "conv2d_naive", "conv2d_forward", "conv2d_backward", "conv2d_output_shape", "im2col", "col2im",
     "maxpool2d_forward", "maxpool2d_backward", "maxpool2d_output_shape",
     "dense_forward", "dense_backward", "relu_forward", "relu_backward",
 ]

@@ -8,8 +8,8 @@ gradient of the logits is simply ``(softmax(logits) - one_hot(y)) / N``.
 ``fit`` trains with any optimizer of :mod:`course_utils.optim`, shows a tqdm
 progress bar and returns a :class:`History` that ``plotting.learning_curves``
 draws. ``fit(..., workers=2)`` splits every batch between two threads
-(:class:`DataParallel`), which uses both cores for numpy's elementwise passes.
-``lesson_cnn`` builds the lesson's network.
+(:class:`course_utils.parallel.DataParallel`). ``lesson_cnn`` builds the lesson's
+network, from the plain layers or (``fast=True``) from :mod:`course_utils.fast_layers`.
 Taught in notebooks/06_numpy_cnn.ipynb.
 """
 
@@ -19,13 +19,12 @@ import contextlib
 import math
 import sys
 import time
-import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import data
+from . import _validate, data, fast_layers
+from .activations import softmax
 from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
 from .losses import softmax_cross_entropy, softmax_cross_entropy_backward
 from .optim import Optimizer
@@ -38,7 +37,6 @@ class History:
     one value per epoch (training values are means over the epoch's batches);
     ``batch_loss``: the loss of every batch; ``epoch_seconds``: the training time of
     every epoch (without the validation pass); ``learning_rate``: the rate of every epoch.
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self):
@@ -64,26 +62,6 @@ class History:
         return f"History(epochs={len(self.epoch_seconds)}, last={last})"
 
 
-def _check_xy(x, y, what: str) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{what}: x must be a float numpy array (scale the pixels first), "
-                        f"got {getattr(x, 'dtype', type(x).__name__)}")
-    y = np.asarray(y)
-    if y.ndim != 1 or y.dtype.kind not in "iu":
-        raise ValueError(f"{what}: y must be integer class ids of shape (N,), got {y.dtype} {y.shape}")
-    if len(x) != len(y):
-        raise ValueError(f"{what}: x has {len(x)} examples but y has {len(y)}")
-    if len(x) == 0:
-        raise ValueError(f"{what}: got no examples")
-    return x, y
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 class Sequential:
     """Layers applied one after the other; the last one produces the logits (N, K).
 
@@ -91,7 +69,6 @@ class Sequential:
     (``"conv1.w"``), holding the layers' own arrays: an optimizer's ``step(net.params,
     net.grads)`` updates the network. Layer names must be unique; layers left without a
     name are numbered (``relu``, ``relu_1``, ...).
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self, layers: Sequence[Layer]):
@@ -143,20 +120,6 @@ class Sequential:
         logits = self.forward(x)
         return softmax_cross_entropy(logits, y), logits
 
-    def loss_and_gradients(self, x: np.ndarray, y: np.ndarray) -> float:
-        """Forward and backward on one batch: returns the loss and fills ``grads``."""
-        loss, logits = self.loss(x, y)
-        self.backward(softmax_cross_entropy_backward(logits, y))
-        return loss
-
-    def replica(self) -> Sequential:
-        """A network sharing this one's weights (the same ``params`` arrays), with its own caches and ``grads``.
-
-        Forward and backward on the replica leave this network's caches and gradients
-        alone, and an optimizer's step on either network updates both. Used by :class:`DataParallel`.
-        """
-        return Sequential([layer.replica() for layer in self.layers])
-
     @property
     def params(self) -> dict[str, np.ndarray]:
         return {f"{layer.name}.{key}": value for layer in self.layers for key, value in layer.params.items()}
@@ -197,18 +160,16 @@ class Sequential:
 
     def predict_logits(self, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
         """Logits (N, K) for x: (N, ...), computed ``batch_size`` examples at a time."""
-        batch_size = _positive_int(batch_size, "batch_size")
+        batch_size = _validate.positive_int(batch_size, "batch_size")
         return np.concatenate([self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
 
     def predict(self, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
         """Class probabilities (N, K): the softmax of the logits."""
-        logits = self.predict_logits(x, batch_size)
-        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return exp / exp.sum(axis=1, keepdims=True)
+        return softmax(self.predict_logits(x, batch_size))
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 128) -> dict[str, float]:
         """Mean loss and accuracy on x: (N, ...), y: (N,): ``{"loss": ..., "accuracy": ...}``."""
-        x, y = _check_xy(x, y, "evaluate")
+        x, y = _validate.examples(x, y, "evaluate")
         logits = self.predict_logits(x, batch_size)
         return {"loss": softmax_cross_entropy(logits, y), "accuracy": float(np.mean(logits.argmax(axis=1) == y))}
 
@@ -235,19 +196,20 @@ class Sequential:
         ``augment(x_batch, rng)`` returns a changed copy of every training batch (e.g.
         :func:`random_shift`); validation and test data are never augmented. With
         ``progress`` a tqdm bar shows the running loss and accuracy. ``workers=2`` runs
-        every training step on two halves of the batch in two threads (:class:`DataParallel`):
-        the same gradients, faster on a machine with two or more free cores.
+        every training step on two halves of the batch in two threads
+        (:class:`course_utils.parallel.DataParallel`): the same gradients, faster on a
+        machine with two or more free cores.
         """
         from tqdm import tqdm
 
-        x, y = _check_xy(x, y, "fit")
-        num_epochs = _positive_int(num_epochs, "num_epochs")
-        batch_size = _positive_int(batch_size, "batch_size")
-        workers = _positive_int(workers, "workers")
+        x, y = _validate.examples(x, y, "fit")
+        num_epochs = _validate.positive_int(num_epochs, "num_epochs")
+        batch_size = _validate.positive_int(batch_size, "batch_size")
+        workers = _validate.positive_int(workers, "workers")
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"optimizer must come from course_utils.optim (SGD, Adam), got {type(optimizer).__name__}")
         if validation_data is not None:
-            validation_data = _check_xy(*validation_data, "fit(validation_data=...)")
+            validation_data = _validate.examples(*validation_data, "fit(validation_data=...)")
         rng = np.random.default_rng(seed)
         history = History()
         history.num_examples = len(x)
@@ -255,7 +217,12 @@ class Sequential:
             history.history.update(val_loss=[], val_accuracy=[])
         num_batches = math.ceil(len(x) / batch_size)
         # one worker: this network itself; more: a DataParallel over replicas, closed at the end
-        parallel = DataParallel(self, workers) if workers > 1 else contextlib.nullcontext(self)
+        if workers > 1:
+            from .parallel import DataParallel  # parallel builds on this module
+
+            parallel = DataParallel(self, workers)
+        else:
+            parallel = contextlib.nullcontext(self)
         with parallel as trainer:
             for epoch in range(num_epochs):
                 if learning_rate_schedule is not None:
@@ -297,111 +264,12 @@ class Sequential:
         return history
 
 
-class DataParallel:
-    """One training step split between ``workers`` threads, each running a part of the batch.
-
-    ``DataParallel(network, workers=2)`` keeps ``network`` and ``workers - 1``
-    replicas of it (:meth:`Sequential.replica`: the same weight arrays, their own
-    caches and gradients). ``loss_and_gradients(x, y)`` cuts the batch x: (N, ...),
-    y: (N,) into ``workers`` nearly equal parts of n_i examples, runs forward and
-    backward of part i on replica i in its own thread, and combines the results.
-    Each part's loss and gradients are means over its n_i examples, so
-
-        loss = sum_i (n_i / N) * loss_i        grads = sum_i (n_i / N) * grads_i
-
-    are the mean over the whole batch: the same numbers as one network on the whole
-    batch, up to float rounding. ``train_step(x, y, optimizer)`` is
-    :meth:`Sequential.train_step` done this way.
-
-    Threads help in Python here because numpy releases the GIL inside matrix
-    products and elementwise operations on large arrays, so the parts really run on
-    different cores. During a step BLAS is held at one thread (``threadpoolctl``),
-    so the workers do not compete with BLAS's own threads. ``close()`` (or a
-    ``with`` block) stops the threads.
-    Taught in notebooks/06_numpy_cnn.ipynb.
-    """
-
-    def __init__(self, network: Sequential, workers: int = 2):
-        if not isinstance(network, Sequential):
-            raise TypeError(f"DataParallel takes a Sequential network, got {type(network).__name__}")
-        self.workers = _positive_int(workers, "workers")
-        self.network = network
-        self.replicas = [network] + [network.replica() for _ in range(self.workers - 1)]
-        self.grads: dict[str, np.ndarray] = {}
-        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="data-parallel")
-        self._blas = _blas_controller()
-
-    @staticmethod
-    def _forward_backward(network: Sequential, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
-        """One part: fills ``network.grads``; returns its mean loss and how many it classified right."""
-        loss, logits = network.loss(x, y)
-        network.backward(softmax_cross_entropy_backward(logits, y))
-        return loss, int(np.sum(logits.argmax(axis=1) == y))
-
-    def _run(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        x, y = _check_xy(x, y, "DataParallel")
-        n = len(x)
-        parts = min(self.workers, n)  # a batch smaller than the workers: one example each
-        edges = [n * i // parts for i in range(parts + 1)]
-        slices = [slice(edges[i], edges[i + 1]) for i in range(parts)]
-        blas = self._blas.limit(limits=1, user_api="blas") if self._blas else contextlib.nullcontext()
-        with blas:
-            futures = [self._pool.submit(self._forward_backward, replica, x[part], y[part])
-                       for replica, part in zip(self.replicas, slices)]
-            results = [future.result() for future in futures]
-        weights = [(part.stop - part.start) / n for part in slices]
-        self.grads = {}
-        for replica, weight in zip(self.replicas, weights):
-            for key, grad in replica.grads.items():
-                if key in self.grads:
-                    self.grads[key] += weight * grad
-                else:
-                    self.grads[key] = weight * grad
-        loss = sum(weight * part_loss for weight, (part_loss, _) in zip(weights, results))
-        return float(loss), sum(correct for _, correct in results) / n
-
-    def loss_and_gradients(self, x: np.ndarray, y: np.ndarray) -> float:
-        """Forward and backward on x: (N, ...), y: (N,) in parts: returns the mean loss and fills ``grads``."""
-        return self._run(x, y)[0]
-
-    def train_step(self, x: np.ndarray, y: np.ndarray, optimizer: Optimizer) -> tuple[float, float]:
-        """One gradient step on the batch x: (N, ...), y: (N,). Returns ``(loss, accuracy)`` before the step."""
-        loss, accuracy = self._run(x, y)
-        optimizer.step(self.network.params, self.grads)
-        return loss, accuracy
-
-    def close(self) -> None:
-        """Stop the worker threads."""
-        self._pool.shutdown()
-
-    def __enter__(self) -> DataParallel:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"DataParallel(workers={self.workers})"
-
-
-def _blas_controller():
-    """threadpoolctl's controller of the BLAS threads, or None (with a warning) without threadpoolctl."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        warnings.warn("threadpoolctl is not installed, so the BLAS threads cannot be held at one per worker: "
-                      "pip install threadpoolctl", stacklevel=3)
-        return None
-    return ThreadpoolController()
-
-
 def random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -> np.ndarray:
     """Move every image by a random whole number of pixels, up to ``max_shift`` each way, filling with 0.
 
     x: (N, H, W, C). Returns a new array shaped and typed like x. A digit moved by a
     pixel or two is still the same digit: training on such copies (data augmentation)
     makes the network less sensitive to where the digit sits, and it overfits later.
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     if not isinstance(x, np.ndarray) or x.ndim != 4:
         raise ValueError(f"random_shift: expected images of shape (N, H, W, C), got shape {getattr(x, 'shape', None)}")
@@ -417,46 +285,30 @@ def random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) ->
     return padded[np.arange(n)[:, None, None], rows, cols]
 
 
-def set_blas_threads(num_threads: int | None) -> int | None:
-    """Limit the threads of numpy's matrix products (BLAS) to ``num_threads``; None leaves them alone.
-
-    On a busy machine (more running programs than cores) one thread is often much
-    faster: BLAS threads that wait for each other spin and waste the CPU the others
-    need. Uses ``threadpoolctl``; without it, warns and changes nothing. Returns the
-    limit set (None when nothing changed).
-    Taught in notebooks/06_numpy_cnn.ipynb.
-    """
-    if num_threads is None:
-        return None
-    if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
-        raise ValueError(f"num_threads must be a positive integer or None, got {num_threads!r}")
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        warnings.warn("threadpoolctl is not installed, so the BLAS threads cannot be limited: "
-                      "pip install threadpoolctl", stacklevel=2)
-        return None
-    threadpool_limits(limits=int(num_threads), user_api="blas")
-    return int(num_threads)
-
-
-def lesson_cnn(seed: int | np.random.Generator = 0, dtype=np.float32) -> Sequential:
+def lesson_cnn(seed: int | np.random.Generator = 0, dtype=np.float32, *, fast: bool = False) -> Sequential:
     """The lesson's network for (N, 28, 28, 1) digits, returning logits (N, 10).
 
     conv 3x3x32 - ReLU - maxpool 2 - conv 3x3x64 - ReLU - maxpool 2 - flatten -
     dense 128 - ReLU - dense 10 (softmax is part of the loss). No padding, as in the
     Keras MNIST example: 28 -> 26 -> 13 -> 11 -> 5, so the flattened size is 5*5*64 = 1600.
-    Weights are drawn with He initialisation from ``seed``.
-    Taught in notebooks/06_numpy_cnn.ipynb.
+    Weights are drawn with He initialisation from ``seed``. ``fast=True`` takes the
+    convolution and pooling layers from :mod:`course_utils.fast_layers` (same weights,
+    same numbers, faster) and skips the first layer's input gradient.
     """
     rng = np.random.default_rng(seed)
+    if fast:
+        first_conv = fast_layers.Conv2D(1, 32, 3, rng=rng, dtype=dtype, input_gradient=False, name="conv1")
+        conv, pool = fast_layers.Conv2D, fast_layers.MaxPool2D
+    else:
+        first_conv = Conv2D(1, 32, 3, rng=rng, dtype=dtype, name="conv1")
+        conv, pool = Conv2D, MaxPool2D
     return Sequential([
-        Conv2D(1, 32, 3, rng=rng, dtype=dtype, input_gradient=False, name="conv1"),
+        first_conv,
         ReLU(name="relu1"),
-        MaxPool2D(2, name="pool1"),
-        Conv2D(32, 64, 3, rng=rng, dtype=dtype, name="conv2"),
+        pool(2, name="pool1"),
+        conv(32, 64, 3, rng=rng, dtype=dtype, name="conv2"),
         ReLU(name="relu2"),
-        MaxPool2D(2, name="pool2"),
+        pool(2, name="pool2"),
         Flatten(name="flatten"),
         Dense(5 * 5 * 64, 128, rng=rng, dtype=dtype, name="dense1"),
         ReLU(name="relu3"),
@@ -464,4 +316,4 @@ def lesson_cnn(seed: int | np.random.Generator = 0, dtype=np.float32) -> Sequent
     ])
 
 
-__all__ = ["DataParallel", "History", "Sequential", "lesson_cnn", "random_shift", "set_blas_threads"]
+__all__ = ["History", "Sequential", "lesson_cnn", "random_shift"]

@@ -74,3 +74,14 @@ def test_bad_arguments_are_reported(argv, message, capsys):
     with pytest.raises(SystemExit):
         bench.main([*argv, "--no-tensorflow"])
     assert re.search(message, capsys.readouterr().err)
+
+
+def test_training_steps_are_timed_for_plain_fast_and_parallel_layers():
+    steps = bench.time_training_steps(batch_size=4, num_batches=1, rounds=1, workers=2)
+    assert list(steps["seconds_per_batch"]) == ["plain", "fast", "fast, 2 workers"]
+    assert all(seconds > 0 for seconds in steps["seconds_per_batch"].values())
+    assert steps["speedup"]["plain"] == 1.0 and steps["batch_size"] == 4
+    assert steps["speedup"]["fast"] == pytest.approx(
+        steps["seconds_per_batch"]["plain"] / steps["seconds_per_batch"]["fast"])
+    with pytest.raises(ValueError, match="workers must be a positive integer, got 0"):
+        bench.time_training_steps(workers=0)

@@ -9,7 +9,8 @@ import pytest
 
 from course_utils import layers as L
 from course_utils.gradcheck import numerical_gradient
-from course_utils.network import DataParallel, History, Sequential, lesson_cnn
+from course_utils.losses import softmax_cross_entropy_backward
+from course_utils.network import History, Sequential, lesson_cnn
 from course_utils.optim import SGD, Adam
 
 
@@ -24,6 +25,13 @@ def _small_network(dtype=np.float64, seed=0):
     ])
 
 
+def loss_and_gradients(network, x, y):
+    """Forward and backward on one batch: returns the loss and fills ``network.grads``."""
+    loss, logits = network.loss(x, y)
+    network.backward(softmax_cross_entropy_backward(logits, y))
+    return loss
+
+
 def _digits(n, seed=0):
     """n random 28x28 'images' with random labels: a CNN can memorise them."""
     rng = np.random.default_rng(seed)
@@ -36,7 +44,7 @@ def test_gradients_of_the_whole_network_match_numerical_gradients():
     x, y = rng.standard_normal((3, 6, 6, 1)), np.array([0, 2, 1])
     for param in network.params.values():
         param += 0.1 * rng.standard_normal(param.shape)
-    network.loss_and_gradients(x, y)
+    loss_and_gradients(network, x, y)
     analytic = {key: grad.copy() for key, grad in network.grads.items()}
     for key, param in network.params.items():
         numeric = numerical_gradient(lambda _: network.loss(x, y)[0], param)
@@ -45,7 +53,7 @@ def test_gradients_of_the_whole_network_match_numerical_gradients():
 
 def test_the_lesson_network_overfits_32_random_digits():
     x, y = _digits(32)
-    network = lesson_cnn(seed=0)
+    network = lesson_cnn(seed=0, fast=True)  # the network lesson 06 trains
     history = network.fit(x, y, Adam(1e-3), num_epochs=50, batch_size=32, seed=0, progress=False)
     scores = network.evaluate(x, y)
     assert scores["accuracy"] == 1.0, f"the network should memorise 32 digits, got accuracy {scores['accuracy']}"
@@ -61,11 +69,22 @@ def test_the_lesson_network_has_the_lessons_shapes():
     assert all(p.dtype == np.float32 for p in network.params.values())
 
 
+def test_the_plain_and_fast_lesson_networks_compute_the_same():
+    x, y = _digits(8)
+    plain, fast = lesson_cnn(seed=3), lesson_cnn(seed=3, fast=True)
+    assert [type(layer).__module__ for layer in fast.layers[:3]] == ["course_utils.fast_layers", "course_utils.layers",
+                                                                      "course_utils.fast_layers"]
+    loss = loss_and_gradients(plain, x, y)
+    assert loss_and_gradients(fast, x, y) == pytest.approx(loss, rel=1e-5)
+    for key, grad in plain.grads.items():
+        np.testing.assert_allclose(fast.grads[key], grad, rtol=1e-4, atol=1e-5 * np.abs(grad).max(), err_msg=key)
+
+
 def test_params_and_grads_are_the_layers_own_arrays():
     network = _small_network()
     assert list(network.params) == ["conv.w", "conv.b", "dense.w", "dense.b"]
     assert network.params["conv.w"] is network.layers[0].params["w"]
-    network.loss_and_gradients(np.ones((2, 6, 6, 1)), np.array([0, 1]))
+    loss_and_gradients(network, np.ones((2, 6, 6, 1)), np.array([0, 1]))
     assert set(network.grads) == set(network.params)
     before = network.params["dense.b"].copy()
     SGD(0.1).step(network.params, network.grads)
@@ -100,7 +119,7 @@ def test_fit_returns_a_history_and_is_reproducible():
 def _small_network_for_digits(seed=0):
     rng = np.random.default_rng(seed)
     return Sequential([
-        L.Conv2D(1, 4, 4, stride=2, padding=1, rng=rng, input_gradient=False),
+        L.Conv2D(1, 4, 4, stride=2, padding=1, rng=rng),
         L.ReLU(),
         L.MaxPool2D(2),
         L.Flatten(),
@@ -175,24 +194,6 @@ def test_filters_and_feature_maps_of_the_network_are_drawn(tmp_path, monkeypatch
         plotting.feature_maps(np.zeros((2, 26, 26, 32)))
 
 
-def test_blas_threads_can_be_limited():
-    from threadpoolctl import threadpool_info
-
-    from course_utils.network import set_blas_threads
-
-    def blas_threads():
-        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
-
-    before = blas_threads()
-    try:
-        assert set_blas_threads(1) == 1 and blas_threads() == [1] * len(before)
-        assert set_blas_threads(None) is None and blas_threads() == [1] * len(before)
-    finally:
-        set_blas_threads(max(before))
-    with pytest.raises(ValueError, match="positive integer or None"):
-        set_blas_threads(0)
-
-
 def test_random_shift_moves_each_image_within_the_limit():
     from course_utils.network import random_shift
 
@@ -225,62 +226,3 @@ def test_fit_augments_training_batches_only():
     network.fit(x, y, Adam(), num_epochs=2, batch_size=8, validation_data=_digits(5, seed=1), augment=augment,
                 progress=False)
     assert seen == [8, 8, 4] * 2
-
-
-# -- data parallelism: the same step, the batch split between threads -----------------
-
-
-@pytest.mark.parametrize("make_network, dtype, workers, n, rtol", [
-    (lambda: _small_network(np.float64), np.float64, 2, 5, 1e-12),
-    (lambda: _small_network(np.float64), np.float64, 3, 7, 1e-12),
-    (lambda: lesson_cnn(seed=0), np.float32, 2, 16, 1e-4),
-    (lambda: lesson_cnn(seed=0), np.float32, 3, 10, 1e-4),
-])
-def test_data_parallel_gives_the_loss_and_gradients_of_one_batch(make_network, dtype, workers, n, rtol):
-    network = make_network()
-    side = 6 if dtype == np.float64 else 28
-    rng = np.random.default_rng(2)
-    x, y = rng.random((n, side, side, 1)).astype(dtype), rng.integers(0, 2 if side == 6 else 10, n)
-    loss = network.loss_and_gradients(x, y)
-    grads = {key: grad.copy() for key, grad in network.grads.items()}
-    with DataParallel(network, workers) as parallel:
-        assert len(parallel.replicas) == workers
-        assert all(r.params[k] is p for r in parallel.replicas for k, p in network.params.items()), \
-            "replicas must share the network's weight arrays"
-        parallel_loss = parallel.loss_and_gradients(x, y)
-    assert parallel_loss == pytest.approx(loss, rel=rtol), f"{workers} workers: loss"
-    assert set(parallel.grads) == set(grads)
-    for key, grad in grads.items():
-        assert parallel.grads[key].dtype == grad.dtype, f"{workers} workers: d{key} dtype"
-        np.testing.assert_allclose(parallel.grads[key], grad, rtol=rtol, atol=rtol * np.abs(grad).max(),
-                                   err_msg=f"{workers} workers: d{key}")
-
-
-def test_data_parallel_takes_a_batch_smaller_than_its_workers():
-    network = _small_network()
-    x, y = np.ones((2, 6, 6, 1)), np.array([0, 1])
-    with DataParallel(network, 4) as parallel:
-        assert parallel.loss_and_gradients(x, y) == pytest.approx(network.loss(x, y)[0])
-
-
-def test_fit_with_two_workers_trains_like_one_worker():
-    x, y = _digits(48)
-    histories = {}
-    for workers in (1, 2):
-        network = _small_network_for_digits()
-        histories[workers] = network.fit(x, y, Adam(1e-2), num_epochs=15, batch_size=16, seed=0,
-                                         progress=False, workers=workers)
-    loss = histories[2].history["loss"]
-    assert loss[-1] < 0.5 * loss[0], f"two workers should train: loss {loss}"
-    np.testing.assert_allclose(loss, histories[1].history["loss"], rtol=1e-3,
-                               err_msg="two workers should follow the one-worker run")
-
-
-@pytest.mark.parametrize("workers", [0, -1, 1.5, "2", True, None])
-def test_bad_worker_counts_are_errors(workers):
-    x, y = _digits(4)
-    network = _small_network_for_digits()
-    with pytest.raises(ValueError, match="workers must be a positive integer"):
-        network.fit(x, y, SGD(0.1), progress=False, workers=workers)
-    with pytest.raises(ValueError, match="workers must be a positive integer"):
-        DataParallel(network, workers)
