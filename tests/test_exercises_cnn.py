@@ -14,12 +14,17 @@ from course_utils.exercises import FAILED, lesson06
 
 def test_the_references_agree_with_the_package():
     for size, kernel, stride, padding in lesson06.SIZE_CASES:
-        shape = layers.conv2d_output_shape((1, size, size, 1), (kernel, kernel, 1, 1), stride, padding) \
-            if (size + 2 * padding - kernel) % stride == 0 else None
+        shape = (
+            layers.conv2d_output_shape((1, size, size, 1), (kernel, kernel, 1, 1), stride, padding)
+            if (size + 2 * padding - kernel) % stride == 0
+            else None
+        )
         if shape is not None:
             assert lesson06.conv_output_size.reference(size, kernel, stride, padding) == shape[1]
     dout, x, w = lesson06._dense_case()
-    for got, want in zip(lesson06.dense_backward.reference(dout, x, w), layers.dense_backward(dout, (x, w))):
+    for got, want in zip(
+        lesson06.dense_backward.reference(dout, (x, w)), layers.dense_backward(dout, (x, w))
+    ):
         np.testing.assert_allclose(got, want)
 
 
@@ -41,8 +46,11 @@ def test_conv_output_size_mistakes_get_their_hint(wrong, hint):
 
 
 DENSE_MISTAKES = [
-    (lambda dout, x, w: (dout @ w, x.T @ dout, dout.sum(axis=0)), "mismatched shapes"),
-    (lambda dout, x, w: (dout @ w.T, dout.T @ x, dout.sum(axis=0)), "dw should have the shape"),
+    (
+        lambda dout, x, w: (dout @ w, x.T @ dout, dout.sum(axis=0)),
+        "a transpose .T is probably missing",
+    ),
+    (lambda dout, x, w: (dout @ w.T, dout.T @ x, dout.sum(axis=0)), "the transpose of w (D, M)'s"),
     (lambda dout, x, w: (dout @ w.T, x.T @ dout, dout.sum(axis=1)), "one value per example"),
     (lambda dout, x, w: (dout @ w.T, x.T @ dout, dout.mean(axis=0)), "it is the sum"),
     (lambda dout, x, w: (dout @ w.T, x.T @ dout), "three arrays"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Exercise, Hint
+from . import Hint, exercise
 
 # Two small data sets, so that an answer cannot be right by coincidence.
 CASES = (
@@ -43,33 +43,42 @@ def _close(a, b) -> bool:
 # --- the MSE gradient ---------------------------------------------------------------------
 
 
-def mse_gradient(x, y, w, b):
-    error = w * x + b - y  # y_hat - y, shape (N,)
-    dw = 2 * np.mean(error * x)
-    db = 2 * np.mean(error)
-    return dw, db
-
-
 def _check_mse_gradient(fn):
     for x, y, w, b in CASES:
-        expected = np.array(mse_gradient_exercise.reference(x, y, w, b))
+        expected = np.array(mse_gradient.reference(x, y, w, b))
         got = np.array(_pair(fn(x.copy(), y.copy(), w, b), "(dw, db)"))
         if _close(got, expected):
             continue
         if _close(got, expected[::-1]):
             raise Hint("dw and db are swapped: return them in the order (dw, db).")
         if _close(got, -expected):
-            raise Hint("the gradient has the wrong sign: the error is the prediction minus the target, y_hat - y = w * x + b - y.")
+            raise Hint(
+                "the gradient has the wrong sign: the error is the prediction minus the target, y_hat - y = w * x + b - y."
+            )
         if _close(got, expected / 2):
-            raise Hint("both values are half the gradient: the derivative of error**2 is 2 * error, keep the factor 2.")
+            raise Hint(
+                "both values are half the gradient: the derivative of error**2 is 2 * error, keep the factor 2."
+            )
         if _close(got, expected * len(x)):
-            raise Hint(f"both values are {len(x)} times too large for {len(x)} points: the loss is a mean, so use np.mean, not np.sum.")
+            raise Hint(
+                f"both values are {len(x)} times too large for {len(x)} points: the loss is a mean, so use np.mean, not np.sum."
+            )
+        if _close(got, expected * len(x) / (len(x) - 1)):
+            raise Hint(
+                f"both values are N / (N - 1) times too large: you divided the sum by N - 1 = {len(x) - 1}; the loss is a mean over all N = {len(x)} points, np.mean."
+            )
         if _close(got[1], expected[1]) and _close(got[0], expected[1]):
-            raise Hint("dw equals db: dw needs the chain-rule factor x, dw = 2 * mean((y_hat - y) * x).")
+            raise Hint(
+                "dw equals db: dw needs the chain-rule factor x, dw = 2 * mean((y_hat - y) * x)."
+            )
         if _close(got[1], expected[1]):
-            raise Hint(f"db is right but dw is not (expected {expected[0]:.4f}, got {got[0]:.4f}): dw = 2 * mean((y_hat - y) * x).")
+            raise Hint(
+                f"db is right but dw is not (expected {expected[0]:.4f}, got {got[0]:.4f}): dw = 2 * mean((y_hat - y) * x)."
+            )
         if _close(got[0], expected[0]):
-            raise Hint(f"dw is right but db is not (expected {expected[1]:.4f}, got {got[1]:.4f}): db = 2 * mean(y_hat - y).")
+            raise Hint(
+                f"dw is right but db is not (expected {expected[1]:.4f}, got {got[1]:.4f}): db = 2 * mean(y_hat - y)."
+            )
         raise Hint(
             f"for x = {x.tolist()}, y = {y.tolist()}, w = {w}, b = {b} the gradient is "
             f"(dw, db) = ({expected[0]:.4f}, {expected[1]:.4f}), got ({got[0]:.4f}, {got[1]:.4f}). "
@@ -77,17 +86,62 @@ def _check_mse_gradient(fn):
         )
 
 
-mse_gradient_exercise = Exercise(
-    "mse_gradient",
+@exercise(
     _check_mse_gradient,
-    mse_gradient,
     task="Write mse_gradient(x, y, w, b) returning (dw, db), the gradient of mean((w * x + b - y)**2).",
 )
+def mse_gradient(x, y, w, b):
+    error = w * x + b - y  # y_hat - y, shape (N,)
+    dw = 2 * np.mean(error * x)
+    db = 2 * np.mean(error)
+    return dw, db
 
 
 # --- one step of gradient descent ---------------------------------------------------------
 
 
+def _check_gradient_descent_step(fn):
+    learning_rate = 0.1
+    for x, y, w, b in CASES:
+        expected = np.array(gradient_descent_step.reference(x, y, w, b, learning_rate))
+        got = np.array(_pair(fn(x.copy(), y.copy(), w, b, learning_rate), "(w_new, b_new)"))
+        if _close(got, expected):
+            continue
+        gradient = np.array(mse_gradient.reference(x, y, w, b))
+        start = np.array([w, b])
+        if _close(got, expected[::-1]):
+            raise Hint("w and b are swapped: return them in the order (w_new, b_new).")
+        if _close(got, gradient):
+            raise Hint(
+                "you returned the gradient (dw, db); return the new parameters, w - learning_rate * dw and b - learning_rate * db."
+            )
+        if _close(got, start + learning_rate * gradient):
+            raise Hint(
+                "you stepped uphill: the gradient points to where the loss grows, so subtract it, w - learning_rate * dw."
+            )
+        if _close(got, start - gradient):
+            raise Hint(
+                "the step ignores the learning rate: multiply the gradient by learning_rate before subtracting it."
+            )
+        if _close(got, start):
+            raise Hint("w and b did not change: subtract learning_rate * gradient from each.")
+        w_new = w - learning_rate * gradient[0]
+        if _close(got[0], w_new) and _close(
+            got[1], b - learning_rate * mse_gradient.reference(x, y, w_new, b)[1]
+        ):
+            raise Hint(
+                "b was updated with the gradient at the new w: compute both gradients at the old (w, b) first, then update both."
+            )
+        raise Hint(
+            f"for x = {x.tolist()}, y = {y.tolist()}, w = {w}, b = {b} and learning rate {learning_rate} "
+            f"the new (w, b) is ({expected[0]:.4f}, {expected[1]:.4f}), got ({got[0]:.4f}, {got[1]:.4f})."
+        )
+
+
+@exercise(
+    _check_gradient_descent_step,
+    task="Write gradient_descent_step(x, y, w, b, learning_rate) returning the new (w, b) after one step.",
+)
 def gradient_descent_step(x, y, w, b, learning_rate):
     error = w * x + b - y
     dw = 2 * np.mean(error * x)
@@ -95,41 +149,6 @@ def gradient_descent_step(x, y, w, b, learning_rate):
     return w - learning_rate * dw, b - learning_rate * db
 
 
-def _check_gradient_descent_step(fn):
-    learning_rate = 0.1
-    for x, y, w, b in CASES:
-        expected = np.array(gradient_descent_step_exercise.reference(x, y, w, b, learning_rate))
-        got = np.array(_pair(fn(x.copy(), y.copy(), w, b, learning_rate), "(w_new, b_new)"))
-        if _close(got, expected):
-            continue
-        gradient = np.array(mse_gradient_exercise.reference(x, y, w, b))
-        start = np.array([w, b])
-        if _close(got, gradient):
-            raise Hint("you returned the gradient (dw, db); return the new parameters, w - learning_rate * dw and b - learning_rate * db.")
-        if _close(got, start + learning_rate * gradient):
-            raise Hint("you stepped uphill: the gradient points to where the loss grows, so subtract it, w - learning_rate * dw.")
-        if _close(got, start - gradient):
-            raise Hint("the step ignores the learning rate: multiply the gradient by learning_rate before subtracting it.")
-        if _close(got, start):
-            raise Hint("w and b did not change: subtract learning_rate * gradient from each.")
-        w_new = w - learning_rate * gradient[0]
-        if _close(got[0], w_new) and _close(got[1], b - learning_rate * mse_gradient_exercise.reference(x, y, w_new, b)[1]):
-            raise Hint("b was updated with the gradient at the new w: compute both gradients at the old (w, b) first, then update both.")
-        raise Hint(
-            f"for x = {x.tolist()}, y = {y.tolist()}, w = {w}, b = {b} and learning rate {learning_rate} "
-            f"the new (w, b) is ({expected[0]:.4f}, {expected[1]:.4f}), got ({got[0]:.4f}, {got[1]:.4f})."
-        )
-
-
-gradient_descent_step_exercise = Exercise(
-    "gradient_descent_step",
-    _check_gradient_descent_step,
-    gradient_descent_step,
-    task="Write gradient_descent_step(x, y, w, b, learning_rate) returning the new (w, b) after one step.",
-)
-
-mse_gradient = mse_gradient_exercise  # noqa: F811
-gradient_descent_step = gradient_descent_step_exercise  # noqa: F811
-EXERCISES = (mse_gradient_exercise, gradient_descent_step_exercise)
+EXERCISES = (mse_gradient, gradient_descent_step)
 
 __all__ = ["EXERCISES", "gradient_descent_step", "mse_gradient"]

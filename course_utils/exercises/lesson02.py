@@ -5,6 +5,9 @@
 * ``relu_derivative``: ``fn(z: any shape) -> same shape``, 1 where z > 0, else 0.
 * ``sigmoid_derivative``: ``fn(z: any shape) -> same shape``, s (1 - s) with s = sigmoid(z).
 
+A numpy warning while the learner's function runs (an overflow in np.exp) fails the
+check with an explanation (see ``course_utils.exercises``).
+
 Taught in notebooks/02_activations.ipynb.
 """
 
@@ -13,59 +16,50 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations
-from . import Exercise, Hint, as_array
-
-
-def _call(fn, *args):
-    """Call the learner's function with numpy's warnings off: the checks look at the result."""
-    with np.errstate(all="ignore"):
-        try:
-            return fn(*args)
-        except ValueError as error:
-            if "broadcast" in str(error):
-                raise Hint(
-                    f"the shapes did not broadcast ({error}): keep the reduced axis, e.g. "
-                    "np.max(z, axis=1, keepdims=True), so that a (N, C) array minus a (N, 1) array works."
-                ) from error
-            raise
-
+from . import Hint, as_array, exercise
 
 # --- a stable softmax ---------------------------------------------------------------------
 
 
-def stable_softmax(z):
-    shifted = z - np.max(z, axis=1, keepdims=True)  # the largest score of each row becomes 0
-    exp_z = np.exp(shifted)  # every value in (0, 1]: no overflow
-    return exp_z / np.sum(exp_z, axis=1, keepdims=True)
-
-
 def _check_stable_softmax(fn):
-    z = np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]])
-    got = as_array(_call(fn, z.copy()), z.shape, "stable_softmax")
+    z = np.array([[1.0, 2.0, 3.0, 0.5], [1.0, 1.0, 1.0, 1.0], [-2.0, 0.0, 4.0, 1.0]])
+    got = as_array(fn(z.copy()), z.shape, "stable_softmax")
+    expected = stable_softmax.reference(z)
+    if np.any(got < 0) or np.any(got > 1):
+        raise Hint(
+            f"probabilities lie between 0 and 1, but you returned values from {got.min():.3g} to {got.max():.3g}: "
+            "did you return the log, or forget np.exp? softmax(z) = exp(z) / sum(exp(z)) along each row."
+        )
     if np.allclose(got.sum(axis=0), 1.0) and not np.allclose(got.sum(axis=1), 1.0):
-        raise Hint("wrong axis: each row should sum to 1, but your columns do. Use axis=1 (or axis=-1) with keepdims=True.")
+        raise Hint(
+            "wrong axis: each row should sum to 1, but your columns do. Use axis=1 (or axis=-1) with keepdims=True."
+        )
     if np.isclose(got.sum(), 1.0) and not np.allclose(got.sum(axis=1), 1.0):
-        raise Hint("the whole array sums to 1, but each row should: divide by the sum of each row, np.sum(..., axis=1, keepdims=True).")
+        raise Hint(
+            "the whole array sums to 1, but each row should: divide by the sum of each row, np.sum(..., axis=1, keepdims=True)."
+        )
     if not np.allclose(got.sum(axis=1), 1.0):
-        raise Hint(f"each row should sum to 1, yours sum to {np.round(got.sum(axis=1), 4).tolist()}: divide exp(z) by its row sum.")
-    expected = stable_softmax_exercise.reference(z)
+        raise Hint(
+            f"each row should sum to 1, yours sum to {np.round(got.sum(axis=1), 4).tolist()}: divide exp(z) by its row sum."
+        )
     if not np.allclose(got, expected, atol=1e-6):
         raise Hint(
             f"for z = {z.tolist()} the softmax is {np.round(expected, 4).tolist()}, got {np.round(got, 4).tolist()}. "
             "softmax(z) = exp(z) / sum(exp(z)) along each row; check keepdims=True when you subtract or divide."
         )
     square = np.array([[0.0, 1.0, 2.0], [5.0, 0.0, 0.0], [1.0, 1.0, 4.0]])
-    got = as_array(_call(fn, square.copy()), square.shape, "stable_softmax")
-    if not np.allclose(got, stable_softmax_exercise.reference(square), atol=1e-6):
+    got = as_array(fn(square.copy()), square.shape, "stable_softmax")
+    if not np.allclose(got, stable_softmax.reference(square), atol=1e-6):
         raise Hint(
-            "right on a 2 x 3 input but wrong on a 3 x 3 one: a row maximum without keepdims=True has shape (N,) "
+            "right on a 3 x 4 input but wrong on a 3 x 3 one: a row maximum without keepdims=True has shape (N,) "
             "and is subtracted along the wrong axis. Use np.max(z, axis=1, keepdims=True)."
         )
-    large = np.array([[1000.0, 1001.0, 1002.0], [0.0, 1.0, 2.0]])
-    got = as_array(_call(fn, large.copy()), large.shape, "stable_softmax")
+    large = np.array([[1000.0, 1001.0, 1002.0], [0.0, 1.0, 2.0], [-1000.0, 0.0, 1000.0]])
+    got = as_array(fn(large.copy()), large.shape, "stable_softmax")
+    expected = stable_softmax.reference(large)
     if not np.all(np.isfinite(got[0])):
         raise Hint(
-            "your softmax overflowed for logits of 1000: subtract the row maximum first, softmax(z) = softmax(z - max(z)). "
+            "your softmax overflowed for scores of 1000: subtract the row maximum first, softmax(z) = softmax(z - max(z)). "
             f"exp(1000) is inf in floating point, and inf / inf gave {got[0].tolist()}."
         )
     if not np.all(np.isfinite(got[1])):
@@ -74,91 +68,139 @@ def _check_stable_softmax(fn):
             "array, so exp(0 - 1002) underflowed to 0 and 0 / 0 = nan. Subtract each row's own maximum, "
             "np.max(z, axis=1, keepdims=True)."
         )
-    if not np.allclose(got, stable_softmax_exercise.reference(large), atol=1e-6):
-        raise Hint(f"for z = {large.tolist()} the softmax is {np.round(stable_softmax_exercise.reference(large), 4).tolist()}, got {np.round(got, 4).tolist()}.")
+    if not np.all(np.isfinite(got[2])):
+        raise Hint(
+            f"the row [-1000, 0, 1000] gave {got[2].tolist()}: after your shift an exponent was still about 1000 and "
+            "exp overflowed. Subtracting the row's mean or minimum is not enough when a row spans a large range; "
+            "subtract its maximum, so that every exponent is at most 0."
+        )
+    if not np.allclose(got, expected, atol=1e-6):
+        if np.allclose(got[0], 1 / 3):
+            raise Hint(
+                "the scores [1000, 1001, 1002] came out equally likely: clipping the scores makes them equal. "
+                "Subtract each row's maximum instead; softmax(z - c) = softmax(z) for any c, so nothing is lost."
+            )
+        raise Hint(
+            f"for z = {large.tolist()} the softmax is {np.round(expected, 4).tolist()}, got {np.round(got, 4).tolist()}."
+        )
 
 
-stable_softmax_exercise = Exercise(
-    "stable_softmax",
+@exercise(
     _check_stable_softmax,
-    stable_softmax,
     task="Write stable_softmax(z) for scores z of shape (N, C): each row becomes probabilities summing to 1, "
     "without overflowing for scores such as 1000.",
 )
+def stable_softmax(z):
+    shifted = z - np.max(z, axis=1, keepdims=True)  # the largest score of each row becomes 0
+    exp_z = np.exp(shifted)  # every value in (0, 1]: no overflow
+    return exp_z / np.sum(exp_z, axis=1, keepdims=True)
 
 
 # --- the ReLU derivative ------------------------------------------------------------------
 
 
-def relu_derivative(z):
-    return (z > 0).astype(float)  # the slope: 1 where z > 0, 0 elsewhere (at 0 too)
-
-
 def _check_relu_derivative(fn):
-    z = np.array([[-2.0, -0.5, 0.0], [0.5, 3.0, -7.0]])
-    got = as_array(_call(fn, z.copy()), z.shape, "relu_derivative")
-    expected = relu_derivative_exercise.reference(z)
+    z = np.array([[-2.0, -0.5, 0.0, 0.25], [0.5, 3.0, -7.0, 1.0]])
+    got = as_array(fn(z.copy()), z.shape, "relu_derivative")
+    expected = relu_derivative.reference(z)
     if np.allclose(got, expected):
         return
+    if np.any(np.isnan(got)):
+        raise Hint(
+            f"your result has nan where z = {z[np.isnan(got)].tolist()}: dividing by z (z / z) is 0 / 0 at z = 0. Compare instead: (z > 0)."
+        )
     if np.allclose(got, activations.relu(z)):
-        raise Hint("that is ReLU itself, max(0, z); its derivative is the slope: 1 where z > 0, else 0.")
+        raise Hint(
+            "that is ReLU itself, max(0, z); its derivative is the slope: 1 where z > 0, else 0."
+        )
     if np.allclose(got, np.sign(z)):
         raise Hint("for negative z ReLU is flat (always 0), so its slope there is 0, not -1.")
-    if np.allclose(got, (z >= 0).astype(float)):
-        raise Hint("at exactly z = 0 use slope 0 (z > 0, not z >= 0), the convention TensorFlow follows.")
-    raise Hint(f"for z = {z.tolist()} the ReLU derivative is {expected.tolist()}, got {got.tolist()}.")
+    if np.allclose(got, (z < 0).astype(float)) or np.allclose(got, (z <= 0).astype(float)):
+        raise Hint(
+            "you return 1 for negative z and 0 for positive z: the other way round. ReLU rises (slope 1) where z > 0."
+        )
+    at_zero = z == 0
+    if np.allclose(got[~at_zero], expected[~at_zero]):
+        raise Hint(
+            f"right everywhere except at exactly z = 0, where you return {got[at_zero].tolist()}: use slope 0 there "
+            "(z > 0, not z >= 0), the convention TensorFlow follows."
+        )
+    between = (z > 0) & (z < 1)
+    if np.allclose(got[between], z[between]):
+        raise Hint(
+            f"for 0 < z < 1 you return z itself ({got[between].tolist()}), but ReLU's slope is exactly 1 for every "
+            "positive z: the derivative takes only 0 and 1 (np.clip(z, 0, 1) is not it)."
+        )
+    raise Hint(
+        f"for z = {z.tolist()} the ReLU derivative is {expected.tolist()}, got {got.tolist()}."
+    )
 
 
-relu_derivative_exercise = Exercise(
-    "relu_derivative",
+@exercise(
     _check_relu_derivative,
-    relu_derivative,
     task="Write relu_derivative(z): the slope of ReLU at every entry of z (same shape), with 0 at z = 0.",
 )
+def relu_derivative(z):
+    return (z > 0).astype(float)  # the slope: 1 where z > 0, 0 elsewhere (at 0 too)
 
 
 # --- the sigmoid derivative ---------------------------------------------------------------
 
 
-def sigmoid_derivative(z):
-    s = 1 / (1 + np.exp(-np.clip(z, -500, 500)))  # sigmoid; the clip keeps exp() finite
-    return s * (1 - s)
-
-
 def _check_sigmoid_derivative(fn):
-    z = np.array([-3.0, -1.0, 0.0, 0.5, 2.0])
-    got = as_array(_call(fn, z.copy()), z.shape, "sigmoid_derivative")
-    expected = sigmoid_derivative_exercise.reference(z)
+    z = np.array([[-3.0, -1.0, 0.0], [0.5, 2.0, 12.0]])
+    got = as_array(fn(z.copy()), z.shape, "sigmoid_derivative")
+    expected = sigmoid_derivative.reference(z)
     s = activations.sigmoid(z)
-    if not np.allclose(got, expected, atol=1e-9):
-        if np.allclose(got, s):
-            raise Hint("that is the sigmoid itself; its derivative is s * (1 - s) with s = sigmoid(z).")
-        if np.allclose(got, z * (1 - z)):
-            raise Hint("apply s * (1 - s) to s = sigmoid(z), not to z itself.")
-        if np.allclose(got, 1 - s):
-            raise Hint("1 - s is only one factor: the derivative is s * (1 - s).")
-        raise Hint(f"for z = {z.tolist()} sigmoid'(z) is {np.round(expected, 4).tolist()}, got {np.round(got, 4).tolist()}.")
+    if not np.allclose(got, expected, rtol=1e-6, atol=1e-12):
+        candidates = {
+            "that is the sigmoid itself; its derivative is s * (1 - s) with s = sigmoid(z).": s,
+            "apply s * (1 - s) to s = sigmoid(z), not to z itself.": z * (1 - z),
+            "1 - s is only one factor: the derivative is s * (1 - s).": 1 - s,
+            "s * (1 + s) has the wrong sign inside: the derivative is s * (1 - s).": s * (1 + s),
+            "s * s is not it: the second factor is 1 - s, so the derivative is s * (1 - s).": s * s,
+            "1 - tanh(z)**2 is the derivative of tanh, not of the sigmoid: use s * (1 - s) with s = sigmoid(z).": 1
+            - np.tanh(z) ** 2,
+        }
+        for hint, wrong in candidates.items():
+            if np.allclose(got, wrong):
+                raise Hint(hint)
+        if np.allclose(got, 0.25):
+            raise Hint(
+                "0.25 is the derivative at z = 0 only; compute s = sigmoid(z) for every entry and return s * (1 - s)."
+            )
+        small = np.abs(z) < 10
+        if np.allclose(got[small], expected[small], rtol=1e-6, atol=1e-12):
+            raise Hint(
+                f"right for small z but not at z = 12 (expected {expected[1, 2]:.3g}, got {got[1, 2]:.3g}): did you clip z "
+                "to a narrow range? Clipping must only keep np.exp finite, e.g. np.clip(z, -500, 500)."
+            )
+        raise Hint(
+            f"for z = {z.tolist()} sigmoid'(z) is {np.round(expected, 4).tolist()}, got {np.round(got, 4).tolist()}."
+        )
     far = np.array([-1000.0, 1000.0])
-    got = as_array(_call(fn, far.copy()), far.shape, "sigmoid_derivative")
+    got = as_array(fn(far.copy()), far.shape, "sigmoid_derivative")
     if not np.all(np.isfinite(got)):
         raise Hint(
             f"for z = ±1000 you got {got.tolist()}: exp(1000) overflows to inf and inf / inf = nan. "
             "Compute s = sigmoid(z) first and return s * (1 - s); far from 0 the slope is simply 0."
         )
     if not np.allclose(got, 0.0, atol=1e-12):
-        raise Hint(f"for z = ±1000 the sigmoid is flat, so the derivative is 0; got {got.tolist()}.")
+        raise Hint(
+            f"for z = ±1000 the sigmoid is flat, so the derivative is 0; got {got.tolist()}."
+        )
 
 
-sigmoid_derivative_exercise = Exercise(
-    "sigmoid_derivative",
+@exercise(
     _check_sigmoid_derivative,
-    sigmoid_derivative,
-    task="Write sigmoid_derivative(z): s * (1 - s) with s = sigmoid(z), same shape as z, finite for z = ±1000.",
+    task="Write sigmoid_derivative(z): s * (1 - s) with s = sigmoid(z), same shape as z, finite for z = ±1000 "
+    "without overflow.",
 )
+def sigmoid_derivative(z):
+    s = 1 / (1 + np.exp(-np.clip(z, -500, 500)))  # sigmoid; the clip keeps exp() finite
+    return s * (1 - s)
 
-stable_softmax = stable_softmax_exercise  # noqa: F811
-relu_derivative = relu_derivative_exercise  # noqa: F811
-sigmoid_derivative = sigmoid_derivative_exercise  # noqa: F811
-EXERCISES = (stable_softmax_exercise, relu_derivative_exercise, sigmoid_derivative_exercise)
+
+EXERCISES = (stable_softmax, relu_derivative, sigmoid_derivative)
 
 __all__ = ["EXERCISES", "relu_derivative", "sigmoid_derivative", "stable_softmax"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import softmax
-from . import Exercise, Hint, as_array
+from . import Hint, as_array, exercise
 
 LOGITS = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [0.0, 0.0, 3.0], [1.0, -1.0, 0.0]])
 LABELS = np.array([0, 2, 1, 0])
@@ -23,31 +23,36 @@ LABELS = np.array([0, 2, 1, 0])
 def _scalar(value, n: int) -> float:
     array = np.asarray(value, dtype=float)
     if array.shape == (n,):
-        raise Hint(f"you returned one loss per example, shape ({n},): return their mean over the batch, one number.")
+        raise Hint(
+            f"you returned one loss per example, shape ({n},): return their mean over the batch, one number."
+        )
     if array.size != 1:
-        raise Hint(f"return one number, the mean loss over the batch; got an array of shape {array.shape}.")
+        raise Hint(
+            f"return one number, the mean loss over the batch; got an array of shape {array.shape}."
+        )
     return float(array.reshape(()))
 
 
 # --- one-hot labels -----------------------------------------------------------------------
 
 
-def one_hot(labels, num_classes):
-    encoded = np.zeros((len(labels), num_classes))
-    encoded[np.arange(len(labels)), labels] = 1.0  # row i gets a 1 in column labels[i]
-    return encoded
-
-
 def _check_one_hot(fn):
     labels, num_classes = np.array([2, 0, 1, 2]), 5
-    expected = one_hot_exercise.reference(labels, num_classes)
+    expected = one_hot.reference(labels, num_classes)
     raw = np.asarray(fn(labels.copy(), num_classes), dtype=float)
     if raw.shape == (num_classes, len(labels)):
-        raise Hint(f"the result is transposed: rows are examples, so the shape is (N, num_classes) = {expected.shape}, not {raw.shape}.")
-    if raw.shape == (len(labels), labels.max() + 1):
         raise Hint(
-            f"the width should be num_classes ({num_classes}), not labels.max() + 1 ({labels.max() + 1}): "
-            "a batch need not contain every class."
+            f"the result is transposed: rows are examples, so the shape is (N, num_classes) = {expected.shape}, not {raw.shape}."
+        )
+    if raw.ndim == 2 and raw.shape[0] == len(labels) and raw.shape[1] != num_classes:
+        guess = (
+            " (labels.max() + 1: a batch need not contain every class)"
+            if raw.shape[1] == labels.max() + 1
+            else ""
+        )
+        raise Hint(
+            f"the width should be num_classes = {num_classes}, the argument, but your array has {raw.shape[1]} "
+            f"columns{guess}: np.zeros((len(labels), num_classes))."
         )
     got = as_array(raw, expected.shape, "one_hot")
     if np.array_equal(got, expected):
@@ -56,47 +61,103 @@ def _check_one_hot(fn):
         shifted = np.zeros_like(expected)
         shifted[np.arange(len(labels)), (labels + shift) % num_classes] = 1
         if np.array_equal(got, shifted):
-            raise Hint("each 1 is one column off: the 1 for label k goes in column k itself (classes count from 0).")
+            raise Hint(
+                "each 1 is one column off: the 1 for label k goes in column labels[i] = k itself (classes count from 0)."
+            )
+    columns = np.zeros_like(expected)
+    columns[:, labels] = 1
+    if np.array_equal(got, columns):
+        raise Hint(
+            "every row got a 1 in every labelled column: encoded[:, labels] = 1 sets whole columns. Pair each row "
+            "with its own label: encoded[np.arange(len(labels)), labels] = 1 (row i, column labels[i])."
+        )
+    rows = np.zeros_like(expected)
+    rows[labels] = 1
+    if np.array_equal(got, rows):
+        raise Hint(
+            "encoded[labels] = 1 fills whole rows (the label picked a row): give a row index and a column index, "
+            "encoded[np.arange(len(labels)), labels] = 1."
+        )
     if not np.allclose(got.sum(axis=1), 1.0):
-        raise Hint(f"each row should hold exactly one 1 and zeros elsewhere; your rows sum to {got.sum(axis=1).tolist()}.")
-    raise Hint(f"for labels {labels.tolist()} and {num_classes} classes expected {expected.astype(int).tolist()}, got {got.tolist()}.")
+        raise Hint(
+            f"each row should hold exactly one 1 and zeros elsewhere; your rows sum to {got.sum(axis=1).tolist()}."
+        )
+    raise Hint(
+        f"for labels {labels.tolist()} and {num_classes} classes expected {expected.astype(int).tolist()}, got {got.tolist()}."
+    )
 
 
-one_hot_exercise = Exercise(
-    "one_hot",
+@exercise(
     _check_one_hot,
-    one_hot,
     task="Write one_hot(labels, num_classes): an (N, num_classes) array with a 1 in column labels[i] of row i.",
 )
+def one_hot(labels, num_classes):
+    encoded = np.zeros((len(labels), num_classes))
+    encoded[np.arange(len(labels)), labels] = 1.0  # row i gets a 1 in column labels[i]
+    return encoded
 
 
 # --- cross-entropy from logits ------------------------------------------------------------
 
 
-def cross_entropy_from_logits(logits, labels):
+def _log_softmax(logits):
     shifted = logits - np.max(logits, axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))  # log-softmax
-    return -np.mean(log_probs[np.arange(len(labels)), labels])
+    return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
 
 
 def _check_cross_entropy_from_logits(fn):
     n = len(LABELS)
-    expected = float(cross_entropy_from_logits_exercise.reference(LOGITS, LABELS))
-    with np.errstate(all="ignore"):
-        got = _scalar(fn(LOGITS.copy(), LABELS.copy()), n)
+    expected = float(cross_entropy_from_logits.reference(LOGITS, LABELS))
+    got = _scalar(fn(LOGITS.copy(), LABELS.copy()), n)
     if not np.isclose(got, expected, rtol=1e-6):
+        picked = np.arange(n), LABELS
         if np.isclose(got, -expected, rtol=1e-6):
-            raise Hint(f"got {got:.4f}, the negative of the cross-entropy {expected:.4f}: the loss is minus the mean log-probability.")
+            raise Hint(
+                f"got {got:.4f}, the negative of the cross-entropy {expected:.4f}: the loss is minus the mean log-probability."
+            )
         if np.isclose(got, n * expected, rtol=1e-6):
-            raise Hint(f"got {got:.4f}, {n} times the answer {expected:.4f} for {n} examples: take the mean over the batch, not the sum.")
+            raise Hint(
+                f"got {got:.4f}, {n} times the answer {expected:.4f} for {n} examples: take the mean over the batch, not the sum."
+            )
+        if np.isclose(got, expected / LOGITS.shape[1], rtol=1e-6):
+            raise Hint(
+                f"got {got:.4f}, the answer divided by C = {LOGITS.shape[1]}: np.mean over the whole (N, C) array divides "
+                "by N * C. Pick one log-probability per row first, then average those N numbers."
+            )
+        if np.isclose(got, expected / np.log(10), rtol=1e-6) or np.isclose(
+            got, expected / np.log(2), rtol=1e-6
+        ):
+            raise Hint(
+                "use the natural logarithm, np.log (base e, which softmax's exp goes with), not np.log10 or np.log2."
+            )
+        shifted = LOGITS - LOGITS.max(axis=1, keepdims=True)
+        if np.isclose(got, -np.mean(shifted[picked]), rtol=1e-6):
+            raise Hint(
+                "z - max(z) alone is not the log-softmax: subtract the log-sum-exp too, "
+                "log_probs = z - max(z) - log(sum(exp(z - max(z)))) along each row."
+            )
+        if np.isclose(got, -np.mean(_log_softmax(LOGITS)[:, LABELS]), rtol=1e-6):
+            raise Hint(
+                "log_probs[:, labels] takes every row at every label (an N x N block): take one value per row, "
+                "log_probs[np.arange(N), labels] (row i, column labels[i])."
+            )
         raise Hint(
             f"for logits {LOGITS.tolist()} and labels {LABELS.tolist()} the mean cross-entropy is {expected:.4f}, got {got:.4f}. "
             "Take each row's log-probability at its label: log_probs[np.arange(N), labels]."
         )
+    mixed, mixed_labels = np.array([[0.0, 1.0, 2.0], [1000.0, 1001.0, 1002.0]]), np.array([0, 2])
+    got = _scalar(fn(mixed.copy(), mixed_labels.copy()), 2)
+    if not np.isclose(
+        got, float(cross_entropy_from_logits.reference(mixed, mixed_labels)), rtol=1e-6
+    ):
+        raise Hint(
+            f"for the rows [0, 1, 2] and [1000, 1001, 1002] your loss is {got}: subtracting the maximum of the whole "
+            "array (1002) leaves exp(0 - 1002) = 0 in the first row and log(0) = -inf. Subtract each row's own "
+            "maximum, np.max(logits, axis=1, keepdims=True)."
+        )
     big, big_labels = np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, -1000.0]]), np.array([2, 0])
-    expected = float(cross_entropy_from_logits_exercise.reference(big, big_labels))
-    with np.errstate(all="ignore"):
-        got = _scalar(fn(big.copy(), big_labels.copy()), 2)
+    expected = float(cross_entropy_from_logits.reference(big, big_labels))
+    got = _scalar(fn(big.copy(), big_labels.copy()), 2)
     if not np.isfinite(got):
         raise Hint(
             f"for logits of ±1000 your loss is {got}: softmax rounds tiny probabilities to exactly 0 and log(0) = -inf "
@@ -109,18 +170,83 @@ def _check_cross_entropy_from_logits(fn):
         )
 
 
-cross_entropy_from_logits_exercise = Exercise(
-    "cross_entropy_from_logits",
+@exercise(
     _check_cross_entropy_from_logits,
-    cross_entropy_from_logits,
     task="Write cross_entropy_from_logits(logits, labels): the mean cross-entropy for logits (N, C) and integer "
     "labels (N,), finite even for logits of ±1000.",
 )
+def cross_entropy_from_logits(logits, labels):
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))  # log-softmax
+    return -np.mean(log_probs[np.arange(len(labels)), labels])
 
 
 # --- its gradient: p - y ------------------------------------------------------------------
 
 
+def _check_cross_entropy_gradient(fn):
+    n, num_classes = LOGITS.shape
+    expected = cross_entropy_gradient.reference(LOGITS, LABELS)
+    got = as_array(fn(LOGITS.copy(), LABELS.copy()), LOGITS.shape, "cross_entropy_gradient")
+    if not np.allclose(got, expected, atol=1e-9):
+        probs = softmax(LOGITS)
+        one_hot_rows = np.eye(num_classes)[LABELS]
+        if np.allclose(got, n * expected):
+            raise Hint(
+                f"{n} times too large: the loss is the mean over the {n} examples, so divide p - y by N."
+            )
+        if np.allclose(got, n / num_classes * expected):
+            raise Hint(
+                f"divide by N = {n}, the number of examples (the loss is their mean), not by C = {num_classes}, the number of classes."
+            )
+        if np.allclose(got, -expected) or np.allclose(got, -n * expected):
+            raise Hint(
+                "wrong sign: the gradient is p - y (probabilities minus one-hot labels), not y - p."
+            )
+        if np.allclose(got, probs / n) or np.allclose(got, probs):
+            raise Hint(
+                "subtract the one-hot labels: the gradient is (p - y) / N, and each of its rows sums to 0."
+            )
+        if np.allclose(got, (probs - LABELS[:, None]) / n):
+            raise Hint(
+                "labels are integers, not one-hot rows: subtract np.eye(C)[labels] (a 1 at column labels[i] of row i), not labels itself."
+            )
+        columns = probs.copy()
+        columns[:, LABELS] -= 1
+        if np.allclose(got, columns / n):
+            raise Hint(
+                "probs[:, labels] -= 1 subtracts 1 in whole columns: subtract it once per row, probs[np.arange(N), labels] -= 1."
+            )
+        column_softmax = np.exp(LOGITS) / np.exp(LOGITS).sum(axis=0)
+        if np.allclose(got, (column_softmax - one_hot_rows) / n):
+            raise Hint(
+                "the softmax went down the columns: normalise each row, np.sum(..., axis=1, keepdims=True)."
+            )
+        if np.allclose(got.sum(axis=1), 0.0):
+            raise Hint(
+                "each row sums to 0 as it should, but the values are off: check that the 1 of each one-hot row "
+                "sits at column labels[i] and that p is the softmax of each row."
+            )
+        raise Hint(
+            f"for these logits the gradient is {np.round(expected, 4).tolist()}, got {np.round(got, 4).tolist()}."
+        )
+    for large, large_labels in (
+        (np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, -1000.0]]), np.array([2, 1])),
+        (np.array([[0.0, 1.0, 2.0], [1000.0, 1001.0, 1002.0]]), np.array([0, 2])),
+    ):
+        got = as_array(fn(large.copy(), large_labels.copy()), large.shape, "cross_entropy_gradient")
+        if not np.allclose(got, cross_entropy_gradient.reference(large, large_labels), atol=1e-9):
+            raise Hint(
+                f"for logits {large.tolist()} you got {got.tolist()}: compute the softmax stably, subtracting each row's "
+                "own maximum (np.max(logits, axis=1, keepdims=True)) before np.exp, so that nothing overflows or turns into 0 / 0."
+            )
+
+
+@exercise(
+    _check_cross_entropy_gradient,
+    task="Write cross_entropy_gradient(logits, labels): the gradient of the mean cross-entropy with respect to "
+    "the logits, shape (N, C).",
+)
 def cross_entropy_gradient(logits, labels):
     n, num_classes = logits.shape
     shifted = np.exp(logits - np.max(logits, axis=1, keepdims=True))
@@ -129,39 +255,6 @@ def cross_entropy_gradient(logits, labels):
     return (probs - one_hot_labels) / n  # the loss is a mean over N examples
 
 
-def _check_cross_entropy_gradient(fn):
-    n = len(LABELS)
-    expected = cross_entropy_gradient_exercise.reference(LOGITS, LABELS)
-    with np.errstate(all="ignore"):
-        got = as_array(fn(LOGITS.copy(), LABELS.copy()), LOGITS.shape, "cross_entropy_gradient")
-    if np.allclose(got, expected, atol=1e-9):
-        return
-    if np.allclose(got, n * expected):
-        raise Hint(f"{n} times too large: the loss is the mean over the {n} examples, so divide p - y by N.")
-    if np.allclose(got, -expected) or np.allclose(got, -n * expected):
-        raise Hint("wrong sign: the gradient is p - y (probabilities minus one-hot labels), not y - p.")
-    probs = softmax(LOGITS)
-    if np.allclose(got, probs / n) or np.allclose(got, probs):
-        raise Hint("subtract the one-hot labels: the gradient is (p - y) / N, and each of its rows sums to 0.")
-    if np.allclose(got.sum(axis=1), 0.0):
-        raise Hint(
-            "each row sums to 0 as it should, but the values are off: check that the 1 of each one-hot row "
-            "sits at column labels[i] and that p is the softmax of each row."
-        )
-    raise Hint(f"for these logits the gradient is {np.round(expected, 4).tolist()}, got {np.round(got, 4).tolist()}.")
-
-
-cross_entropy_gradient_exercise = Exercise(
-    "cross_entropy_gradient",
-    _check_cross_entropy_gradient,
-    cross_entropy_gradient,
-    task="Write cross_entropy_gradient(logits, labels): the gradient of the mean cross-entropy with respect to "
-    "the logits, shape (N, C).",
-)
-
-one_hot = one_hot_exercise  # noqa: F811
-cross_entropy_from_logits = cross_entropy_from_logits_exercise  # noqa: F811
-cross_entropy_gradient = cross_entropy_gradient_exercise  # noqa: F811
-EXERCISES = (one_hot_exercise, cross_entropy_from_logits_exercise, cross_entropy_gradient_exercise)
+EXERCISES = (one_hot, cross_entropy_from_logits, cross_entropy_gradient)
 
 __all__ = ["EXERCISES", "cross_entropy_from_logits", "cross_entropy_gradient", "one_hot"]

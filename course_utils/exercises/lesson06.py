@@ -2,71 +2,105 @@
 
 * ``conv_output_size``: ``fn(size, kernel_size, stride, padding) -> int``, the height
   (or width) of a convolution's output: ``(size + 2 * padding - kernel_size) // stride + 1``.
-* ``dense_backward``: ``fn(dout: (N, M), x: (N, D), w: (D, M)) -> (dx: (N, D), dw: (D, M), db: (M,))``,
-  the gradients of ``z = x @ w + b``.
+* ``dense_backward``: ``fn(dout: (N, M), cache) -> (dx: (N, D), dw: (D, M), db: (M,))`` with
+  ``cache = (x: (N, D), w: (D, M))`` as ``layers.dense_forward`` returns it: the gradients
+  of ``z = x @ w + b``. The older form ``fn(dout, x, w)`` is checked the same way.
 
 Taught in notebooks/06_numpy_cnn.ipynb.
 """
 
 from __future__ import annotations
 
+import inspect
+import math
 import numbers
 
 import numpy as np
 
-from . import Exercise, Hint
+from . import Hint, exercise
 
 # --- the output size of a convolution --------------------------------------------------------
 
-#: (size, kernel_size, stride, padding): the lesson's two convolutions, padding "same", strides.
-SIZE_CASES = ((28, 3, 1, 0), (13, 3, 1, 0), (28, 3, 1, 1), (7, 3, 2, 1), (5, 3, 2, 0), (32, 5, 1, 2), (9, 1, 2, 0))
-
-
-def conv_output_size(size, kernel_size, stride=1, padding=0):
-    return (size + 2 * padding - kernel_size) // stride + 1
+#: (size, kernel_size, stride, padding): the lesson's two convolutions, padding "same", strides,
+#: and divisions that are not whole (so that ceil, round and / differ from //).
+SIZE_CASES = (
+    (28, 3, 1, 0), (13, 3, 1, 0), (28, 3, 1, 1), (7, 3, 2, 1), (32, 5, 1, 2), (9, 1, 2, 0),
+    (10, 3, 2, 0), (11, 3, 3, 0), (28, 5, 3, 1), (27, 2, 4, 0),
+)  # fmt: skip
 
 
 def _check_conv_output_size(fn):
     for size, kernel, stride, padding in SIZE_CASES:
         got = fn(size, kernel, stride, padding)
-        expected = conv_output_size_exercise.reference(size, kernel, stride, padding)
+        expected = conv_output_size.reference(size, kernel, stride, padding)
         case = f"size={size}, kernel_size={kernel}, stride={stride}, padding={padding}"
+        room = size + 2 * padding - kernel
         if isinstance(got, bool) or not isinstance(got, numbers.Real):
             raise Hint(f"return a number, the output size; for {case} got {got!r:.60}.")
         if got == expected and not isinstance(got, numbers.Integral):
-            raise Hint(f"the value is right but it is a float ({got!r}): a size is an int, divide with //.")
+            raise Hint(
+                f"the value is right but it is a float ({got!r}): a size is an int, divide with //."
+            )
         if got == expected:
             continue
+        if not float(got).is_integer():
+            raise Hint(
+                f"for {case} you got {got}, a fraction: {room} / {stride} is not whole, and a window that does not "
+                "fit entirely is dropped. Divide with // (floor division), which gives an int."
+            )
+        if got in (math.ceil(room / stride) + 1, round(room / stride) + 1):
+            raise Hint(
+                f"for {case} you got {got}, expected {expected}: {room} / {stride} = {room / stride:.2f} was rounded up, "
+                "but a window that does not fit entirely is dropped. Round down: // (not math.ceil or round)."
+            )
         if padding and got == (size + padding - kernel) // stride + 1:
-            raise Hint(f"for {case} you got {got}: padding adds zeros on both sides, so add 2 * padding.")
+            raise Hint(
+                f"for {case} you got {got}: padding adds zeros on both sides, so add 2 * padding."
+            )
+        if padding and got == (size - 2 * padding - kernel) // stride + 1:
+            raise Hint(
+                f"for {case} you got {got}: padding adds zeros around the image, so it makes the room larger: + 2 * padding."
+            )
+        if stride > 1 and got == room + 1:
+            raise Hint(
+                f"for {case} you got {got}: with stride {stride} the window jumps {stride} pixels, "
+                "so divide the free room by the stride."
+            )
+        if got == (size + 2 * padding + kernel) // stride + 1:
+            raise Hint(
+                f"for {case} you got {got}: the window itself takes kernel_size pixels of the room, so subtract kernel_size."
+            )
+        if stride > 1 and got == (room + 1) // stride:
+            raise Hint(
+                f"for {case} you got {got}: add the 1 (the first window) after dividing by the stride, not inside the division."
+            )
         if got == expected - 1:
-            raise Hint(f"for {case} you got {got}, one too few: the first window also counts, so add 1 "
-                       "after dividing by the stride.")
-        if got == (size + 2 * padding - kernel) + 1:
-            raise Hint(f"for {case} you got {got}: with stride {stride} the window jumps {stride} pixels, "
-                       "so divide the free room by the stride.")
+            raise Hint(
+                f"for {case} you got {got}, one too few: the first window also counts, so add 1 "
+                "after dividing by the stride."
+            )
+        if got == room + 1:
+            raise Hint(
+                f"for {case} you got {got}: with stride {stride} the window jumps {stride} pixels, "
+                "so divide the free room by the stride."
+            )
         if got == size - kernel + 1:
             raise Hint(f"for {case} you got {got}: you left out the padding (and the stride).")
-        raise Hint(f"for {case} expected {expected}, got {got}. Count the positions where the window fits "
-                   "in the padded image, moving `stride` pixels at a time.")
+        raise Hint(
+            f"for {case} expected {expected}, got {got}. Count the positions where a kernel_size-wide window "
+            "fits in the padded image (size + 2 * padding pixels), moving `stride` pixels at a time."
+        )
 
 
-conv_output_size_exercise = Exercise(
-    "conv_output_size",
+@exercise(
     _check_conv_output_size,
-    conv_output_size,
     task="Write conv_output_size(size, kernel_size, stride, padding): the output height of a convolution.",
 )
+def conv_output_size(size, kernel_size, stride=1, padding=0):
+    return (size + 2 * padding - kernel_size) // stride + 1
 
 
 # --- the backward pass of a dense layer ------------------------------------------------------
-
-
-def dense_backward(dout, x, w):
-    dx = dout @ w.T  # (N, M) @ (M, D) -> (N, D)
-    dw = x.T @ dout  # (D, N) @ (N, M) -> (D, M)
-    db = dout.sum(axis=0)  # every example adds its gradient to the shared bias
-    return dx, dw, db
 
 
 def _dense_case():
@@ -75,45 +109,97 @@ def _dense_case():
     return rng.standard_normal((n, m)), rng.standard_normal((n, d)), rng.standard_normal((d, m))
 
 
+def _takes_cache(fn) -> bool:
+    """True for ``fn(dout, cache)``, False for the older ``fn(dout, x, w)``."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) == 2
+
+
 def _check_dense_backward(fn):
     dout, x, w = _dense_case()
-    try:
-        out = fn(dout.copy(), x.copy(), w.copy())
-    except ValueError as error:
-        if "matmul" in str(error) or "shapes" in str(error) or "aligned" in str(error):
-            raise Hint("a matrix product has mismatched shapes. Write the shapes next to each product: "
-                       "dout is (N, M), x is (N, D), w is (D, M); dx must be (N, D), dw (D, M).") from None
-        raise
+    out = (
+        fn(dout.copy(), (x.copy(), w.copy()))
+        if _takes_cache(fn.__wrapped__)
+        else fn(dout.copy(), x.copy(), w.copy())
+    )
     if not isinstance(out, (tuple, list)) or len(out) != 3:
-        raise Hint(f"return three arrays, `return dx, dw, db`; got {type(out).__name__}.")
-    dx, dw, db = (np.asarray(a, dtype=float) for a in out)
-    expected = dense_backward_exercise.reference(dout, x, w)
+        raise Hint(
+            f"return three arrays, `return dx, dw, db`; got {type(out).__name__}{f' of {len(out)}' if isinstance(out, (tuple, list)) else ''}."
+        )
+    got = [np.asarray(a, dtype=float) for a in out]
+    expected = dense_backward.reference(dout, (x, w))
     names = ("dx", "dw", "db")
-    shapes = [a.shape for a in expected]
-    if db.shape == (len(dout),):
-        raise Hint("db has one value per example: sum over the examples instead, dout.sum(axis=0).")
-    for name, got, shape in zip(names, (dx, dw, db), shapes):
-        if got.shape != shape:
-            hint = {"dx": "dout @ w.T", "dw": "x.T @ dout", "db": "dout.sum(axis=0)"}[name]
-            raise Hint(f"{name} should have the shape of what it is the gradient of, {shape}; got {got.shape}. "
-                       f"Try {hint}.")
-    if np.allclose(db, dout.mean(axis=0)):
-        raise Hint("db is the mean of dout: it is the sum, dout.sum(axis=0); the loss already divided by N.")
-    for name, got, want in zip(names, (dx, dw, db), expected):
-        if not np.allclose(got, want, rtol=1e-6, atol=1e-9):
-            raise Hint(f"{name} has the right shape but wrong values; the chain rule for z = x @ w + b gives "
-                       "dx = dout @ w.T, dw = x.T @ dout, db = dout.sum(axis=0).")
+    what = {"dx": "x (N, D)", "dw": "w (D, M)", "db": "b (M,)"}
+    formula = {"dx": "dout @ w.T", "dw": "x.T @ dout", "db": "dout.sum(axis=0)"}
+    if [a.shape for a in got] != [a.shape for a in expected] or any(
+        not np.allclose(a, e, rtol=1e-6, atol=1e-9) for a, e in zip(got, expected)
+    ):
+        for order in ((1, 0, 2), (0, 2, 1), (2, 1, 0), (1, 2, 0), (2, 0, 1)):
+            if all(
+                g.shape == expected[i].shape and np.allclose(g, expected[i])
+                for g, i in zip(got, order)
+            ):
+                raise Hint(
+                    f"right gradients, wrong order: you returned ({', '.join(names[i] for i in order)}); return dx, dw, db."
+                )
+    for name, g, e in zip(names, got, expected):
+        if g.shape == e.shape:
+            continue
+        if g.shape == e.shape[::-1] and g.ndim == 2:
+            raise Hint(
+                f"{name} has shape {g.shape}, the transpose of {what[name]}'s: a gradient has its variable's shape. Try {formula[name]}."
+            )
+        if name == "db" and g.shape == (1, e.shape[0]):
+            raise Hint(
+                f"db has shape {g.shape}, but b has shape {e.shape}: sum without keepdims, dout.sum(axis=0)."
+            )
+        if name == "db" and g.shape == (len(dout),):
+            raise Hint(
+                "db has one value per example: sum over the examples instead, dout.sum(axis=0)."
+            )
+        if name == "db" and g.shape == ():
+            raise Hint(
+                "db is a single number, but b has one entry per output unit (M,): sum over the examples only, dout.sum(axis=0)."
+            )
+        raise Hint(
+            f"{name} should have the shape of {what[name]}, {e.shape}; got {g.shape}: a gradient has its variable's shape. "
+            "Write the shapes next to each product."
+        )
+    for name, g, e in zip(names, got, expected):
+        if np.allclose(g, e, rtol=1e-6, atol=1e-9):
+            continue
+        if name == "db" and np.allclose(g, dout.mean(axis=0)):
+            raise Hint(
+                "db is the mean of dout: it is the sum, dout.sum(axis=0); the loss already divided by N."
+            )
+        if np.allclose(g * len(dout), e):
+            raise Hint(
+                f"{name} is {len(dout)} times too small for {len(dout)} examples: do not divide by N here; the loss already "
+                "did, and the layer sums the examples' gradients."
+            )
+        raise Hint(
+            f"{name} has the right shape but wrong values: for z = x @ w + b (no activation inside this layer) "
+            f"the chain rule gives {name} = {formula[name]}."
+        )
 
 
-dense_backward_exercise = Exercise(
-    "dense_backward",
+@exercise(
     _check_dense_backward,
-    dense_backward,
-    task="Write dense_backward(dout, x, w) returning (dx, dw, db) for z = x @ w + b.",
+    task="Write dense_backward(dout, cache), cache = (x, w) as layers.dense_forward returns it: (dx, dw, db) for "
+    "z = x @ w + b. (dense_backward(dout, x, w) is checked too.)",
 )
+def dense_backward(dout, cache):
+    x, w = cache  # x: (N, D), w: (D, M), dout: (N, M)
+    dx = dout @ w.T  # (N, M) @ (M, D) -> (N, D)
+    dw = x.T @ dout  # (D, N) @ (N, M) -> (D, M)
+    db = dout.sum(axis=0)  # every example adds its gradient to the shared bias
+    return dx, dw, db
 
-conv_output_size = conv_output_size_exercise  # noqa: F811
-dense_backward = dense_backward_exercise  # noqa: F811
-EXERCISES = (conv_output_size_exercise, dense_backward_exercise)
+
+EXERCISES = (conv_output_size, dense_backward)
 
 __all__ = ["EXERCISES", "conv_output_size", "dense_backward"]

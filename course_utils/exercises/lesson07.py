@@ -11,11 +11,9 @@ Taught in notebooks/07_keras_cnn_evaluation.ipynb.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from . import Exercise, Hint
+from . import Hint, exercise
 
 # Class 2 is never predicted (column 2 is empty) and class 3 never occurs (row 3 is empty).
 CONFUSION = np.array(
@@ -45,6 +43,70 @@ def _close(a, b) -> bool:
 # --- precision and recall from the confusion matrix ------------------------------------------
 
 
+def _check_precision_recall(fn):
+    for cm in (CONFUSION, DIAGONAL_ONLY):
+        k = len(cm)
+        out = fn(cm.copy())
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise Hint(f"return two arrays, e.g. `return precision, recall`; got {out!r:.80}.")
+        precision, recall = _vector(out[0], k, "precision"), _vector(out[1], k, "recall")
+        expected_p, expected_r = precision_recall.reference(cm)
+        if np.isnan(precision).any() or np.isnan(recall).any():
+            raise Hint(
+                "a class that is never predicted (or never present) gave NaN: 0 / 0. The course's "
+                "convention is 0 there: np.divide(tp, total, out=np.zeros_like(tp), where=total > 0)."
+            )
+        if _close(precision, expected_p) and _close(recall, expected_r):
+            continue
+        if _close(precision, expected_r) and _close(recall, expected_p):
+            raise Hint(
+                "precision and recall are swapped: rows are the true class, so recall divides by "
+                "the row sums (cm.sum(axis=1)) and precision by the column sums (cm.sum(axis=0))."
+            )
+        tp = np.diag(cm).astype(float)
+        if _close(precision, tp / cm.sum()) or _close(recall, tp / cm.sum()):
+            raise Hint(
+                "you divided by the total count: precision divides each class's diagonal entry by its column sum "
+                "(how often it was predicted), recall by its row sum (how often it occurs)."
+            )
+        plus_one = tp / (cm.sum(axis=0) + 1), tp / (cm.sum(axis=1) + 1)
+        if _close(precision, plus_one[0]) or _close(recall, plus_one[1]):
+            raise Hint(
+                "adding 1 to the counts avoids 0 / 0 but changes every value: divide by the exact counts and give "
+                "0 only where a count is 0, np.divide(tp, total, out=np.zeros_like(tp), where=total > 0)."
+            )
+        if _close(precision, expected_r):
+            raise Hint(
+                "precision is computed like recall (over the rows): precision asks 'of the images predicted k, how "
+                "many are k?', so divide by the column sums, cm.sum(axis=0)."
+            )
+        if _close(recall, expected_p):
+            raise Hint(
+                "recall is computed like precision (over the columns): recall asks 'of the images that are k, how "
+                "many were found?', so divide by the row sums, cm.sum(axis=1)."
+            )
+        if _close(precision, expected_p):
+            raise Hint(
+                f"precision is right, recall is not: expected {np.round(expected_r, 3).tolist()}, got {np.round(recall, 3).tolist()}; recall = diagonal / row sums."
+            )
+        if _close(recall, expected_r):
+            raise Hint(
+                f"recall is right, precision is not: expected {np.round(expected_p, 3).tolist()}, got {np.round(precision, 3).tolist()}; precision = diagonal / column sums."
+            )
+        raise Hint(
+            f"for cm = {cm.tolist()} expected precision {np.round(expected_p, 3).tolist()} and recall "
+            f"{np.round(expected_r, 3).tolist()}, got {np.round(precision, 3).tolist()} and {np.round(recall, 3).tolist()}. "
+            "The correct answers are the diagonal, np.diag(cm); precision divides them by the column sums, recall by the row sums."
+        )
+
+
+@exercise(
+    _check_precision_recall,
+    task=(
+        "Write precision_recall(cm) returning per-class (precision, recall) from a confusion "
+        "matrix whose rows are the true class, with 0 where a class is never predicted or never present."
+    ),
+)
 def precision_recall(cm):
     tp = np.diag(cm).astype(float)
     predicted = cm.sum(axis=0)  # column sums: how often each class was predicted
@@ -54,64 +116,7 @@ def precision_recall(cm):
     return precision, recall
 
 
-def _check_precision_recall(fn):
-    for cm in (DIAGONAL_ONLY, CONFUSION):
-        k = len(cm)
-        with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
-            warnings.simplefilter("always")
-            out = fn(cm.copy())
-        if not isinstance(out, (tuple, list)) or len(out) != 2:
-            raise Hint(f"return two arrays, e.g. `return precision, recall`; got {out!r:.80}.")
-        precision, recall = _vector(out[0], k, "precision"), _vector(out[1], k, "recall")
-        expected_p, expected_r = precision_recall_exercise.reference(cm)
-        if np.isnan(precision).any() or np.isnan(recall).any():
-            raise Hint(
-                "a class that is never predicted (or never present) gave NaN: 0 / 0. The course's "
-                "convention is 0 there: np.divide(tp, total, out=np.zeros_like(tp), where=total > 0)."
-            )
-        if _close(precision, expected_p) and _close(recall, expected_r):
-            if any(issubclass(w.category, RuntimeWarning) for w in caught):
-                raise Hint(
-                    "the values are right, but numpy warned about a division by zero: divide only "
-                    "where the denominator is positive, np.divide(..., where=total > 0)."
-                )
-            continue
-        if _close(precision, expected_r) and _close(recall, expected_p):
-            raise Hint(
-                "precision and recall are swapped: rows are the true class, so recall divides by "
-                "the row sums (cm.sum(axis=1)) and precision by the column sums (cm.sum(axis=0))."
-            )
-        if _close(precision, expected_p):
-            raise Hint(
-                f"precision is right, recall is not: expected {np.round(expected_r, 3).tolist()}."
-            )
-        if _close(recall, expected_r):
-            raise Hint(
-                f"recall is right, precision is not: expected {np.round(expected_p, 3).tolist()}."
-            )
-        raise Hint(
-            f"for cm = {cm.tolist()} expected precision {np.round(expected_p, 3).tolist()} and recall "
-            f"{np.round(expected_r, 3).tolist()}. The correct answers are the diagonal, np.diag(cm)."
-        )
-
-
-precision_recall_exercise = Exercise(
-    "precision_recall",
-    _check_precision_recall,
-    precision_recall,
-    task=(
-        "Write precision_recall(cm) returning per-class (precision, recall) from a confusion "
-        "matrix whose rows are the true class, with 0 where a class is never predicted or never present."
-    ),
-)
-
-
 # --- top-k accuracy ------------------------------------------------------------------------------
-
-
-def top_k_accuracy(y_true, probs, k):
-    top_k = np.argsort(probs, axis=1)[:, -k:]  # the k largest, per row
-    return float(np.mean(np.any(top_k == y_true[:, None], axis=1)))
 
 
 def _top_k_cases():
@@ -122,9 +127,13 @@ def _top_k_cases():
     return y_true, probs
 
 
+def _hits(top, y_true) -> float:
+    return float(np.mean(np.any(top == y_true[:, None], axis=1)))
+
+
 def _check_top_k_accuracy(fn):
     y_true, probs = _top_k_cases()
-    reference = top_k_accuracy_exercise.reference
+    reference = top_k_accuracy.reference
     for k in (1, 3, 5):
         got = fn(y_true.copy(), probs.copy(), k)
         array = np.asarray(got, dtype=float)
@@ -139,33 +148,72 @@ def _check_top_k_accuracy(fn):
         value, expected = float(array.reshape(())), reference(y_true, probs, k)
         if _close(value, expected):
             continue
-        if _close(value, 100 * expected):
-            raise Hint("that is a percentage: return the fraction in [0, 1].")
-        if _close(value, reference(y_true, -probs, k)):
-            raise Hint(
-                "you took the k *smallest* probabilities: np.argsort sorts ascending, so take the last k columns, [:, -k:]."
-            )
+        order = np.argsort(probs, axis=1)
+        wrong = {
+            "that is a percentage: return the fraction in [0, 1].": 100 * expected,
+            f"that is the number of hits, not the fraction: divide by the number of examples ({len(y_true)}), e.g. with np.mean.": expected
+            * len(y_true),
+            "you took the k *smallest* probabilities: np.argsort sorts ascending, so take the last k columns, [:, -k:].": reference(
+                y_true, -probs, k
+            ),
+            "np.argsort over axis 0 ranks each column (each class over the examples): rank within each row, np.argsort(probs, axis=1).": _hits(
+                np.argsort(probs, axis=0)[:, -k:], y_true
+            ),
+            "top_k == y_true compares every example with every label (shapes (N, k) and (N,) broadcast to the wrong pairs): "
+            "make y_true a column, y_true[:, None], so row i is compared with its own label.": _wrong_broadcast(
+                order[:, -k:], y_true
+            ),
+            "np.sort returns the probabilities themselves; compare class indices with y_true: np.argsort gives the indices.": _hits(
+                np.sort(probs, axis=1)[:, -k:], y_true
+            ),
+        }
+        for hint, wrong_value in wrong.items():
+            if _close(value, wrong_value) and not _close(wrong_value, expected):
+                raise Hint(hint)
         if k > 1 and _close(value, reference(y_true, probs, k - 1)):
             raise Hint(f"with k = {k} you looked at {k - 1} classes: take k of them, [:, -k:].")
         if _close(value, reference(y_true, probs, k + 1)):
             raise Hint(
                 f"with k = {k} you looked at {k + 1} classes: take exactly k of them, [:, -k:]."
             )
-        raise Hint(f"with k = {k} expected {expected:.3f}, got {value:.3f}.")
+        if k != 1 and _close(value, reference(y_true, probs, 1)):
+            raise Hint(
+                f"with k = {k} you got the top-1 accuracy: use the argument k, take the k largest per row."
+            )
+        others = [
+            kk
+            for kk in range(1, probs.shape[1] + 1)
+            if kk != k and _close(value, reference(y_true, probs, kk))
+        ]
+        if others:
+            raise Hint(
+                f"with k = {k} you got the top-{others[0]} accuracy: use the argument k, not a fixed number."
+            )
+        raise Hint(
+            f"with k = {k} expected {expected:.3f}, got {value:.3f}: the fraction of rows whose true class is among the k largest probabilities."
+        )
 
 
-top_k_accuracy_exercise = Exercise(
-    "top_k_accuracy",
+def _wrong_broadcast(top, y_true) -> float:
+    with np.errstate(all="ignore"):
+        try:
+            return float(np.mean(np.any(top == y_true, axis=1)))
+        except ValueError:
+            return float("nan")
+
+
+@exercise(
     _check_top_k_accuracy,
-    top_k_accuracy,
     task=(
         "Write top_k_accuracy(y_true, probs, k) returning the fraction of examples whose true "
         "class is among the k largest probabilities of its row."
     ),
 )
+def top_k_accuracy(y_true, probs, k):
+    top_k = np.argsort(probs, axis=1)[:, -k:]  # the k largest, per row
+    return float(np.mean(np.any(top_k == y_true[:, None], axis=1)))
 
-precision_recall = precision_recall_exercise  # noqa: F811
-top_k_accuracy = top_k_accuracy_exercise  # noqa: F811
-EXERCISES = (precision_recall_exercise, top_k_accuracy_exercise)
+
+EXERCISES = (precision_recall, top_k_accuracy)
 
 __all__ = ["EXERCISES", "precision_recall", "top_k_accuracy"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Exercise, Hint
+from . import Hint, exercise
 
 
 def _page(light: bool) -> np.ndarray:
@@ -28,26 +28,27 @@ def _page(light: bool) -> np.ndarray:
 # --- ink bright ---------------------------------------------------------------------------
 
 
-def ink_bright(gray):
-    if np.median(gray) > 0.5:  # a light page: the ink is dark
-        return 1.0 - gray
-    return gray
-
-
 def _check_ink_bright(fn):
-    for light in (True, False):
-        page = _page(light)
-        given = page.copy()
-        out = np.asarray(fn(given), dtype=float)
-        if not np.array_equal(given, page):
-            raise Hint(
-                "your function changed its input in place: compute a new array, e.g. 1.0 - gray."
-            )
+    corner = _page(light=True)
+    corner[:3, :3] = 0.1  # ink in the top-left corner of a light page
+    for page, light in ((_page(light=True), True), (_page(light=False), False), (corner, True)):
+        out = np.asarray(fn(page.copy()), dtype=float)
         if out.shape != page.shape:
             raise Hint(f"return an image of the same shape {page.shape}; got {out.shape}.")
-        expected = ink_bright_exercise.reference(page)
+        expected = ink_bright.reference(page)
         if np.allclose(out, expected):
             continue
+        if np.allclose(out, 255 - page) or np.allclose(out, 255 - 255 * page):
+            raise Hint("the pixels are in [0, 1], not 0-255: invert with 1.0 - gray.")
+        if np.allclose(out, -page):
+            raise Hint(
+                "-gray gives negative pixels; the image must stay in [0, 1]: invert with 1.0 - gray."
+            )
+        if page is corner and np.allclose(out, page):
+            raise Hint(
+                "a light page whose top-left corner is ink came back unchanged: one pixel cannot tell the background. "
+                "Most pixels are background, so look at all of them: np.median(gray) > 0.5."
+            )
         if light and np.allclose(out, page):
             raise Hint(
                 "a light page (median 0.9) came back unchanged: its ink is dark, so invert it, 1.0 - gray."
@@ -57,36 +58,50 @@ def _check_ink_bright(fn):
                 "a dark page (median 0.1) was inverted, but its ink is already bright: return it as it is. "
                 "Decide with the median pixel, np.median(gray) > 0.5."
             )
-        if np.allclose(out, 255 - page) or np.allclose(out, 255 - 255 * page):
-            raise Hint("the pixels are in [0, 1], not 0-255: invert with 1.0 - gray.")
         raise Hint(
             "the background (most pixels) should end up dark (near 0) and the stroke bright."
         )
+    pages = {
+        "a page with median exactly 0.5 was inverted: light means above 0.5, so it stays as it is (> 0.5, not >= 0.5).": np.repeat(
+            [[0.2, 0.5, 0.5, 0.8]], 4, axis=0
+        ),
+        "a mid-dark page (median 0.4) was inverted: the rule inverts only pages whose median is above 0.5.": np.where(
+            _page(light=False) > 0.5, 0.9, 0.4
+        ),
+    }
+    for hint, page in pages.items():
+        if not np.allclose(np.asarray(fn(page.copy()), dtype=float), page):
+            raise Hint(hint)
     thick_stroke = np.full((10, 10), 0.3)
     thick_stroke[:, :4] = 1.0  # a dark page, median 0.3, whose thick stroke pulls the mean to 0.61
     thick_stroke[:5, 4] = 1.0
     if not np.allclose(np.asarray(fn(thick_stroke.copy()), dtype=float), thick_stroke):
         raise Hint(
             "a dark page (median 0.3) with a thick bright stroke was inverted: decide with the "
-            "median, not the mean; a thick stroke pulls the mean above 0.5."
+            "median, not the mean or the maximum; a thick stroke pulls the mean above 0.5."
+        )
+    thick_ink = np.full((10, 10), 0.8)
+    thick_ink[:, :4] = (
+        0.0  # a light page, median 0.8, whose thick dark stroke pulls the mean to 0.48
+    )
+    if not np.allclose(np.asarray(fn(thick_ink.copy()), dtype=float), 1.0 - thick_ink):
+        raise Hint(
+            "a light page (median 0.8) with a thick dark stroke came back unchanged: decide with the median, "
+            "not the mean; a thick stroke pulls the mean below 0.5."
         )
 
 
-ink_bright_exercise = Exercise(
-    "ink_bright",
+@exercise(
     _check_ink_bright,
-    ink_bright,
     task="Write ink_bright(gray) returning the image with bright ink on a dark background.",
 )
+def ink_bright(gray):
+    if np.median(gray) > 0.5:  # a light page: the ink is dark
+        return 1.0 - gray
+    return gray
 
 
 # --- centre of mass ----------------------------------------------------------------------------
-
-
-def centre_of_mass(image):
-    rows, cols = np.indices(image.shape)
-    mass = image.sum()
-    return (rows * image).sum() / mass, (cols * image).sum() / mass
 
 
 def _as_pair(out) -> tuple[float, float]:
@@ -98,28 +113,50 @@ def _as_pair(out) -> tuple[float, float]:
 
 
 def _check_centre_of_mass(fn):
-    dot = np.zeros((28, 28))
-    dot[5, 20] = 1.0
+    dot = np.zeros((30, 22))  # not square, so that rows and columns cannot be mixed up
+    dot[5, 17] = 1.0
     row, col = _as_pair(fn(dot.copy()))
-    if (row, col) == (20, 5):
+    if np.allclose((row, col), (17, 5)):
         raise Hint(
             "row and column are swapped: the first index of an image is the row (y), the second the column (x)."
         )
-    if not np.allclose((row, col), (5, 20)):
+    if np.allclose((row, col), (6, 18)):
+        raise Hint("both are one too large: rows and columns count from 0, as np.indices does.")
+    if np.allclose((row, col), (5 / dot.size, 17 / dot.size)):
         raise Hint(
-            f"for a single lit pixel at row 5, column 20 expected (5, 20); got ({row:.3g}, {col:.3g})."
+            f"for one lit pixel at (5, 17) you got ({row:.3g}, {col:.3g}), divided by the number of pixels {dot.size}: "
+            "a weighted mean divides by the total intensity, image.sum() (np.mean divides by H * W)."
         )
-    bar = np.zeros((28, 28))
+    if np.allclose((row, col), ((dot.shape[0] - 1) / 2, (dot.shape[1] - 1) / 2)) or np.allclose(
+        (row, col), (dot.shape[0] / 2, dot.shape[1] / 2)
+    ):
+        raise Hint(
+            "that is the middle of the image: weight each pixel's row and column by its intensity, so the lit pixels decide."
+        )
+    if np.allclose((row, col), centre_of_mass.reference(1.0 - dot)):
+        raise Hint(
+            "you weighted by darkness (1 - image), but the ink is bright here: weight by the intensity itself."
+        )
+    if not np.allclose((row, col), (5, 17)):
+        raise Hint(
+            f"for a single lit pixel at row 5, column 17 of a {dot.shape} image expected (5, 17); got ({row:.3g}, {col:.3g})."
+        )
+    bar = np.zeros((20, 28))
     bar[10, 4:9] = 1.0
-    bar[10, 20] = 3.0  # a heavier pixel pulls the centre towards it
-    expected = centre_of_mass_exercise.reference(bar)
+    bar[12, 20] = 3.0  # a heavier pixel pulls the centre towards it
+    expected = centre_of_mass.reference(bar)
     row, col = _as_pair(fn(bar.copy()))
-    if np.allclose((row, col), (10, np.mean([4, 5, 6, 7, 8, 20]))):
+    if np.allclose((row, col), expected, atol=1e-6):
+        return
+    lit_rows, lit_cols = np.nonzero(bar)
+    if np.allclose((row, col), (lit_rows.mean(), lit_cols.mean())):
         raise Hint(
             "every lit pixel counted the same: weight each position by its intensity, (cols * image).sum()."
         )
-    if np.allclose((row, col), expected, atol=1e-6):
-        return
+    if np.allclose((row, col), (12, 20)):
+        raise Hint(
+            "that is the brightest pixel: the centre of mass averages all positions, each weighted by its intensity."
+        )
     mass, lit = bar.sum(), np.count_nonzero(bar)
     if np.allclose((row, col), (expected[0] * mass, expected[1] * mass)):
         raise Hint(
@@ -127,18 +164,25 @@ def _check_centre_of_mass(fn):
         )
     if np.allclose((row, col), (expected[0] * mass / lit, expected[1] * mass / lit)):
         raise Hint("divide by the total mass, image.sum(), not by the number of lit pixels.")
-    raise Hint(f"expected ({expected[0]:.3f}, {expected[1]:.3f}); got ({row:.3f}, {col:.3f}).")
+    if np.allclose((row, col), (expected[0] * mass / bar.size, expected[1] * mass / bar.size)):
+        raise Hint(
+            "divide by the total mass, image.sum(), not by the number of pixels (np.mean divides by H * W)."
+        )
+    raise Hint(
+        f"expected ({expected[0]:.3f}, {expected[1]:.3f}); got ({row:.3f}, {col:.3f}): sum(position * intensity) / sum(intensity), for rows and columns."
+    )
 
 
-centre_of_mass_exercise = Exercise(
-    "centre_of_mass",
+@exercise(
     _check_centre_of_mass,
-    centre_of_mass,
     task="Write centre_of_mass(image) returning the intensity-weighted mean (row, col).",
 )
+def centre_of_mass(image):
+    rows, cols = np.indices(image.shape)
+    mass = image.sum()
+    return (rows * image).sum() / mass, (cols * image).sum() / mass
 
-ink_bright = ink_bright_exercise  # noqa: F811
-centre_of_mass = centre_of_mass_exercise  # noqa: F811
-EXERCISES = (ink_bright_exercise, centre_of_mass_exercise)
+
+EXERCISES = (ink_bright, centre_of_mass)
 
 __all__ = ["EXERCISES", "centre_of_mass", "ink_bright"]
