@@ -249,7 +249,19 @@ def generated_block(name: str, mistakes: list[Mistake]) -> str:
     lines = [BEGIN, "", "### Learning goals (from the notebook)", ""]
     lines += [f"- {goal}" for goal in learning_goals(notebook)] or ["- (the notebook lists none)"]
     lines += ["", "### Sections of the lesson (and of its slides)", ""]
-    lines += [f"{k}. {title}" for k, title in enumerate(sections(notebook), 1)]
+    lines += [f"- {title}" for title in sections(notebook) if title.lower() != "setup"]
+    fast = (
+        ", ".join(f"`{key}={value}`" for key, value in item.fast.items())
+        or "none: the lesson is fast as it is"
+    )
+    lines += [
+        "",
+        "### The live run",
+        "",
+        f"`python -m course_utils.run --fast --only {item.number}` runs the whole lesson with the fast "
+        f"parameters of `course_utils/lessons.py`: {fast}. In JupyterLab, type the same values into "
+        "the notebook's parameters cell.",
+    ]
     lines += ["", "### Exercises and the mistakes students make", ""]
     if not exercises_in_order:
         lines += ["This lesson has no checked exercise.", ""]

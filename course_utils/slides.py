@@ -230,8 +230,13 @@ _CODE_SPAN = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
 _MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$\w])\$([^$\n]+?)\$(?!\w)", re.S)
 
 
-def math_to_mathml(text: str) -> str:
-    """Markdown with its ``$...$`` and ``$$...$$`` formulas turned into MathML (code spans kept)."""
+def math_to_mathml(text: str, store: dict | None = None) -> str:
+    """Markdown with its ``$...$`` and ``$$...$$`` formulas turned into MathML (code spans kept).
+
+    With ``store``, each formula is replaced by a placeholder word and its MathML is
+    kept in ``store`` (placeholder -> MathML), to be put back into the HTML after the
+    Markdown is rendered (:func:`to_html`): a Markdown renderer takes MathML apart.
+    """
     try:
         from latex2mathml.converter import convert
     except ImportError:  # without the [slides] extra, formulas show as code
@@ -240,15 +245,20 @@ def math_to_mathml(text: str) -> str:
     def replace(match):
         display = match.group(1) is not None
         tex = (match.group(1) if display else match.group(2)).strip()
+        mathml = f"<code>{html.escape(tex)}</code>"
         if convert is not None:
             try:
                 mathml = convert(tex, display="block" if display else "inline")
-                return " ".join(
+                mathml = " ".join(
                     mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "").split()
                 )
             except Exception:  # a formula latex2mathml cannot read stays readable as code
                 pass
-        return f"<code>{html.escape(tex)}</code>"
+        if store is None:
+            return mathml
+        key = f"COURSEMATH{len(store)}X"
+        store[key] = mathml
+        return key
 
     parts = _CODE_SPAN.split(text)
     return "".join(part if k % 2 else _MATH.sub(replace, part) for k, part in enumerate(parts))
@@ -306,6 +316,7 @@ def deck_notebook(notebook, executed=None, *, run: str = "no run", figures: Path
 
     view, _ = _with_outputs(notebook, executed)
     types = default_slide_types(view)
+    formulas: dict[str, str] = {}
     cells = []
     for cell, kind in zip(view.cells, types):
         if kind == "skip":
@@ -313,7 +324,7 @@ def deck_notebook(notebook, executed=None, *, run: str = "no run", figures: Path
         cell = copy.deepcopy(cell)
         cell.metadata["slideshow"] = {"slide_type": kind}
         if cell.cell_type == "markdown":
-            cell.source = math_to_mathml(cell.source)
+            cell.source = math_to_mathml(cell.source, formulas)
         elif cell.cell_type == "code":
             exercise = bool(_CHECK.search(cell.source))
             cell.source = _trim_code(cell.source)
@@ -330,6 +341,7 @@ def deck_notebook(notebook, executed=None, *, run: str = "no run", figures: Path
         )
     deck = copy.deepcopy(view)
     deck.cells = cells
+    deck.metadata["course_formulas"] = formulas  # placeholder -> MathML, for to_html
     return deck
 
 
@@ -423,8 +435,17 @@ def to_html(deck, title: str) -> str:
         exclude_output_prompt=True,
         embed_images=True,
     )
+    deck = copy.deepcopy(deck)
+    formulas = deck.metadata.pop("course_formulas", {})
     deck.metadata["title"] = title
     body, _ = exporter.from_notebook_node(deck)
+    if formulas:  # a heading's anchor (an attribute) names its formula by a word, the text shows it
+        body = re.sub(
+            r'="[^"]*COURSEMATH[^"]*"',
+            lambda m: re.sub(r"COURSEMATH\d+X", "math", m.group(0)),
+            body,
+        )
+        body = re.sub(r"COURSEMATH\d+X", lambda m: formulas.get(m.group(0), m.group(0)), body)
     # CSS comments in nbconvert's style sheets cite web pages; a deck names no URL at all.
     return _STYLE.sub(
         lambda m: m.group(1) + re.sub(r"/\*.*?\*/", "", m.group(2), flags=re.S) + m.group(3), body
@@ -514,12 +535,30 @@ def stub_source(source: str) -> str:
     return "\n".join(lines)
 
 
+CLASS_MODE = "\nfrom course_utils.exercises import hide_solutions\n\nhide_solutions()  # class mode: a solution shows a note, not the code"
+
+
+def _class_mode_available() -> bool:
+    from . import exercises
+
+    return hasattr(exercises, "hide_solutions")
+
+
 def student_notebook(notebook):
     """A copy of a lesson for a class: exercises back to stubs, no ``.solution()`` calls
-    and no sentence pointing at them."""
+    and no sentence pointing at them; the cell that imports the exercises also switches
+    on class mode (``hide_solutions()``), so that a solution asked for in class shows no code."""
     result = copy.deepcopy(notebook)
     cells = []
+    class_mode = _class_mode_available()
     for cell in result.cells:
+        if (
+            cell.cell_type == "code"
+            and class_mode
+            and re.search(r"from course_utils\.exercises import", cell.source)
+        ):
+            cell.source = cell.source.rstrip("\n") + "\n" + CLASS_MODE
+            class_mode = False  # once
         if cell.cell_type == "code":
             if _CHECK.search(cell.source):
                 cell.source = stub_source(cell.source)
