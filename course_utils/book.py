@@ -22,6 +22,7 @@ and any output of a ``.solution()`` call is left out of the page.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import re
@@ -114,8 +115,7 @@ def find_run(build: Path | None = None, which: str = "latest") -> Run:
         raise NoRunError(
             f"no executed lessons to build the book from: expected {wanted} of python -m "
             f"course_utils.run in {build} (results-full.json with executed/*.ipynb, or "
-            f"results-fast.json with fast/executed/*.ipynb), found none. Run `{first}` first "
-            f"({'a few minutes' if 'fast' in first else 'about ten minutes on 2 CPU cores'}), "
+            f"results-fast.json with fast/executed/*.ipynb), found none. Run `{first}` first, "
             "then `python -m course_utils.book`."
         )
     _, mode, results_file, executed = max(found)
@@ -448,6 +448,8 @@ div.cell.tag_exercise::before {
 html[data-theme="dark"] div.cell.tag_exercise { background: #2b2117; }
 html[data-theme="dark"] div.cell.tag_exercise::before { color: #f0b070; }
 p.course-widget-note { font-style: italic; color: #666; }
+/* The landing page's lesson table: six columns in the text's width. */
+section#the-lessons table { font-size: 0.85em; }
 """
 
 CONF = """# Written by python -m course_utils.book; edit course_utils/book.py instead.
@@ -543,7 +545,12 @@ def build_book(
     run: Run, output: Path | None = None, *, work: Path | None = None, quiet: bool = True
 ) -> Path:
     """Build the book of ``run`` into ``output`` (default ``build/book``); return ``output``."""
-    from sphinx.cmd.build import build_main
+    try:
+        from sphinx.cmd.build import build_main
+    except ModuleNotFoundError as error:
+        raise ModuleNotFoundError(
+            f"the book is built with Sphinx ({error}): python -m pip install -e '.[book]'"
+        ) from error
 
     output = Path(output) if output is not None else build_dir() / "book"
     work = Path(work) if work is not None else output.parent / "book-source"
@@ -565,6 +572,12 @@ def build_book(
     status = build_main(arguments)
     if status != 0 or not (output / "index.html").is_file():
         raise RuntimeError(f"Sphinx failed (exit status {status}); its messages are above")
+    # Source maps are for the theme's developers (a browser fetches them only with its
+    # developer tools open): 2.5 MB that a reader's copy does not need.
+    for source_map in (output / "_static").rglob("*.map"):
+        source_map.unlink()
+    with contextlib.suppress(OSError):
+        (output / "_sources").rmdir()  # empty: the pages' sources are not copied
     (output / ".nojekyll").write_text("")
     return output
 

@@ -187,12 +187,14 @@ def test_lecturer_pages_are_included_with_links_pointing_into_the_book(tmp_path)
 
 @pytest.fixture(scope="module")
 def built_book(fast_course, tmp_path_factory):
-    """``(folder, seconds)``: the book of the fast run, built once for this module."""
+    """``(folder, seconds)``: the book of the fast run, built once for this module by the command."""
     fast_course.all()
-    run = book.find_run(fast_course.root, "fast")
     output = tmp_path_factory.mktemp("book") / "book"
     start = time.perf_counter()
-    book.build_book(run, output)
+    status = book.main(
+        ["--build-dir", str(fast_course.root), "--run", "fast", "--output", str(output)]
+    )
+    assert status == 0, "python -m course_utils.book failed; its messages are above"
     return output, time.perf_counter() - start
 
 
