@@ -48,7 +48,6 @@ def sigmoid(z):
     """Logistic sigmoid 1 / (1 + exp(-z)), computed without overflow.
 
     z: array of any shape. Returns an array shaped like ``z`` with values in [0, 1].
-    Taught in notebooks/02_activations.ipynb.
     """
     z = _as_float(z)
     out = np.empty_like(z)
@@ -63,17 +62,13 @@ def sigmoid_derivative(z):
     """sigmoid'(z) = s (1 - s): at most 0.25, near 0 for |z| > 5 (saturation).
 
     z: array of any shape. Returns an array shaped like ``z``.
-    Taught in notebooks/02_activations.ipynb.
     """
     s = sigmoid(z)
     return s * (1 - s)
 
 
 def sigmoid_backward(dout, z):
-    """Gradient with respect to ``z`` given ``dout`` = dL/d sigmoid(z); both shaped like ``z``.
-
-    Taught in notebooks/02_activations.ipynb.
-    """
+    """Gradient with respect to ``z`` given ``dout`` = dL/d sigmoid(z); both shaped like ``z``."""
     dout, z = _same_shape(dout, z)
     return dout * sigmoid_derivative(z)
 
@@ -85,7 +80,6 @@ def tanh(z):
     """Hyperbolic tangent; values in [-1, 1], zero-centred.
 
     z: array of any shape. Returns an array shaped like ``z``.
-    Taught in notebooks/02_activations.ipynb.
     """
     return np.tanh(_as_float(z))
 
@@ -94,16 +88,12 @@ def tanh_derivative(z):
     """tanh'(z) = 1 - tanh(z)^2: at most 1, saturates like the sigmoid.
 
     z: array of any shape. Returns an array shaped like ``z``.
-    Taught in notebooks/02_activations.ipynb.
     """
     return 1 - tanh(z) ** 2
 
 
 def tanh_backward(dout, z):
-    """Gradient with respect to ``z`` given ``dout`` = dL/d tanh(z); both shaped like ``z``.
-
-    Taught in notebooks/02_activations.ipynb.
-    """
+    """Gradient with respect to ``z`` given ``dout`` = dL/d tanh(z); both shaped like ``z``."""
     dout, z = _same_shape(dout, z)
     return dout * tanh_derivative(z)
 
@@ -115,7 +105,6 @@ def relu(z):
     """Rectified linear unit max(0, z).
 
     z: array of any shape. Returns an array shaped like ``z``.
-    Taught in notebooks/02_activations.ipynb.
     """
     z = _as_float(z)
     return np.maximum(z, 0).astype(z.dtype, copy=False)
@@ -125,17 +114,13 @@ def relu_derivative(z):
     """relu'(z): 1 where z > 0, else 0 (the value at exactly 0 is taken as 0, as TensorFlow does).
 
     z: array of any shape. Returns an array shaped like ``z``.
-    Taught in notebooks/02_activations.ipynb.
     """
     z = _as_float(z)
     return (z > 0).astype(z.dtype)
 
 
 def relu_backward(dout, z):
-    """Gradient with respect to ``z`` given ``dout`` = dL/d relu(z); both shaped like ``z``.
-
-    Taught in notebooks/02_activations.ipynb.
-    """
+    """Gradient with respect to ``z`` given ``dout`` = dL/d relu(z); both shaped like ``z``."""
     dout, z = _same_shape(dout, z)
     return dout * (z > 0)
 
@@ -152,7 +137,6 @@ def leaky_relu(z, negative_slope: float = NEGATIVE_SLOPE):
     """Leaky ReLU: z where z > 0, ``negative_slope * z`` elsewhere.
 
     z: array of any shape. Returns an array shaped like ``z``.
-    Taught in notebooks/02_activations.ipynb.
     """
     z = _as_float(z)
     slope = _check_slope(negative_slope)
@@ -160,20 +144,14 @@ def leaky_relu(z, negative_slope: float = NEGATIVE_SLOPE):
 
 
 def leaky_relu_derivative(z, negative_slope: float = NEGATIVE_SLOPE):
-    """leaky_relu'(z): 1 where z > 0, ``negative_slope`` elsewhere; shaped like ``z``.
-
-    Taught in notebooks/02_activations.ipynb.
-    """
+    """leaky_relu'(z): 1 where z > 0, ``negative_slope`` elsewhere; shaped like ``z``."""
     z = _as_float(z)
     slope = _check_slope(negative_slope)
     return np.where(z > 0, 1.0, slope).astype(z.dtype)
 
 
 def leaky_relu_backward(dout, z, negative_slope: float = NEGATIVE_SLOPE):
-    """Gradient with respect to ``z`` given ``dout`` = dL/d leaky_relu(z); both shaped like ``z``.
-
-    Taught in notebooks/02_activations.ipynb.
-    """
+    """Gradient with respect to ``z`` given ``dout`` = dL/d leaky_relu(z); both shaped like ``z``."""
     dout, z = _same_shape(dout, z)
     return dout * leaky_relu_derivative(z, negative_slope)
 
@@ -188,7 +166,6 @@ def softmax_naive(z, axis: int = -1):
     [1000, 1001] give ``nan`` (inf / inf). Numpy's overflow warnings are silenced;
     the ``nan`` is the symptom to look at. Use :func:`softmax`.
     z: (..., C) scores. Returns an array shaped like ``z``.
-    Taught in notebooks/02_activations.ipynb.
     """
     z = _as_float(z)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -203,7 +180,6 @@ def softmax(z, axis: int = -1):
     (softmax(z) = softmax(z - c)) and keeps every exp() at most 1, so nothing
     overflows. z: (..., C) scores (logits). Returns probabilities shaped like
     ``z``: each slice along ``axis`` lies in [0, 1] and sums to 1.
-    Taught in notebooks/02_activations.ipynb.
     """
     z = _as_float(z)
     exp_z = np.exp(z - np.max(z, axis=axis, keepdims=True))
@@ -215,7 +191,6 @@ def softmax_backward(dout, z, axis: int = -1):
 
     With s = softmax(z): dz = s * (dout - sum(dout * s, axis)). The full Jacobian
     diag(s) - s sᵀ is never built. dout, z: (..., C). Returns (..., C).
-    Taught in notebooks/02_activations.ipynb.
     """
     dout, z = _same_shape(dout, z)
     s = softmax(z, axis=axis)
@@ -263,7 +238,6 @@ def gradient_through_depth(activation: str, depth: int = 20, width: int = 64, *,
     Returns (depth,) floats: the mean |dL/dz| at the input of each layer, first
     layer first. With sigmoid it shrinks by a factor of about 4 per layer
     (sigmoid' <= 0.25): the vanishing gradient. With ReLU it stays of the same order.
-    Taught in notebooks/02_activations.ipynb.
     """
     if activation not in ELEMENTWISE:
         raise ValueError(f"activation must be one of {sorted(ELEMENTWISE)}, got {activation!r}")

@@ -60,8 +60,7 @@ def _max_rss_mib() -> float | None:
 
 
 def synthetic_batches(num_batches: int, batch_size: int, seed: int = 0):
-    """Random images x: (num_batches * batch_size, 28, 28, 1) float32 in [0, 1] and labels y: (N,).
-    """
+    """Random images x: (num_batches * batch_size, 28, 28, 1) float32 in [0, 1] and labels y: (N,)."""
     rng = np.random.default_rng(seed)
     n = num_batches * batch_size
     return rng.random((n, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, n).astype(np.int64)
@@ -322,8 +321,7 @@ def _machine() -> dict:
 
 
 def format_table(results: dict) -> str:
-    """The benchmark as a text table (what ``python -m course_utils.bench`` prints).
-    """
+    """The benchmark as a text table (what ``python -m course_utils.bench`` prints)."""
     def mib(value):
         return "n/a" if value is None else f"{value:,.0f} MiB"
 
@@ -368,8 +366,7 @@ def format_table(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    """Command line: ``python -m course_utils.bench [--batches N] [--batch-size B] ...``.
-    """
+    """Command line: ``python -m course_utils.bench [--batches N] [--batch-size B] ...``."""
     parser = argparse.ArgumentParser(prog="python -m course_utils.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, default=30, help="training batches timed per library (default 30)")
     parser.add_argument("--batch-size", type=int, default=128, help="images per batch (default 128)")

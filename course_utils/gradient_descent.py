@@ -32,7 +32,6 @@ class DescentPath:
     each of the S steps taken. ``learning_rate`` is the step size used;
     ``diverged`` is True when the loss ended higher than it started, or blew up
     past ``DIVERGED_LOSS`` (the run then stopped early).
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
 
     w: np.ndarray
@@ -91,7 +90,6 @@ def make_linear_data(
 
     Returns x: (num_points,) drawn uniformly from ``x_range`` and y: (num_points,)
     = true_w x + true_b + noise, noise ~ N(0, noise_std^2). Same seed, same data.
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
     if isinstance(num_points, bool) or not isinstance(num_points, (int, np.integer)) or num_points < 2:
         raise ValueError(f"num_points must be an integer >= 2, got {num_points!r}")
@@ -107,10 +105,7 @@ def make_linear_data(
 
 
 def predict(x, w: float, b: float) -> np.ndarray:
-    """The neuron with identity activation: w * x + b. x: (N,). Returns (N,).
-
-    Taught in notebooks/01_linear_regression_gd.ipynb.
-    """
+    """The neuron with identity activation: w * x + b. x: (N,). Returns (N,)."""
     x = np.asarray(x, dtype=np.float64)
     return w * x + b
 
@@ -119,7 +114,6 @@ def mse_loss(x, y, w: float, b: float) -> float:
     """Mean squared error of the line (w, b) on the points: mean((w x + b - y)^2).
 
     x, y: (N,). Returns a float.
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
     x, y = _check_xy(x, y)
     return float(np.mean((w * x + b - y) ** 2))
@@ -129,7 +123,6 @@ def mse_gradient(x, y, w: float, b: float) -> tuple[float, float]:
     """Gradient of :func:`mse_loss` at (w, b): (2 mean((y_hat - y) x), 2 mean(y_hat - y)).
 
     x, y: (N,). Returns (dL/dw, dL/db) as floats.
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
     x, y = _check_xy(x, y)
     error = w * x + b - y
@@ -140,7 +133,6 @@ def gradient_descent_step(x, y, w: float, b: float, learning_rate: float) -> tup
     """One step downhill: both gradients at the current (w, b), then both updates.
 
     x, y: (N,). Returns the new (w, b).
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
     dw, db = mse_gradient(x, y, w, b)
     return w - learning_rate * dw, b - learning_rate * db
@@ -154,7 +146,6 @@ def gradient_descent(
     x, y: (N,). Returns a :class:`DescentPath` with the S + 1 values of (w, b)
     and the loss. A run whose loss exceeds ``DIVERGED_LOSS`` stops early; a run
     that ends with a higher loss than it started with is marked ``diverged``.
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
     x, y = _check_xy(x, y)
     learning_rate = _check_number(learning_rate, "learning_rate", positive=True)
@@ -181,7 +172,6 @@ def least_squares(x, y) -> tuple[float, float]:
     Solves the least-squares problem for the design matrix [x, 1] (what the
     normal equations XᵀX θ = Xᵀy describe). x, y: (N,) with at least two
     different x values. Returns (w, b).
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
     x, y = _check_xy(x, y)
     if np.ptp(x) == 0:
@@ -197,7 +187,6 @@ def max_stable_learning_rate(x) -> float:
     The MSE is a quadratic bowl with Hessian H = (2/N) [[sum x², sum x], [sum x, N]];
     gradient descent converges exactly when learning_rate < 2 / (largest eigenvalue of H).
     x: (N,). Returns that bound, a float.
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
     x, _ = _check_xy(x, np.zeros(np.shape(x)))
     n = len(x)
@@ -211,7 +200,6 @@ def loss_surface(x, y, w_values, b_values) -> np.ndarray:
     x, y: (N,); w_values: (W,); b_values: (B,). Returns losses: (B, W) with
     ``losses[i, j] = mse_loss(x, y, w_values[j], b_values[i])`` (the layout
     ``plt.contour(w_values, b_values, losses)`` expects).
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
     x, y = _check_xy(x, y)
     w_values = np.asarray(w_values, dtype=np.float64)

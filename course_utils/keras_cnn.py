@@ -41,8 +41,6 @@ IMAGE_SHAPE = (28, 28, 1)
 
 def default_model_path() -> Path:
     """Where lesson 07 saves its trained model: ``models_dir() / "lesson07_cnn.keras"``.
-
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     return models_dir() / MODEL_FILENAME
 
@@ -95,7 +93,6 @@ def build_original_cnn(input_shape=IMAGE_SHAPE, num_classes: int = 10) -> keras.
 
     input_shape: (H, W, C) of one image. Returns an uncompiled ``keras.Model`` mapping
     x: (N, H, W, C) to probabilities (N, num_classes).
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     input_shape, num_classes = _check_shape_and_classes(input_shape, num_classes, "valid")
     return keras.Sequential(
@@ -126,7 +123,6 @@ def augmentation_layers(
     Uncovered pixels are filled with 0 (the black background). Maps (N, H, W, C) to (N, H, W, C).
     seed: makes the draws reproducible; the rotation gets ``seed`` and the shift
     ``seed + 1``, so that the two are drawn independently (None: not reproducible).
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     if not 0 <= max_rotation_degrees < 180:
         raise ValueError(f"max_rotation_degrees must be in [0, 180), got {max_rotation_degrees!r}")
@@ -194,7 +190,6 @@ def build_improved_cnn(
     would make their random draws identical). Images as small as 4x4 work ("same"
     padding); :func:`build_original_cnn` needs at least 18x18.
     Returns an uncompiled ``keras.Model``.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     input_shape, num_classes = _check_shape_and_classes(input_shape, num_classes, "same")
     if not 0 <= dropout < 1:
@@ -229,7 +224,6 @@ def compile_cnn(
     follows a cosine from ``learning_rate`` down to 1% of it over that many batches
     (use ``num_epochs * steps_per_epoch(num_train, batch_size)``), which usually
     buys the last tenth of a percent of accuracy. Returns the model.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
@@ -264,7 +258,6 @@ def to_model_input(images) -> np.ndarray:
 
     images: one digit (H, W), a batch (N, H, W) or (N, H, W, 1); uint8 in [0, 255]
     (divided by 255) or float in [0, 1] (kept). White ink on black, like MNIST.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     x = np.asarray(images)
     if x.dtype == np.uint8:
@@ -324,7 +317,7 @@ def train_cnn(
     has ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy`` per epoch; its extra
     attribute ``seconds`` lists the wall time of each epoch (the first includes
     TensorFlow's one-off tracing). Call ``set_seed`` before building the model for a
-    repeatable run. Taught in notebooks/07_keras_cnn_evaluation.ipynb.
+    repeatable run.
     """
     if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
         raise ValueError("the model is not compiled: call compile_cnn(model) first")
@@ -369,7 +362,6 @@ def predict_in_batches(model: keras.Model, images, *, batch_size: int = 1000) ->
     images: anything :func:`to_model_input` takes, e.g. (N, 28, 28) uint8.
     Returns probs: (N, num_classes) float32 (rows sum to 1). One call for the whole
     test set is hundreds of times faster than calling the model once per image.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     if not _is_int(batch_size, 1):
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
@@ -383,7 +375,6 @@ def save_cnn(model: keras.Model, path: str | Path | None = None) -> Path:
     """Save ``model`` (architecture, weights, optimizer state) as a ``.keras`` file.
 
     path: defaults to :func:`default_model_path`. Returns the path written.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     path = Path(path) if path is not None else default_model_path()
     if path.suffix != ".keras":

@@ -54,7 +54,6 @@ def build_dense_model(
     hidden_units: sizes of the ReLU layers, (256, 128, 64, 32) by default.
     The model maps x: (N, 28, 28) float32 in [0, 1] to probabilities (N, num_classes).
     Weights are drawn from Keras's global seed: call ``set_seed`` first.
-    Taught in notebooks/05_keras_ann.ipynb.
     """
     units = tuple(hidden_units)
     for size in units:
@@ -75,7 +74,6 @@ def dense_param_count(layer_sizes: Sequence[int]) -> int:
     """Parameters of fully connected layers of these sizes: sum of (fan_in + 1) * fan_out.
 
     layer_sizes: (784, 256, 128, 64, 32, 10) counts the weights and biases of five layers.
-    Taught in notebooks/05_keras_ann.ipynb.
     """
     sizes = [_positive_int(s, "every layer size") for s in layer_sizes]
     if len(sizes) < 2:
@@ -88,7 +86,7 @@ def decaying_learning_rate(
 ) -> keras.optimizers.schedules.LearningRateSchedule:
     """A learning rate multiplied by ``decay_per_epoch`` every epoch (smoothly, step by step).
 
-    Pass it to :func:`compile_model` as ``learning_rate``. Taught in notebooks/05_keras_ann.ipynb.
+    Pass it to :func:`compile_model` as ``learning_rate``.
     """
     if not 0 < initial_learning_rate:
         raise ValueError(f"initial_learning_rate must be positive, got {initial_learning_rate!r}")
@@ -105,7 +103,6 @@ def compile_model(model: keras.Model, *, learning_rate=1e-3) -> keras.Model:
 
     learning_rate: a positive number or a ``keras.optimizers.schedules.LearningRateSchedule``.
     The model must output probabilities (N, C); labels are integers (N,). Returns ``model``.
-    Taught in notebooks/05_keras_ann.ipynb.
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
@@ -131,7 +128,6 @@ def make_dataset(x, y, *, batch_size: int = 128, shuffle: bool = True, seed: int
 
     x: (N, 28, 28) uint8; y: (N,) integer labels. Yields ``(xb, yb)`` with xb: (B, 28, 28)
     float32 in [0, 1] and yb: (B,) int32. ``seed`` fixes the shuffle order.
-    Taught in notebooks/05_keras_ann.ipynb.
     """
     x, y = np.asarray(x), np.asarray(y)
     if x.dtype != np.uint8 or x.ndim != 3:
@@ -147,10 +143,7 @@ def make_dataset(x, y, *, batch_size: int = 128, shuffle: bool = True, seed: int
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """A callback that stores the wall time of every epoch in ``epoch_seconds``.
-
-    Taught in notebooks/05_keras_ann.ipynb.
-    """
+    """A callback that stores the wall time of every epoch in ``epoch_seconds``."""
 
     def __init__(self):
         super().__init__()
@@ -185,7 +178,6 @@ def compare_learning_rates(
     validation_data: ``(x: (N, 28, 28) uint8, y: (N,) ints)``. Every run starts from the
     same weights (``set_seed(seed)``) and sees the batches in the same order.
     Returns ``{run name: {"loss": [...], "accuracy": [...], "val_loss": [...], "val_accuracy": [...]}}``.
-    Taught in notebooks/05_keras_ann.ipynb.
     """
     from .reproducibility import set_seed
 
@@ -222,7 +214,6 @@ def training_callbacks(
     Returns ``[EarlyStopping, ModelCheckpoint]``: training stops once ``monitor`` has not
     improved for ``patience`` epochs and the best weights are restored; the best model
     so far is written to ``checkpoint_path`` (a ``.keras`` file).
-    Taught in notebooks/05_keras_ann.ipynb.
     """
     path = _keras_path(checkpoint_path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -236,10 +227,7 @@ def training_callbacks(
 
 
 def save_model(model: keras.Model, path) -> Path:
-    """Save the whole model (architecture, weights, optimizer) to a ``.keras`` file; return its path.
-
-    Taught in notebooks/05_keras_ann.ipynb.
-    """
+    """Save the whole model (architecture, weights, optimizer) to a ``.keras`` file; return its path."""
     path = _keras_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)
@@ -247,10 +235,7 @@ def save_model(model: keras.Model, path) -> Path:
 
 
 def load_model(path) -> keras.Model:
-    """Load a model saved by :func:`save_model` (or ``ModelCheckpoint``) from a ``.keras`` file.
-
-    Taught in notebooks/05_keras_ann.ipynb.
-    """
+    """Load a model saved by :func:`save_model` (or ``ModelCheckpoint``) from a ``.keras`` file."""
     path = _keras_path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no saved model at {path}; train and save the model first")

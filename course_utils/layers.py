@@ -30,6 +30,8 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .activations import relu, relu_backward
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -254,32 +256,25 @@ def dense_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray):
 
 
 def dense_backward(dout: np.ndarray, cache):
-    """dout: (N, M). Returns ``(dx, dw, db)``: dx: (N, D), dw: (D, M), db: (M,).
-    """
+    """dout: (N, M). Returns ``(dx, dw, db)``: dx: (N, D), dw: (D, M), db: (M,)."""
     x, w = cache
     return dout @ w.T, x.T @ dout, dout.sum(axis=0)
 
 
 def relu_forward(x: np.ndarray):
-    """``max(x, 0)`` elementwise; x of any shape. Returns ``(out, cache)``.
-    """
-    out = np.maximum(x, 0)
-    return out, out
+    """``max(x, 0)`` elementwise; x of any shape. Returns ``(out, x)``: backward needs the input.
 
-
-def relu_backward(dout: np.ndarray, cache) -> np.ndarray:
-    """The gradient passes where the input was positive: ``dout * (x > 0)``.
+    The backward pass is :func:`course_utils.activations.relu_backward`,
+    ``relu_backward(dout, x) = dout * (x > 0)`` (lesson 02), imported here.
     """
-    out = cache
-    return dout * (out > 0)
+    return relu(x), x
 
 
 # -------------------------------------------------------------------------- classes
 
 
 def he_normal(shape: tuple, fan_in: int, rng: np.random.Generator, dtype=np.float32) -> np.ndarray:
-    """He initialisation: normal with standard deviation ``sqrt(2 / fan_in)``, for ReLU networks.
-    """
+    """He initialisation: normal with standard deviation ``sqrt(2 / fan_in)``, for ReLU networks."""
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
     return (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(dtype)
@@ -391,8 +386,7 @@ class MaxPool2D(Layer):
 
 
 class ReLU(Layer):
-    """``max(x, 0)`` elementwise: any shape in, the same shape out. No parameters.
-    """
+    """``max(x, 0)`` elementwise: any shape in, the same shape out. No parameters."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         out, self._cache = relu_forward(x)
@@ -403,8 +397,7 @@ class ReLU(Layer):
 
 
 class Flatten(Layer):
-    """(N, H, W, C) -> (N, H*W*C): the bridge from convolutions to dense layers.
-    """
+    """(N, H, W, C) -> (N, H*W*C): the bridge from convolutions to dense layers."""
 
     def output_shape(self, input_shape: tuple) -> tuple:
         return (int(np.prod(input_shape)),)
@@ -421,8 +414,7 @@ class Flatten(Layer):
 
 
 class Dense(Layer):
-    """Fully connected: x: (N, in_features) -> (N, units). params: w: (D, M), b: (M,), He init.
-    """
+    """Fully connected: x: (N, in_features) -> (N, units). params: w: (D, M), b: (M,), He init."""
 
     def __init__(self, in_features: int, units: int, *, rng: np.random.Generator, dtype=np.float32,
                  name: str | None = None):

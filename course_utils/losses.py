@@ -133,7 +133,6 @@ def mse_backward(y_true, y_pred, *, reduction: str = "mean"):
     """Gradient of :func:`mse` with respect to ``y_pred``: 2 (y_pred - y_true) / (N K) for the mean.
 
     y_true, y_pred: (N,) or (N, K). Returns an array shaped like ``y_pred``.
-    Taught in notebooks/03_losses.ipynb.
     """
     y_true, y_pred = _pair(y_true, y_pred)
     return (2 * (y_pred - y_true) * _scale(y_pred, reduction)).astype(y_pred.dtype, copy=False)
@@ -150,7 +149,6 @@ def binary_cross_entropy(y_true, y_pred, *, from_logits: bool = False, reduction
     with p = sigmoid(z), computed stably as max(z, 0) - z y + log(1 + exp(-|z|)).
     Per example it is the mean over the K outputs (as Keras). Returns a float, or
     (N,) with ``reduction="none"``.
-    Taught in notebooks/03_losses.ipynb.
     """
     y_true, y_pred = _pair(y_true, y_pred)
     if from_logits:
@@ -169,7 +167,6 @@ def binary_cross_entropy_backward(y_true, y_pred, *, from_logits: bool = False, 
     vanishes while the prediction is wrong. From probabilities it is
     (p - y) / (p (1 - p)), with p clipped as in the forward pass.
     y_true, y_pred: (N,) or (N, K). Returns an array shaped like ``y_pred``.
-    Taught in notebooks/03_losses.ipynb.
     """
     y_true, y_pred = _pair(y_true, y_pred)
     if from_logits:
@@ -198,7 +195,6 @@ def categorical_cross_entropy(y_true, y_pred, *, from_logits: bool = False, redu
     -log(1e-7) ≈ 16.1 rather than infinity) or, with ``from_logits=True``, scores
     (then this is :func:`softmax_cross_entropy`). Returns a float, or (N,) with
     ``reduction="none"``.
-    Taught in notebooks/03_losses.ipynb.
     """
     y_true, y_pred = _check_probability_targets(y_true, y_pred)
     if from_logits:
@@ -214,7 +210,6 @@ def categorical_cross_entropy_backward(y_true, y_pred, *, from_logits: bool = Fa
     From probabilities: -y / p (p clipped), divided by N for the mean. From
     logits: softmax(z) - y, divided by N for the mean.
     y_true, y_pred: (N, C). Returns (N, C), typed like ``y_pred``.
-    Taught in notebooks/03_losses.ipynb.
     """
     y_true, y_pred = _check_probability_targets(y_true, y_pred)
     _check_reduction(reduction, allow_none=False)
@@ -240,7 +235,6 @@ def sparse_categorical_cross_entropy(labels, y_pred, *, from_logits: bool = Fals
     labels: (N,) ints in [0, C). y_pred: (N, C) probabilities, or scores with
     ``from_logits=True``. Per example it is -log p[label]. Returns a float, or
     (N,) with ``reduction="none"``.
-    Taught in notebooks/03_losses.ipynb.
     """
     targets = _sparse_to_one_hot(labels, y_pred)
     return categorical_cross_entropy(targets, y_pred, from_logits=from_logits, reduction=reduction)
@@ -250,7 +244,6 @@ def sparse_categorical_cross_entropy_backward(labels, y_pred, *, from_logits: bo
     """Gradient of :func:`sparse_categorical_cross_entropy` with respect to ``y_pred``.
 
     labels: (N,) ints. y_pred: (N, C). Returns (N, C), typed like ``y_pred``.
-    Taught in notebooks/03_losses.ipynb.
     """
     targets = _sparse_to_one_hot(labels, y_pred)
     return categorical_cross_entropy_backward(targets, y_pred, from_logits=from_logits, reduction=reduction)

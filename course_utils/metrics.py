@@ -101,10 +101,7 @@ def _ratio(numerator, denominator) -> np.ndarray:
 
 
 def accuracy(y_true, y_pred) -> float:
-    """Fraction of correct predictions. y_true, y_pred: (N,) ints, N >= 1.
-
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
-    """
+    """Fraction of correct predictions. y_true, y_pred: (N,) ints, N >= 1."""
     y_true, y_pred, _ = _label_pair(y_true, y_pred)
     if len(y_true) == 0:
         raise ValueError("accuracy of zero examples is undefined: y_true is empty")
@@ -117,7 +114,6 @@ def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarr
     y_true, y_pred: (N,) ints in [0, K). Returns cm: (K, K) int64 where ``cm[i, j]`` is
     the number of examples of class i predicted as j: rows are the truth, columns
     the prediction, the diagonal holds the correct ones. Row sums are the support.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     y_true, y_pred, k = _label_pair(y_true, y_pred, num_classes)
     return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
@@ -166,7 +162,6 @@ def scores_from_confusion(cm) -> ClassScores:
 
     precision_k = TP / (TP + FP) (column k), recall_k = TP / (TP + FN) (row k),
     F1_k = 2 TP / (2 TP + FP + FN); 0 where a denominator is 0 (see the module docstring).
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     cm = _check_confusion(cm)
     tp = np.diag(cm).astype(np.float64)
@@ -186,7 +181,6 @@ def precision_recall_f1(y_true, y_pred, num_classes: int | None = None) -> Class
     y_true, y_pred: (N,) ints in [0, K). Returns a :class:`ClassScores` whose arrays
     have shape (K,). Never warns: a class never predicted has precision 0, a class
     never present has recall 0 (the module's zero-division convention).
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     return scores_from_confusion(confusion_matrix(y_true, y_pred, num_classes))
 
@@ -199,7 +193,6 @@ def classification_report(y_true, y_pred, num_classes: int | None = None, class_
     ``"1"``, ...), then ``"accuracy"`` (a float), ``"macro avg"`` and
     ``"weighted avg"`` (dicts with the same keys; support is the total).
     :func:`format_report` prints it as a table.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     y_true, y_pred, k = _label_pair(y_true, y_pred, num_classes)
     names = [str(c) for c in range(k)] if class_names is None else [str(c) for c in class_names]
@@ -226,10 +219,7 @@ def classification_report(y_true, y_pred, num_classes: int | None = None, class_
 
 
 def format_report(report: dict, digits: int = 3) -> str:
-    """The dict of :func:`classification_report` as a text table, one row per class.
-
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
-    """
+    """The dict of :func:`classification_report` as a text table, one row per class."""
     if not isinstance(report, dict) or "accuracy" not in report:
         raise ValueError("format_report expects the dict returned by classification_report")
     rows = [name for name in report if name not in ("accuracy", "macro avg", "weighted avg")]
@@ -265,7 +255,6 @@ def top_k_accuracy(y_true, probs, k: int = 5) -> float:
     example's favour, as in ``keras.metrics.top_k_categorical_accuracy``: the true
     class is in the top k when fewer than k classes score strictly higher.
     ``k=1`` is plain accuracy when there are no ties.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     probs, y_true = _scores(probs, y_true)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
@@ -283,7 +272,6 @@ def most_confused_pairs(cm, top: int = 5) -> list[tuple[int, int, int]]:
     cm: (K, K) confusion matrix (rows true, columns predicted). Only pairs with a
     count above 0 are listed, at most ``top`` of them; ties are broken by true
     then predicted class so the order is deterministic.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     cm = _check_confusion(cm)
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
@@ -332,7 +320,6 @@ def reliability_bins(y_true, probs, num_bins: int = 10) -> ReliabilityBins:
     ``num_bins`` equal-width confidence bins and each bin's mean confidence is
     compared with its accuracy. Returns a :class:`ReliabilityBins`; its
     ``expected_calibration_error`` summarises the gap.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     probs, y_true = _scores(probs, y_true)
     if isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer)) or num_bins < 1:
@@ -360,7 +347,6 @@ def expected_calibration_error(y_true, probs, num_bins: int = 10) -> float:
 
     y_true: (N,) ints; probs: (N, K) probabilities. 0 means perfectly calibrated;
     0.02 means confidence and accuracy differ by 2 percentage points on average.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     return reliability_bins(y_true, probs, num_bins).expected_calibration_error
 

@@ -75,7 +75,6 @@ class MiniBatches:
     Iterating once is one epoch: it yields ``(xb, yb)`` tensors, xb: (B, 784) float32,
     yb: (B,) int32, with B = ``batch_size`` except perhaps for the last batch.
     ``seed`` fixes the order of every epoch. Built on ``data.iterate_minibatches``.
-    Taught in notebooks/04_mlp_gradienttape.ipynb.
     """
 
     def __init__(self, x, y, batch_size: int = 128, *, shuffle: bool = True, seed: int = 0):
@@ -108,7 +107,7 @@ def init_stddev(init: str, fan_in: int, fan_out: int) -> float:
     """Standard deviation of the starting weights of a (fan_in, fan_out) layer.
 
     ``"normal"``: 1 (the published recipe); ``"glorot"``: sqrt(2 / (fan_in + fan_out));
-    ``"he"``: sqrt(2 / fan_in), made for ReLU. Taught in notebooks/04_mlp_gradienttape.ipynb.
+    ``"he"``: sqrt(2 / fan_in), made for ReLU.
     """
     if init == "normal":
         return 1.0
@@ -128,7 +127,6 @@ class MLP(tf.Module):
     their softmax. ``init`` is ``"normal"`` (weights and biases ~ N(0, 1), as published),
     ``"glorot"`` or ``"he"`` (normal with :func:`init_stddev`, biases 0). ``dropout``: the
     fraction of hidden units switched off at random in each training step (0: none).
-    Taught in notebooks/04_mlp_gradienttape.ipynb.
     """
 
     def __init__(
@@ -209,7 +207,6 @@ def log_softmax_loss(logits, labels) -> tf.Tensor:
     logits: (N, C); labels: (N,) ints. Returns a scalar. Once any probability in the
     batch underflows to exactly 0 (logits that differ by more than about 100 in
     float32), ``log(0) = -inf`` and ``0 * -inf = NaN``: the loss is NaN.
-    Taught in notebooks/04_mlp_gradienttape.ipynb.
     """
     logits = tf.convert_to_tensor(logits, dtype=tf.float32)
     probs = tf.nn.softmax(logits)
@@ -223,7 +220,6 @@ def cross_entropy_from_logits(logits, labels) -> tf.Tensor:
     logits: (N, C); labels: (N,) ints. Returns the mean over the batch, a scalar.
     ``tf.nn.sparse_softmax_cross_entropy_with_logits`` works with
     ``log_softmax(z) = z - logsumexp(z)`` and never takes ``log`` of a probability.
-    Taught in notebooks/04_mlp_gradienttape.ipynb.
     """
     logits = tf.convert_to_tensor(logits, dtype=tf.float32)
     labels = tf.cast(labels, tf.int32)
@@ -238,7 +234,6 @@ def softmax_underflow_fraction(logits) -> float:
 
     logits: (N, C). ``exp(z - max z)`` underflows to 0 once a logit lies more than about
     104 below the row's largest, and then ``log(probability)`` is ``-inf``.
-    Taught in notebooks/04_mlp_gradienttape.ipynb.
     """
     z = np.asarray(logits, dtype=np.float32)
     if z.ndim != 2 or z.size == 0:
@@ -248,10 +243,7 @@ def softmax_underflow_fraction(logits) -> float:
 
 
 def accuracy(logits, labels) -> float:
-    """Fraction of rows whose largest logit is the label. logits: (N, C); labels: (N,).
-
-    Taught in notebooks/04_mlp_gradienttape.ipynb.
-    """
+    """Fraction of rows whose largest logit is the label. logits: (N, C); labels: (N,)."""
     logits = np.asarray(logits)
     labels = np.asarray(labels)
     if logits.ndim != 2 or labels.shape != (logits.shape[0],):
@@ -266,10 +258,7 @@ def predict(model: MLP, x, batch_size: int = 2000) -> np.ndarray:
 
 
 def evaluate(model: MLP, x, y, *, loss_fn: Callable = cross_entropy_from_logits, batch_size: int = 2000) -> tuple[float, float]:
-    """``(loss, accuracy)`` of ``model`` on images x: (N, 28, 28) or (N, 784) and labels y: (N,).
-
-    Taught in notebooks/04_mlp_gradienttape.ipynb.
-    """
+    """``(loss, accuracy)`` of ``model`` on images x: (N, 28, 28) or (N, 784) and labels y: (N,)."""
     logits = predict(model, x, batch_size)
     y = _labels(y, len(logits))
     return float(loss_fn(logits, y)), accuracy(logits, y)
@@ -282,7 +271,6 @@ def make_train_step(model: MLP, optimizer, loss_fn: Callable = cross_entropy_fro
     logits and ``loss_fn(logits, yb)``, then lets ``optimizer`` (e.g. Adam) apply the
     gradients to ``model.trainable_variables``. ``compiled=True`` wraps the step in
     ``tf.function`` (traced once into a graph); ``False`` runs it eagerly, op by op.
-    Taught in notebooks/04_mlp_gradienttape.ipynb.
     """
     variables = model.trainable_variables
 
@@ -339,7 +327,7 @@ def train(
     every epoch. ``optimizer`` defaults to ``keras.optimizers.Adam(learning_rate)``.
     ``verbose=1`` shows a progress bar per epoch, ``0`` nothing. Training loss and
     accuracy are averaged over the epoch's batches, as Keras reports them.
-    Returns a :class:`TrainingHistory`. Taught in notebooks/04_mlp_gradienttape.ipynb.
+    Returns a :class:`TrainingHistory`.
     """
     if isinstance(num_epochs, bool) or not isinstance(num_epochs, (int, np.integer)) or num_epochs < 1:
         raise ValueError(f"num_epochs must be a positive integer, got {num_epochs!r}")
@@ -383,7 +371,6 @@ def time_epoch(model: MLP, batches: MiniBatches, *, compiled: bool, learning_rat
 
     One step is run first and not counted, so that the compiled step's one-off
     tracing is left out; the result is the steady cost of an epoch.
-    Taught in notebooks/04_mlp_gradienttape.ipynb.
     """
     step = make_train_step(model, keras.optimizers.Adam(learning_rate=learning_rate), compiled=compiled)
     xb, yb = next(iter(batches))
@@ -400,7 +387,6 @@ def compare_eager_and_compiled(x, y, *, batch_size: int = 128, init: str = "he",
 
     x: (N, 28, 28) images, y: (N,) labels; each mode trains a fresh :class:`MLP` with
     the same seed on the same batches. Returns ``{"eager": s, "tf.function": s}``.
-    Taught in notebooks/04_mlp_gradienttape.ipynb.
     """
     seconds = {}
     for name, compiled in (("eager", False), ("tf.function", True)):

@@ -29,10 +29,7 @@ def _positive(value, name: str, *, upper: float | None = None, allow_zero: bool 
 
 
 class Optimizer:
-    """Base class: checks that ``params`` and ``grads`` match, then calls ``_update`` per key.
-
-    Taught in notebooks/06_numpy_cnn.ipynb.
-    """
+    """Base class: checks that ``params`` and ``grads`` match, then calls ``_update`` per key."""
 
     def __init__(self, learning_rate: float):
         self.learning_rate = _positive(learning_rate, "learning_rate")
@@ -69,7 +66,6 @@ class SGD(Optimizer):
     """Stochastic gradient descent with momentum: ``v = momentum * v - lr * g;  p += v``.
 
     With ``momentum=0`` this is plain ``p -= lr * g``.
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0):
@@ -91,7 +87,6 @@ class Adam(Optimizer):
 
     ``m += (1 - beta_1) (g - m);  v += (1 - beta_2) (g^2 - v);
     p -= lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)``, as in Keras.
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
@@ -101,18 +96,15 @@ class Adam(Optimizer):
         self.beta_2 = _positive(beta_2, "beta_2", upper=1.0, allow_zero=True)
         self.epsilon = _positive(epsilon, "epsilon")
 
-    def step(self, params: dict, grads: dict) -> None:
-        t = self.iterations + 1
-        # a Python float: a numpy float64 scalar here would make every update float64 (numpy 2 rules)
-        self._step_size = float(self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t))
-        super().step(params, grads)
-
     def _update(self, key, param, grad):
+        t = self.iterations  # this step's number, counted from 1
+        # a Python float: a numpy float64 scalar here would make every update float64 (numpy 2 rules)
+        step_size = float(self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t))
         state = self.state.setdefault(key, {"m": np.zeros_like(param), "v": np.zeros_like(param)})
         m, v = state["m"], state["v"]
         m += (1 - self.beta_1) * (grad - m)
         v += (1 - self.beta_2) * (grad * grad - v)
-        param -= self._step_size * m / (np.sqrt(v) + self.epsilon)
+        param -= step_size * m / (np.sqrt(v) + self.epsilon)
 
 
 __all__ = ["Optimizer", "SGD", "Adam"]

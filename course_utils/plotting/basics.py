@@ -69,7 +69,6 @@ def descent_on_contours(
     x, y: (N,) the data. paths: a ``DescentPath`` or a dict {label: DescentPath}.
     optimum: (w, b) to mark with a star (e.g. the least-squares answer). window:
     (w_min, w_max, b_min, b_max), chosen from the paths when None.
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
     x, y = _xy(x, y)
     paths = _paths_dict(paths)
@@ -87,7 +86,6 @@ def gradient_descent_summary(
     """Three panels: the loss per step, the fitted line over the data, and the path of (w, b).
 
     x, y: (N,) the data; path: a ``DescentPath``; optimum: (w, b) to mark, optional.
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
     x, y = _xy(x, y)
     paths = _paths_dict(path)
@@ -126,7 +124,6 @@ def learning_rate_comparison(
     x, y: (N,) the data. paths: {label: DescentPath}, e.g. "too small", "right",
     "too large" (or one DescentPath). A diverging path is cut where it leaves the
     drawn window: (w_min, w_max, b_min, b_max), chosen from the converging paths when None.
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
     x, y = _xy(x, y)
     paths = _paths_dict(paths)

@@ -30,7 +30,6 @@ def conv_filters(w, *, channel: int = 0, ncols: int = 8, title: str | None = Non
     w: (KH, KW, C, F) convolution weights (``layer.params["w"]`` or a Keras kernel);
     shows the slice ``w[:, :, channel, f]`` of each of the F filters: red pixels
     excite the filter, blue ones inhibit it.
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     w = np.asarray(w, dtype=np.float64)
     if w.ndim != 4:
@@ -59,7 +58,6 @@ def feature_maps(maps, *, image=None, max_maps: int = 32, ncols: int = 8, title:
     maps: (H, W, F) or (1, H, W, F), a layer's output for one image; the first
     ``max_maps`` are shown, each on its own colour scale (bright is strong).
     image: (28, 28) or (28, 28, 1), the digit itself, shown first when given.
-    Taught in notebooks/06_numpy_cnn.ipynb.
     """
     maps = np.asarray(maps, dtype=np.float64)
     if maps.ndim == 4 and maps.shape[0] == 1:

@@ -34,7 +34,6 @@ def confusion_matrix_plot(
     ``metrics.confusion_matrix``). Colours follow a logarithmic scale so that a
     handful of mistakes stands out next to a thousand correct answers; the
     diagonal (correct answers) is drawn in a separate colour.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     cm = np.asarray(cm)
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] < 1:
@@ -104,7 +103,6 @@ def misclassified_gallery(
     probabilities. Each mistake is drawn by :func:`digit_grid`, titled in red with its
     true label, the prediction and the model's confidence in it ("4 · pred 9 · 97%").
     Shows at most ``max_images``.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     images = _as_images(images)
     y_true, probs = np.asarray(y_true), np.asarray(probs)
@@ -146,7 +144,6 @@ def per_class_scores(
 
     scores: a ``metrics.ClassScores`` (arrays of shape (K,)). The y-axis zooms in on
     the range the scores occupy, so differences of a tenth of a percent are visible.
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     if not isinstance(scores, ClassScores):
         raise TypeError(
@@ -184,7 +181,6 @@ def reliability_diagram(
     the diagonal: predictions made with 90% confidence are right 90% of the time.
     Bars below the diagonal mean over-confidence. The title gives the expected
     calibration error (ECE).
-    Taught in notebooks/07_keras_cnn_evaluation.ipynb.
     """
     if not isinstance(bins, ReliabilityBins):
         raise TypeError(

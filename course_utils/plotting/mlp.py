@@ -17,7 +17,6 @@ def activation_scales(activations: dict, *, bins: int = 40, save_as: str | None 
     ``MLP.activations(x)`` for several initialisations. Each panel's title states the
     standard deviation; the logits panel's also the share of softmax probabilities that
     are exactly 0 in float32 (where ``log(softmax)`` breaks). Each panel has its own x range.
-    Taught in notebooks/04_mlp_gradienttape.ipynb.
     """
     if not isinstance(activations, dict) or not activations:
         raise ValueError("expected a dict {run name: {'hidden 1': array, 'logits': array}} with at least one run")
@@ -48,7 +47,7 @@ def activation_scales(activations: dict, *, bins: int = 40, save_as: str | None 
 def timing_bars(seconds: dict, *, title: str | None = None, save_as: str | None = None):
     """Horizontal bars of seconds per epoch, labelled, and how many times faster the fastest is.
 
-    seconds: ``{"eager": 1.9, "tf.function": 0.4}``. Taught in notebooks/04_mlp_gradienttape.ipynb.
+    seconds: ``{"eager": 1.9, "tf.function": 0.4}``.
     """
     if not isinstance(seconds, dict) or not seconds:
         raise ValueError("expected a dict {mode: seconds per epoch}, e.g. {'eager': 1.9, 'tf.function': 0.4}")
