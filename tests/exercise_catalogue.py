@@ -23,6 +23,13 @@ import numpy as np
 ACCEPTED = None
 
 
+def _course(module: str):
+    """A course_utils module, looked up when the learner's function runs (as a notebook's `act.softmax`)."""
+    import importlib
+
+    return importlib.import_module(f"course_utils.{module}")
+
+
 @dataclass(frozen=True)
 class Case:
     label: str
@@ -254,6 +261,11 @@ RELU_DERIVATIVE = [
     Case("changes z in place", _relu_inplace, r"chang|in place|modif"),
     Case("python if on an array", _relu_if, r"whole array|np\.where|comparison|element"),
     Case("flattens", lambda z: (z.ravel() > 0).astype(float), r"shape"),
+    Case(
+        "the course's own act.relu_derivative",
+        lambda z: _course("activations").relu_derivative(z),
+        r"switched off",
+    ),
 ]
 
 
@@ -329,6 +341,11 @@ SIGMOID_DERIVATIVE = [
     Case("clips z in place", _sig_clip_inplace, r"chang|in place|modif"),
     Case("math.exp on an array", _sig_math, r"math\.exp|np\.exp"),
     Case("constant 0.25", lambda z: np.full_like(z, 0.25, dtype=float), r"0\.25|z = 0|derivative"),
+    Case(
+        "the course's own act.sigmoid_derivative",
+        lambda z: _course("activations").sigmoid_derivative(z),
+        r"switched off",
+    ),
 ]
 
 
@@ -444,6 +461,11 @@ STABLE_SOFTMAX = [
         ),
         r"clip|subtract|maximum",
     ),
+    Case(
+        "the course's own act.softmax",
+        lambda z: _course("activations").softmax(z, axis=1),
+        r"switched off",
+    ),
 ]
 
 # ----------------------------------------------------------------------------- lesson 03
@@ -532,6 +554,11 @@ ONE_HOT = [
     ),
     Case("returns the labels", lambda labels, num_classes: labels, r"shape|\(N, num_classes\)"),
     Case("sorts labels in place", _one_hot_inplace, r"chang|in place|modif"),
+    Case(
+        "the course's own data.one_hot",
+        lambda labels, num_classes: _course("data").one_hot(labels, num_classes),
+        r"switched off",
+    ),
 ]
 
 
@@ -654,6 +681,11 @@ CROSS_ENTROPY_FROM_LOGITS = [
         lambda lg, lb: -np.mean((lg - lg.max(axis=1, keepdims=True))[np.arange(len(lb)), lb]),
         r"log-sum-exp|logsumexp|log\(sum",
     ),
+    Case(
+        "the course's own losses.softmax_cross_entropy",
+        lambda lg, lb: _course("losses").softmax_cross_entropy(lg, lb),
+        r"switched off",
+    ),
 ]
 
 
@@ -755,6 +787,11 @@ CROSS_ENTROPY_GRADIENT = [
             / len(lb)
         ),
         r"whole array|each row|per row|nan",
+    ),
+    Case(
+        "the course's own losses.softmax_cross_entropy_backward",
+        lambda lg, lb: _course("losses").softmax_cross_entropy_backward(lg, lb),
+        r"switched off",
     ),
 ]
 
@@ -903,6 +940,11 @@ CROSS_ENTROPY_TF = [
         "returns per-example losses",
         _tf_ce_variant(lambda lp, lb: -_tf_pick(lp, lb)),
         r"one number|mean|scalar",
+    ),
+    Case(
+        "the course's own mlp.cross_entropy_from_logits",
+        lambda lg, lb: _course("mlp_from_scratch").cross_entropy_from_logits(lg, lb),
+        r"switched off",
     ),
 ]
 
@@ -1388,6 +1430,11 @@ DENSE_BACKWARD = [
     ),
     Case("returns dx, dw only", lambda d, x, w: (d @ w.T, x.T @ d), r"three|\(dx, dw, db\)"),
     Case("divides dout in place", _dense_inplace, r"chang|in place|modif"),
+    Case(
+        "the course's own layers.dense_backward",
+        lambda d, x, w: _course("layers").dense_backward(d, (x, w)),
+        r"switched off",
+    ),
 ]
 
 # ----------------------------------------------------------------------------- lesson 07
@@ -1588,6 +1635,11 @@ TOP_K_ACCURACY = [
     ),
     Case("compares probabilities with labels", _topk_values, r"argsort|indices|probabilit"),
     Case("sorts probs in place", _topk_sort_inplace, r"chang|in place|modif"),
+    Case(
+        "the course's own metrics.top_k_accuracy",
+        lambda y, p, k: _course("metrics").top_k_accuracy(y, p, k=k),
+        r"switched off",
+    ),
 ]
 
 # ----------------------------------------------------------------------------- lesson 08
@@ -1724,6 +1776,11 @@ CENTRE_OF_MASS = [
         "weights by darkness (1 - image)", lambda im: _com_ref(1.0 - im), r"bright|intensit|weight"
     ),
     Case("normalises the image in place", _com_inplace, r"chang|in place|modif"),
+    Case(
+        "the course's own preprocess.centre_of_mass",
+        lambda im: _course("preprocess").centre_of_mass(im),
+        r"switched off",
+    ),
 ]
 
 # ----------------------------------------------------------------------------- lesson 09

@@ -138,3 +138,16 @@ def test_a_tensorflow_shape_error_is_translated():
     except tf.errors.InvalidArgumentError as error:
         message = exercises.explain_error(error)
     assert "keepdims=True" in message and "[2,3]" in message, message
+
+
+def test_switched_off_functions_refuse_only_while_the_learners_function_runs():
+    import numpy as np
+
+    from course_utils import data
+
+    one_hot = _exercise("lesson03", "one_hot")
+    original = data.one_hot
+    result = one_hot.evaluate(lambda labels, num_classes: data.one_hot(labels, num_classes))
+    assert result.status == FAILED and "data.one_hot does this exercise for you" in result.message
+    assert data.one_hot is original
+    assert data.one_hot(np.array([1]), 3).tolist() == [[0.0, 1.0, 0.0]]

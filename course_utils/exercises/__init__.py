@@ -26,10 +26,13 @@ from notebooks/01_linear_regression_gd.ipynb onwards.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import importlib
 import inspect
 import os
 import re
+import sys
 import textwrap
 import warnings
 from collections.abc import Callable
@@ -97,11 +100,19 @@ class Exercise:
     implementation; it must pass ``checks`` (the tests make sure).
     """
 
-    def __init__(self, name: str, checks: Callable, solution: Callable, task: str = ""):
+    def __init__(
+        self,
+        name: str,
+        checks: Callable,
+        solution: Callable,
+        task: str = "",
+        switched_off: tuple[str, ...] = (),
+    ):
         self.name = name
         self._checks = checks
         self.reference = solution
         self.task = task
+        self.switched_off = switched_off
 
     def evaluate(self, fn: Callable) -> CheckResult:
         """Run the checks on ``fn`` and return the result, displaying nothing."""
@@ -111,7 +122,7 @@ class Exercise:
                 FAILED,
                 f"expected a function, got {type(fn).__name__}: pass the function itself, without calling it.",
             )
-        guarded = _guarded(fn)
+        guarded = _guarded(fn, self.switched_off)
         try:
             self._checks(guarded)
             if guarded.warned:  # the results were right, but numpy warned on the way
@@ -159,14 +170,19 @@ class Exercise:
         return f"Exercise({self.name!r})"
 
 
-def exercise(checks: Callable, *, task: str) -> Callable[[Callable], Exercise]:
+def exercise(
+    checks: Callable, *, task: str, switched_off: tuple[str, ...] = ()
+) -> Callable[[Callable], Exercise]:
     """Decorator: the decorated reference solution becomes an :class:`Exercise` of the same name.
 
-    ``checks(fn)`` may refer to the reference as ``<name>.reference``.
+    ``checks(fn)`` may refer to the reference as ``<name>.reference``. ``switched_off``
+    names functions that would do the exercise for the learner (``"course_utils.data.one_hot"``,
+    ``"tensorflow.nn.sparse_softmax_cross_entropy_with_logits"``): while the learner's
+    function runs, calling one raises a hint that says so.
     """
 
     def make(reference: Callable) -> Exercise:
-        return Exercise(reference.__name__, checks, reference, task)
+        return Exercise(reference.__name__, checks, reference, task, switched_off)
 
     return make
 
@@ -190,7 +206,7 @@ def as_array(value, shape: tuple, what: str):
 # ------------------------------------------------------- watching the learner's function
 
 
-def _guarded(fn: Callable) -> Callable:
+def _guarded(fn: Callable, switched_off: tuple[str, ...] = ()) -> Callable:
     """Wrap ``fn``: a stub reads as not attempted; a changed argument or a crash is reported at once.
 
     A numpy warning (overflow, division by zero) is kept in ``call.warned``: ``evaluate``
@@ -203,6 +219,7 @@ def _guarded(fn: Callable) -> Callable:
         with (
             warnings.catch_warnings(record=True) as caught,
             np.errstate(all="warn", under="ignore"),
+            _switched_off(switched_off),
         ):
             warnings.simplefilter("always", RuntimeWarning)
             try:
@@ -218,10 +235,15 @@ def _guarded(fn: Callable) -> Callable:
         for position, (arg, snapshot) in enumerate(zip(args, before)):
             if snapshot is not _UNWATCHED and not _same(arg, snapshot):
                 name = names[position] if position < len(names) else f"argument {position + 1}"
+                if isinstance(snapshot, np.ndarray):
+                    how = f"`{name} -= ...`, `{name}[...] = ...`, `{name}.sort()` or `out={name}`"
+                    instead = f"work on a new array: `shifted = {name} - ...` or `{name}.copy()`"
+                else:
+                    how = "`.sort()`, `.pop()`, `.append()` or assigning to one of its items"
+                    instead = "work on a copy (sorted(...) returns a new list) and leave the argument as it was"
                 raise Hint(
-                    f"your function changed its input `{name}` in place (for example with `{name} -= ...`, "
-                    f"`{name}[...] = ...`, `{name}.sort()` or `out={name}`), so the caller's data is no longer "
-                    f"what it was. Work on a new array instead: `shifted = {name} - ...` or `{name}.copy()`."
+                    f"your function changed its input `{name}` in place (for example with {how}), so the "
+                    f"caller's data is no longer what it was: {instead}."
                 )
         numeric = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
         if numeric:
@@ -236,6 +258,42 @@ def _guarded(fn: Callable) -> Callable:
 
 
 _UNWATCHED = object()
+_SHORT_NAMES = {"tensorflow": "tf", "course_utils": ""}
+
+
+@contextlib.contextmanager
+def _switched_off(targets: tuple[str, ...]):
+    """Replace each dotted ``target`` that is already imported by a function that raises a Hint."""
+    saved = []
+    for target in targets:
+        root, *path = target.split(".")
+        if (
+            root == "course_utils"
+        ):  # the course's own modules are cheap to import: always switch them off
+            importlib.import_module(".".join([root, *path[:-1]]))
+        owner = sys.modules.get(root)
+        for part in path[:-1]:
+            owner = getattr(owner, part, None)
+        if owner is None or not hasattr(owner, path[-1]):
+            continue  # a library not imported yet: the learner's code is not calling it either
+        saved.append((owner, path[-1], getattr(owner, path[-1])))
+        shown = ".".join(filter(None, [_SHORT_NAMES.get(root, root), *path]))
+        setattr(owner, path[-1], _refusing(shown))
+    try:
+        yield
+    finally:
+        for owner, name, original in reversed(saved):
+            setattr(owner, name, original)
+
+
+def _refusing(shown: str) -> Callable:
+    def refuse(*args, **kwargs):
+        raise Hint(
+            f"{shown} does this exercise for you, so it is switched off while your function is checked: "
+            "write it yourself, with the operations the lesson shows."
+        )
+
+    return refuse
 
 
 def _snapshot(value):
@@ -326,9 +384,11 @@ def explain_error(error: BaseException) -> str:
         shapes = re.findall(r"\([\d, ]*\)", text)
         advice = (
             f"two arrays of shapes {' and '.join(shapes) or 'that differ'} could not be combined entry by entry "
-            "(broadcasting). Two usual causes: a sum or max over an axis lost that axis, so keep it with "
-            "keepdims=True, e.g. np.max(z, axis=1, keepdims=True) has shape (N, 1); or integer labels (N,) "
-            "were used as if they were one-hot rows (N, C): pick one entry per row with a[np.arange(N), labels]."
+            "(broadcasting): find the line that makes each of them. Usual causes: a sum or max over an axis lost "
+            "that axis (keep it with keepdims=True: np.max(z, axis=1, keepdims=True) has shape (N, 1)); integer "
+            "labels (N,) used as if they were one-hot rows (N, C) (pick one entry per row with "
+            "a[np.arange(N), labels]); an array made with other sizes than the input (take them from x.shape: "
+            "an image need not be square)."
         )
     elif "matmul" in text or "shapes" in text and "not aligned" in text:
         advice = (

@@ -176,6 +176,7 @@ def _check_centre_of_mass(fn):
 @exercise(
     _check_centre_of_mass,
     task="Write centre_of_mass(image) returning the intensity-weighted mean (row, col).",
+    switched_off=("course_utils.preprocess.centre_of_mass",),
 )
 def centre_of_mass(image):
     rows, cols = np.indices(image.shape)
