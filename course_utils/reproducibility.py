@@ -22,6 +22,11 @@ def set_seed(seed: int, *, deterministic_ops: bool = False) -> int:
     import keras
 
     keras.utils.set_random_seed(int(seed))  # seeds Python's random, numpy and the backend
+    # Keras before 3.13 (the newest on Python 3.10) keeps its global SeedGenerator across
+    # set_random_seed, so keras.random draws did not repeat; 3.13 clears it (keras#21874).
+    from keras.src.backend.common import global_state
+
+    global_state.set_global_attribute("global_seed_generator", None)
     if deterministic_ops:
         import tensorflow as tf
 
