@@ -12,14 +12,15 @@ stage                 what it is
 ====================  =======================================================
 ``original``          the decoded picture, upright (EXIF rotation applied)
 ``grayscale``         (H, W) float32 in [0, 1], 0 = black; transparency
-                      composited on white
+                      composited on white; longer side at most 512 px
 ``inverted``          ink bright on a dark background (inverted only when the
-                      ink was darker than the background)
-``denoised``          uneven lighting flattened, contrast stretched, paper
-                      noise and isolated specks set to 0
+                      ink was darker than the paper at the picture's border)
+``denoised``          uneven lighting flattened (a smooth surface fitted to the
+                      paper only, so no stroke can be taken for paper), ink
+                      found by Otsu's threshold, paper grain and specks set to 0
 ``cropped``           the bounding box of the ink
-``thickened``         thin pen strokes thickened to MNIST's stroke width
-                      (unchanged when the strokes are thick enough)
+``thickened``         strokes brought to MNIST's width, 0.12-0.14 of the digit's
+                      longer side: a fine pen widened, a thick marker narrowed
 ``scaled``            longer side 20 px, aspect ratio kept, anti-aliased
 ``centred``           28x28, centre of mass at the centre: the result
 ====================  =======================================================
@@ -35,18 +36,26 @@ image with more than :data:`MAX_PIXELS` pixels (a decompression bomb), an array 
 the wrong rank or dtype. A Python object that is not an image at all (a list, a
 number) raises ``TypeError``.
 
+Every constant that depends on size is relative: to the picture (the statistics are
+taken on a copy 128 px long), to the ink's level (the threshold), to the largest ink
+blob (specks) or to the digit's longer side (stroke width), so the result does not
+depend on the picture's size, the digit's margin or the pen. ``scipy.ndimage``
+labels the specks and measures the strokes (its exact distance transform).
+
 Taught in notebooks/08_your_own_digits.ipynb.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
+from scipy import ndimage
 
 #: Largest picture accepted, in pixels (width x height): 40 megapixels, more than
 #: a phone camera takes. Larger images are refused before they are decoded, which
@@ -55,18 +64,24 @@ MAX_PIXELS = 40_000_000
 #: Side of an MNIST image and of the box the digit is fitted into.
 IMAGE_SIZE = 28
 DIGIT_BOX = 20
-#: Ink fainter than this fraction of the strongest ink is paper noise.
-NOISE_FLOOR = 0.25
-#: Below this contrast (after flattening, in [0, 1]) there is no digit on the page.
+#: Below this contrast (the ink's level above the paper's, in [0, 1]) there is no digit.
 MIN_CONTRAST = 0.1
-#: Pictures are first shrunk so that their longer side is at most this (speed).
+#: Pictures are first shrunk so that their longer side is at most this (speed, memory).
 WORKING_SIZE = 512
+#: The statistics (Otsu's threshold, the lighting, the grain) are taken on a copy this big.
+STATISTICS_SIZE = 128
+#: The flattened ink is mapped from this fraction of the ink's level (-> 0) to that one (-> 1).
+INK_RAMP = (0.3, 0.7)
+#: Ink blobs smaller than this fraction of the largest blob are dust or grain.
+SPECK_FRACTION = 0.02
 
-#: Thinnest stroke kept as it is, as a fraction of the digit's longer side. MNIST's
-#: strokes are about 0.14 of it (median); a fine pen on a big page is far thinner.
+#: MNIST's strokes are 0.09-0.17 of the digit's longer side (10th-90th percentile, median
+#: 0.12, by :func:`stroke_width`); strokes thinner than MIN_STROKE_WIDTH are widened to it,
+#: thicker than MAX_STROKE_WIDTH narrowed to it (measured best with a fine pen and a marker).
 MIN_STROKE_WIDTH = 0.12
-#: Size (longer side, pixels) at which thin strokes are thickened.
-THICKEN_SIZE = 80
+MAX_STROKE_WIDTH = 0.14
+#: Size (longer side, pixels) at which strokes are widened or narrowed.
+STROKE_SIZE = 80
 
 STAGES = (
     "original",
@@ -169,7 +184,7 @@ def to_mnist_steps(image) -> PreprocessSteps:
     box = ink_bounding_box(clean)
     top, left, bottom, right = box
     cropped = clean[top:bottom, left:right]
-    thickened = thicken_strokes(cropped)
+    thickened = normalise_strokes(cropped)
     scaled = fit_to_box(thickened, DIGIT_BOX)
     centred, com = centre_by_mass(scaled, IMAGE_SIZE)
     return PreprocessSteps(
@@ -323,101 +338,199 @@ def grayscale(picture: Image.Image) -> np.ndarray:
     """Composite transparency on white, convert to gray and shrink large pictures.
 
     picture: a PIL image (any size). Returns (H, W) float32 in [0, 1], 0 = black,
-    with the longer side at most ``WORKING_SIZE`` (shrunk by averaging pixel areas).
+    with the longer side at most ``WORKING_SIZE``: a large picture is first reduced
+    by a whole factor (Pillow's ``reduce``, averaging blocks of pixels, cheap) and
+    then resized by averaging pixel areas, so time and memory stay bounded.
     Taught in notebooks/08_your_own_digits.ipynb.
     """
     gray = _on_white(picture).convert("L")
     longer = max(gray.size)
     if longer > WORKING_SIZE:
-        factor = WORKING_SIZE / longer
-        size = (max(1, round(gray.width * factor)), max(1, round(gray.height * factor)))
-        gray = gray.resize(size, Image.Resampling.BOX)
+        whole = longer // WORKING_SIZE
+        if whole >= 2:
+            gray = gray.reduce(whole)
+        factor = WORKING_SIZE / max(gray.size)
+        if factor < 1:
+            size = (max(1, round(gray.width * factor)), max(1, round(gray.height * factor)))
+            gray = gray.resize(size, Image.Resampling.BOX)
     return np.asarray(gray, dtype=np.float32) / 255.0
+
+
+def _border(image: np.ndarray) -> np.ndarray:
+    """The pixels of the outermost rows and columns (a frame 1/16 of each side thick)."""
+    height, width = image.shape
+    rows, cols = max(1, height // 16), max(1, width // 16)
+    return np.concatenate(
+        [
+            image[:rows].ravel(),
+            image[-rows:].ravel(),
+            image[:, :cols].ravel(),
+            image[:, -cols:].ravel(),
+        ]
+    )
 
 
 def ink_bright(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     """Make the ink bright and the background dark, as in MNIST.
 
-    gray: (H, W) float in [0, 1]. The background is taken to be the median pixel
-    (most of a page is background); the ink is the side that strays further from
-    it. The image is inverted when its darkest pixels (0.5th percentile) lie further
-    below the median than its brightest (99.5th percentile) lie above it: dark ink
-    on a light page is inverted, white chalk on a mid-gray board (median 0.6) is
-    not, dark ink on a gray page (median 0.4) is. Returns ``(image, was_inverted)``
-    with image (H, W) float32 in [0, 1].
+    gray: (H, W) float in [0, 1]. The background is the median pixel of the
+    picture's border (a photo of a digit has paper around it, even when the digit
+    touches the edge somewhere; a thick digit may cover half of the picture, so
+    the whole picture's median would not do). The ink is the side that strays
+    further from it: the image is inverted when its darkest pixels (0.5th
+    percentile) lie further below the background than its brightest (99.5th
+    percentile) lie above it. Dark ink on a light page is inverted, white chalk on
+    a mid-gray board (0.6) is not, dark ink on a gray page (0.4) is. Returns
+    ``(image, was_inverted)`` with image (H, W) float32 in [0, 1].
     Taught in notebooks/08_your_own_digits.ipynb.
     """
     gray = np.asarray(gray, dtype=np.float32)
-    background = float(np.median(gray))
-    darkest, brightest = np.percentile(gray, [0.5, 99.5])
+    background = float(np.median(_border(gray)))
+    small = _shrunk(gray, STATISTICS_SIZE)
+    darkest, brightest = np.percentile(small, [0.5, 99.5])
     if background - darkest > brightest - background:
         return 1.0 - gray, True
     return gray.copy(), False
 
 
-def suppress_noise(ink: np.ndarray, noise_floor: float = NOISE_FLOOR) -> np.ndarray:
-    """Flatten uneven lighting, stretch the contrast and remove paper noise.
+def _shrunk(image: np.ndarray, longer: int) -> np.ndarray:
+    """``image`` (H, W) float32 shrunk by averaging so that its longer side is at most ``longer``."""
+    height, width = image.shape
+    factor = longer / max(height, width)
+    if factor >= 1:
+        return image
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return np.asarray(Image.fromarray(image, mode="F").resize(size, Image.Resampling.BOX))
 
-    ink: (H, W) float in [0, 1], ink bright. A smooth background (the image with its
-    strokes rubbed out by a minimum filter, then blurred) is subtracted; values are
-    scaled so that the strongest ink is 1; everything under ``noise_floor`` (or
-    under four times the paper's grain, measured robustly, when that is higher) and
-    isolated specks (a lit pixel without a lit neighbour) become 0.
-    Returns (H, W) float32 in [0, 1]. Raises :class:`ImageError` ("no digit found")
-    when nothing stands out from the background by more than ``MIN_CONTRAST`` and
-    six times the grain.
+
+def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
+    """Otsu's threshold: the level that best splits ``values`` into two classes.
+
+    values: any array of floats. The threshold maximises the between-class variance
+    ``w0 * w1 * (m0 - m1)**2`` over a ``bins``-bin histogram (Otsu, 1979): for a
+    picture of ink on paper it falls between the paper's and the ink's levels,
+    whatever their share of the pixels. Returns a float between the smallest and
+    the largest value.
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
+    values = np.asarray(values, dtype=np.float32).ravel()
+    low, high = float(values.min()), float(values.max())
+    if high <= low:
+        return low
+    width = (high - low) / bins
+    index = np.minimum(((values - low) / width).astype(np.intp), bins - 1)
+    counts = np.bincount(index, minlength=bins).astype(np.float64)
+    centres = low + width * (np.arange(bins) + 0.5)
+    weight0 = np.cumsum(counts)
+    weight1 = weight0[-1] - weight0
+    sum0 = np.cumsum(counts * centres)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean0 = sum0 / weight0
+        mean1 = (sum0[-1] - sum0) / weight1
+        between = weight0 * weight1 * (mean0 - mean1) ** 2
+    between = np.nan_to_num(between[:-1])
+    return low + width * (1 + int(np.argmax(between)))
+
+
+@functools.lru_cache(maxsize=8)
+def _quadratic_terms(height: int, width: int) -> np.ndarray:
+    """(H, W, 6) float32: 1, x, y, x^2, xy, y^2 at every pixel, x and y in [0, 1]."""
+    rows, cols = np.mgrid[0:height, 0:width] / max(height, width)
+    terms = np.stack([np.ones_like(cols), cols, rows, cols**2, cols * rows, rows**2], axis=-1)
+    terms = terms.astype(np.float32)
+    terms.flags.writeable = False
+    return terms
+
+
+def _smooth_background(small: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """A quadratic surface a + bx + cy + dx^2 + exy + fy^2 fitted to the ``paper`` pixels.
+
+    Fitted only to pixels that are not ink, it follows uneven lighting across the
+    page but cannot take a stroke, however wide, for background. With little paper
+    to fit it is a plane (under 20% of the pixels) or a constant (under 5%).
+    """
+    terms = _quadratic_terms(*small.shape)
+    step = max(1, max(small.shape) // 48)  # a quadratic needs no more than ~48x48 points
+    share = float(paper.mean())
+    used = 6 if share >= 0.2 else 3 if share >= 0.05 else 1
+    sample = paper[::step, ::step]
+    fit_terms = terms[::step, ::step][sample][:, :used].astype(np.float64)
+    if len(fit_terms) < 4 * used:
+        return np.full_like(small, float(np.median(small)))
+    values = small[::step, ::step][sample].astype(np.float64)
+    gram = fit_terms.T @ fit_terms + 1e-9 * np.eye(used)
+    coefficients = np.linalg.solve(gram, fit_terms.T @ values)
+    return (terms[..., :used] @ coefficients.astype(np.float32)).astype(np.float32)
+
+
+def _blank(why: str) -> ImageError:
+    return ImageError(
+        f"no digit found: {why}; write the digit darker or photograph it closer",
+        reason="blank",
+    )
+
+
+def suppress_noise(ink: np.ndarray) -> np.ndarray:
+    """Flatten uneven lighting, find the ink with Otsu's threshold and remove paper noise.
+
+    ink: (H, W) float in [0, 1], ink bright. On a copy shrunk to
+    ``STATISTICS_SIZE`` pixels:
+
+    1. Otsu's threshold separates ink from paper; a quadratic surface fitted to the
+       paper (the pixels clearly below the threshold) is the lighting, and is
+       subtracted; Otsu's threshold is taken again on the flattened copy;
+    2. the paper's grain is measured robustly (1.4826 times the median absolute
+       deviation of the paper pixels) and the ink's level is the median ink pixel.
+
+    "No digit found" (:class:`ImageError`, reason "blank") when the ink stands out
+    from the paper by less than ``MIN_CONTRAST`` or six times the grain: only a
+    blank or nearly uniform page. Then, at full size, the flattened image is mapped
+    linearly from ``INK_RAMP[0]`` of the ink's level (or four times the grain,
+    whichever is higher) to 0 and from ``INK_RAMP[1]`` of it to 1, which keeps
+    anti-aliased edges and does not depend on blur or JPEG; ink blobs smaller than
+    ``SPECK_FRACTION`` of the largest one (dust, grain) become 0.
+    Returns (H, W) float32 in [0, 1].
     Taught in notebooks/08_your_own_digits.ipynb.
     """
     ink = np.asarray(ink, dtype=np.float32)
-    flat = ink - _background(ink)
-    grain = 1.4826 * float(np.median(np.abs(flat - np.median(flat))))  # robust noise level
-    flat = np.clip(flat, 0.0, None)
-    strongest = float(np.percentile(flat, 99.9)) if flat.size >= 1000 else float(flat.max())
-    if strongest < max(MIN_CONTRAST, 6 * grain):
-        raise ImageError(
-            "no digit found: the picture is blank (nothing stands out from the "
-            "background); write the digit darker or photograph it closer",
-            reason="blank",
+    small = _shrunk(ink, STATISTICS_SIZE)
+    if float(small.max() - small.min()) < MIN_CONTRAST:
+        raise _blank("the picture is blank (nothing stands out from the background)")
+    threshold = otsu_threshold(small)
+    paper = small < threshold - 0.25 * (threshold - float(np.median(small[small < threshold])))
+    background = _smooth_background(small, paper if paper.any() else small < threshold)
+    flat = small - background
+    threshold = otsu_threshold(flat)
+    paper_values = flat[flat < threshold]
+    level = float(np.median(paper_values))
+    grain = 1.4826 * float(np.median(np.abs(paper_values - level)))
+    strokes = flat[flat >= max(threshold, level + 6 * grain)]
+    contrast = float(np.median(strokes)) - level if strokes.size else 0.0
+    if contrast < max(MIN_CONTRAST, 6 * grain):
+        raise _blank("the picture is blank (nothing stands out from the paper's grain)")
+    if background.shape != ink.shape:
+        background = np.asarray(
+            Image.fromarray(background, mode="F").resize(
+                (ink.shape[1], ink.shape[0]), Image.Resampling.BILINEAR
+            )
         )
-    floor = max(noise_floor, 4 * grain / strongest)
-    stretched = np.clip(flat / strongest, 0.0, 1.0)
-    clean = np.where(stretched >= floor, (stretched - floor) / (1 - floor), 0.0)
+    low = level + max(INK_RAMP[0] * contrast, 4 * grain)
+    high = level + max(INK_RAMP[1] * contrast, low - level + 1e-3)
+    clean = np.clip((ink - background - low) / (high - low), 0.0, 1.0)
     return _remove_specks(clean.astype(np.float32))
 
 
-def _background(ink: np.ndarray) -> np.ndarray:
-    """A smooth estimate of the background under the strokes, same shape as ``ink``."""
-    height, width = ink.shape
-    small_size = 64
-    factor = small_size / max(height, width)
-    if factor >= 1:
-        small = Image.fromarray(ink, mode="F")
-    else:
-        size = (max(1, round(width * factor)), max(1, round(height * factor)))
-        small = Image.fromarray(ink, mode="F").resize(size, Image.Resampling.BOX)
-    rubbed = small.filter(ImageFilter.MinFilter(9)).filter(ImageFilter.MaxFilter(9))
-    smooth = Image.fromarray(_box_blur(np.asarray(rubbed), radius=4), mode="F")
-    return np.asarray(smooth.resize((width, height), Image.Resampling.BILINEAR))
-
-
-def _box_blur(image: np.ndarray, radius: int) -> np.ndarray:
-    kernel = np.ones(2 * radius + 1) / (2 * radius + 1)
-    padded = np.pad(image, radius, mode="edge")
-    rows = np.apply_along_axis(np.convolve, 1, padded, kernel, mode="valid")
-    return np.apply_along_axis(np.convolve, 0, rows, kernel, mode="valid").astype(np.float32)
-
-
-def _remove_specks(image: np.ndarray) -> np.ndarray:
-    lit = image > 0
-    padded = np.pad(lit, 1)
-    height, width = lit.shape
-    neighbours = sum(
-        padded[1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width]
-        for dy in (-1, 0, 1)
-        for dx in (-1, 0, 1)
-        if (dy, dx) != (0, 0)
-    )
-    return np.where(lit & (neighbours == 0), 0.0, image).astype(np.float32)
+def _remove_specks(image: np.ndarray, fraction: float | None = None) -> np.ndarray:
+    """``image`` with every 8-connected ink blob smaller than ``fraction`` of the largest set to 0."""
+    fraction = SPECK_FRACTION if fraction is None else fraction
+    labels, count = ndimage.label(image > 0, structure=np.ones((3, 3)))
+    if count <= 1:
+        return image
+    areas = np.bincount(labels.ravel())
+    areas[0] = 0
+    keep = areas >= fraction * areas.max()
+    keep[0] = False
+    return np.where(keep[labels], image, 0.0).astype(np.float32)
 
 
 def ink_bounding_box(image: np.ndarray) -> tuple[int, int, int, int]:
@@ -436,42 +549,64 @@ def ink_bounding_box(image: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def stroke_width(image: np.ndarray) -> float:
-    """The typical width of the strokes in pixels: twice the ink area over its outline.
+    """The typical width of the strokes in pixels, from the distance transform.
 
-    image: (H, W) float, ink bright; pixels above 0.5 count as ink. A stroke of
-    width w and length L covers w*L pixels and has about 2*L outline pixels.
-    Taught in notebooks/08_your_own_digits.ipynb.
+    image: (H, W) float, ink bright; pixels above 0.5 count as ink. Every ink pixel
+    gets its distance to the nearest paper pixel (``scipy.ndimage``'s exact
+    Euclidean distance transform); along a stroke's centre line that distance is
+    half the stroke's width, in any direction. The width is twice the median of
+    those centre-line distances (the local maxima; the mean of their middle half,
+    which ignores junctions and stroke ends), less half a pixel. Returns 0.0
+    when there is no ink. Taught in notebooks/08_your_own_digits.ipynb.
     """
     ink = np.asarray(image) > 0.5
-    padded = np.pad(ink, 1)
-    inside = padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
-    outline = int((ink & ~inside).sum())
-    return 2.0 * int(ink.sum()) / outline if outline else 0.0
+    if not ink.any():
+        return 0.0
+    distance = ndimage.distance_transform_edt(np.pad(ink, 1))
+    ridge = (distance > 0) & (distance >= ndimage.maximum_filter(distance, size=3))
+    low, high = np.percentile(distance[ridge], [25, 75])
+    middle = distance[ridge & (distance >= low) & (distance <= high)]
+    return float(2 * middle.mean() - 0.5)
 
 
-def thicken_strokes(image: np.ndarray, min_width: float = MIN_STROKE_WIDTH) -> np.ndarray:
-    """Thicken strokes thinner than ``min_width`` times the longer side, as MNIST's pens were.
+def normalise_strokes(
+    image: np.ndarray,
+    min_width: float = MIN_STROKE_WIDTH,
+    max_width: float = MAX_STROKE_WIDTH,
+) -> np.ndarray:
+    """Bring the strokes' width into MNIST's range, ``min_width`` to ``max_width`` of the longer side.
 
-    image: (H, W) float in [0, 1], ink bright, cropped to the digit. Strokes thick
-    enough are returned unchanged; thin ones are redrawn at ``THICKEN_SIZE`` pixels
-    (longer side) with a maximum filter (a round-ish brush) that brings them to
-    about ``min_width``. Returns a 2-D float32 array in [0, 1].
+    image: (H, W) float in [0, 1], ink bright, cropped to the digit. The width is
+    measured on a copy ``STROKE_SIZE`` pixels long (longer side); strokes within
+    the range are returned unchanged. Otherwise that copy is redrawn: every stroke is widened (a fine pen)
+    or narrowed (a thick marker) by the same amount on both sides, using the
+    distance of each pixel to the ink or to the paper (round, like a pen's tip).
+    Returns a 2-D float32 array in [0, 1], cropped to the ink.
     Taught in notebooks/08_your_own_digits.ipynb.
     """
     image = np.asarray(image, dtype=np.float32)
-    longer = max(image.shape)
-    missing = min_width - stroke_width(image) / longer  # as a fraction of the longer side
-    brush = int(round(missing * THICKEN_SIZE)) | 1  # odd
-    if missing <= 0 or brush < 3:
-        return image
-    factor = THICKEN_SIZE / longer
+    factor = STROKE_SIZE / max(image.shape)
     size = (max(1, round(image.shape[1] * factor)), max(1, round(image.shape[0] * factor)))
-    small = Image.fromarray(image, mode="F").resize(size, Image.Resampling.BILINEAR)
-    pad = brush // 2
-    small = np.pad(np.clip(np.asarray(small), 0.0, None), pad)
-    small = small / max(float(small.max()), 1e-6)
-    thick = Image.fromarray(small.astype(np.float32), mode="F").filter(ImageFilter.MaxFilter(brush))
-    return np.clip(np.asarray(thick, dtype=np.float32), 0.0, 1.0)
+    resample = Image.Resampling.BILINEAR if factor > 1 else Image.Resampling.BOX
+    small = np.asarray(Image.fromarray(image, mode="F").resize(size, resample))
+    small = np.clip(small / max(float(small.max()), 1e-6), 0.0, 1.0)
+    relative = stroke_width(small) / max(small.shape)
+    if min_width <= relative <= max_width:
+        return image
+    # widening by r on each side also lengthens the digit by 2r: w + 2r = target * (L + 2r)
+    longer, width = max(small.shape), relative * max(small.shape)
+    if relative < min_width:
+        radius = (min_width * longer - width) / (2 * (1 - min_width))
+        small = np.pad(small, int(np.ceil(radius)) + 1)
+        distance = ndimage.distance_transform_edt(small <= 0.5)
+        result = np.maximum(small, np.clip(radius + 0.5 - distance, 0.0, 1.0))
+    else:
+        radius = (width - max_width * longer) / (2 * (1 - max_width))
+        distance = ndimage.distance_transform_edt(np.pad(small > 0.5, 1))[1:-1, 1:-1]
+        result = np.minimum(small, np.clip(distance - radius, 0.0, 1.0))
+    result = result.astype(np.float32)
+    top, left, bottom, right = ink_bounding_box(result > 0.05)
+    return result[top:bottom, left:right]
 
 
 def fit_to_box(image: np.ndarray, box: int = DIGIT_BOX) -> np.ndarray:
@@ -558,8 +693,14 @@ __all__ = [
     "IMAGE_SIZE",
     "ImageError",
     "MAX_PIXELS",
+    "INK_RAMP",
+    "MAX_STROKE_WIDTH",
+    "MIN_CONTRAST",
     "MIN_STROKE_WIDTH",
-    "NOISE_FLOOR",
+    "SPECK_FRACTION",
+    "STATISTICS_SIZE",
+    "STROKE_SIZE",
+    "WORKING_SIZE",
     "PreprocessSteps",
     "STAGES",
     "centre_by_mass",
@@ -570,9 +711,10 @@ __all__ = [
     "ink_bright",
     "load_image",
     "naive_to_mnist",
+    "normalise_strokes",
+    "otsu_threshold",
     "stroke_width",
     "suppress_noise",
-    "thicken_strokes",
     "to_mnist",
     "to_mnist_steps",
 ]
