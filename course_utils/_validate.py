@@ -29,16 +29,17 @@ def probability(value, name: str, *, include_one: bool = False) -> float:
     return float(value)
 
 
-def labels(y, name: str = "y", *, n: int | None = None, num_classes: int | None = None) -> np.ndarray:
+def labels(y, name: str = "y", *, n: int | None = None, num_classes: int | None = None,
+           what: str = "examples") -> np.ndarray:
     """``y`` as integer class ids of shape (N,), optionally N == ``n`` and every id in [0, num_classes)."""
     y = np.asarray(y)
     if y.ndim != 1 or y.dtype.kind not in "iu":
-        raise ValueError(f"{name} must be integer class ids of shape (N,), got {y.dtype} {y.shape}")
+        hint = "; for one-hot labels or probabilities use .argmax(axis=1)" if y.ndim == 2 else ""
+        raise ValueError(f"{name} must be integer labels of shape (N,), got dtype {y.dtype} and shape {y.shape}{hint}")
     if n is not None and len(y) != n:
-        raise ValueError(f"{name} has {len(y)} labels but there are {n} examples")
+        raise ValueError(f"{name} has {len(y)} labels but there are {n} {what}")
     if num_classes is not None and len(y) and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(f"{name} must hold class ids from 0 to {num_classes - 1}, "
-                         f"got values from {y.min()} to {y.max()}")
+        raise ValueError(f"{name} must lie in [0, {num_classes}), got values from {y.min()} to {y.max()}")
     return y
 
 

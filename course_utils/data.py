@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _validate
+
 KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -362,8 +364,7 @@ def iterate_minibatches(
     x: (N, ...); y: (N, ...). ``rng``: a numpy Generator or a seed for the shuffle.
     """
     x, y = _check_pair(x, y, "iterate_minibatches")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = _validate.positive_int(batch_size, "batch_size")
     if shuffle:
         order = np.random.default_rng(rng).permutation(len(x))
     else:

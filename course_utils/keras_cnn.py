@@ -9,12 +9,12 @@ The shared contract of this module:
   float digits of shape ``(28, 28)``, ``(N, 28, 28)`` or ``(N, 28, 28, 1)`` into
   that layout.
 * Labels are integers ``y: (N,)`` in ``[0, num_classes)`` (sparse labels, no one-hot).
-* Models are compiled by :func:`compile_cnn` (Adam, sparse categorical
-  cross-entropy, accuracy) and trained by :func:`train_cnn`, which always
-  measures on held-out validation data.
-* Lesson 07 saves its trained model to ``models_dir() / "lesson07_cnn.keras"``
-  (:func:`default_model_path`); :func:`load_or_train_cnn` is how later lessons get
-  a model: that file when it exists, otherwise a small CNN trained on the spot.
+* Lesson 07 writes ``model.compile``, ``model.fit``, ``model.save`` and
+  ``keras.models.load_model`` in its cells: Keras' own API is the lesson. It saves
+  its trained model to ``models_dir() / "lesson07_cnn.keras"`` (:func:`default_model_path`);
+  :func:`load_or_train_cnn` is how later lessons get a model: that file when it
+  exists, otherwise a small CNN trained on the spot with :func:`compile_cnn` and
+  :func:`train_cnn` (which always measures on held-out validation data).
 
 Taught in notebooks/07_keras_cnn_evaluation.ipynb; the model is reused in
 notebooks/08_your_own_digits.ipynb and notebooks/09_serve_the_model.ipynb.
@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from pathlib import Path
 
 import keras
 import numpy as np
 from keras import layers
 
-from . import data
+from . import _validate, data
 from .paths import models_dir
 from .reproducibility import set_seed
 
@@ -257,17 +256,17 @@ def to_model_input(images) -> np.ndarray:
     """Digits in any common layout -> x: (N, 28, 28, 1) float32 in [0, 1].
 
     images: one digit (H, W), a batch (N, H, W) or (N, H, W, 1); uint8 in [0, 255]
-    (divided by 255) or float in [0, 1] (kept). White ink on black, like MNIST.
+    (scaled by ``data.scale_pixels``) or float in [0, 1] (kept). White ink on black, like MNIST.
     """
     x = np.asarray(images)
     if x.dtype == np.uint8:
-        x = x.astype(np.float32) / 255.0
+        x = data.scale_pixels(x)
     elif np.issubdtype(x.dtype, np.floating):
         x = x.astype(np.float32)
         if x.size and (not np.all(np.isfinite(x)) or x.min() < 0 or x.max() > 1):
             raise ValueError(
                 f"float images must lie in [0, 1], got values in [{np.nanmin(x):.3g}, {np.nanmax(x):.3g}]; "
-                "divide uint8 pixels by 255 (or pass them as uint8)"
+                "scale uint8 pixels with data.scale_pixels (or pass them as uint8)"
             )
     else:
         raise TypeError(f"images must be uint8 or float, got dtype {x.dtype}")
@@ -280,21 +279,6 @@ def to_model_input(images) -> np.ndarray:
             f"expected images of shape (H, W), (N, H, W) or (N, H, W, 1), got {np.asarray(images).shape}"
         )
     return x
-
-
-def _check_labels(y, n: int, name: str, num_classes: int) -> np.ndarray:
-    y = np.asarray(y)
-    if y.ndim != 1 or not (np.issubdtype(y.dtype, np.integer) and y.dtype != np.bool_):
-        raise ValueError(
-            f"{name} must be integer labels of shape (N,), got dtype {y.dtype} and shape {y.shape}"
-        )
-    if len(y) != n:
-        raise ValueError(f"{name} has {len(y)} labels but there are {n} images")
-    if len(y) and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(
-            f"{name} must lie in [0, {num_classes}), got values from {y.min()} to {y.max()}"
-        )
-    return y
 
 
 def train_cnn(
@@ -314,46 +298,31 @@ def train_cnn(
     x_train: (N, 28, 28[, 1]) digits, y_train: (N,) ints; x_val, y_val likewise
     (held out from training: never the test set). Images go through
     :func:`to_model_input`. Returns the Keras ``History`` whose ``history`` dict
-    has ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy`` per epoch; its extra
-    attribute ``seconds`` lists the wall time of each epoch (the first includes
-    TensorFlow's one-off tracing). Call ``set_seed`` before building the model for a
+    has ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy`` per epoch. Pass a
+    ``keras_dense.EpochTimer`` in ``callbacks`` for the wall time of each epoch (the
+    first includes TensorFlow's one-off tracing). Call ``set_seed`` before building the model for a
     repeatable run.
     """
     if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
         raise ValueError("the model is not compiled: call compile_cnn(model) first")
     x_train, x_val = to_model_input(x_train), to_model_input(x_val)
     num_classes = int(model.output_shape[-1])
-    y_train = _check_labels(y_train, len(x_train), "y_train", num_classes)
-    y_val = _check_labels(y_val, len(x_val), "y_val", num_classes)
+    y_train = _validate.labels(y_train, "y_train", n=len(x_train), num_classes=num_classes, what="images")
+    y_val = _validate.labels(y_val, "y_val", n=len(x_val), num_classes=num_classes, what="images")
     if len(x_val) == 0:
         raise ValueError(
             "validation data is empty: hold out some training examples, e.g. data.train_val_split"
         )
-    timer = _EpochTimer()
-    history = model.fit(
+    return model.fit(
         x_train,
         y_train,
         validation_data=(x_val, y_val),
         epochs=int(num_epochs),
         batch_size=int(batch_size),
         shuffle=True,
-        callbacks=[timer, *(callbacks or [])],
+        callbacks=callbacks,
         verbose=verbose,
     )
-    history.seconds = timer.seconds
-    return history
-
-
-class _EpochTimer(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.seconds: list[float] = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
 
 
 def predict_in_batches(model: keras.Model, images, *, batch_size: int = 1000) -> np.ndarray:
@@ -369,32 +338,6 @@ def predict_in_batches(model: keras.Model, images, *, batch_size: int = 1000) ->
     if len(x) == 0:
         return np.zeros((0, int(model.output_shape[-1])), dtype=np.float32)
     return np.asarray(model.predict(x, batch_size=int(batch_size), verbose=0), dtype=np.float32)
-
-
-def save_cnn(model: keras.Model, path: str | Path | None = None) -> Path:
-    """Save ``model`` (architecture, weights, optimizer state) as a ``.keras`` file.
-
-    path: defaults to :func:`default_model_path`. Returns the path written.
-    """
-    path = Path(path) if path is not None else default_model_path()
-    if path.suffix != ".keras":
-        raise ValueError(f"Keras 3 saves models to files ending in .keras, got {str(path)!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        # Keras 3.15 converts tensors with a numpy-2 deprecated call while saving; harmless.
-        warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*__array__")
-        model.save(path)
-    return path
-
-
-def load_cnn(path: str | Path | None = None) -> keras.Model:
-    """Load a model saved by :func:`save_cnn` (default: :func:`default_model_path`)."""
-    path = Path(path) if path is not None else default_model_path()
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no saved model at {path}; run notebooks/07_keras_cnn_evaluation.ipynb to train and save one"
-        )
-    return keras.models.load_model(path)
 
 
 def load_or_train_cnn(
@@ -437,7 +380,7 @@ def load_or_train_cnn(
     """
     path = Path(path) if path is not None else default_model_path()
     if path.is_file():
-        model = load_cnn(path)
+        model = keras.models.load_model(path)
         if verbose:
             print(f"Loaded lesson 07's model from {path}")
         return model
@@ -475,10 +418,8 @@ __all__ = [
     "build_original_cnn",
     "compile_cnn",
     "default_model_path",
-    "load_cnn",
     "load_or_train_cnn",
     "predict_in_batches",
-    "save_cnn",
     "steps_per_epoch",
     "to_model_input",
     "train_cnn",

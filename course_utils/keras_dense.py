@@ -2,15 +2,16 @@
 
 The pieces of lesson 05:
 
-* :func:`build_dense_model`: ``keras.Input((28, 28))``, ``Flatten``, Dense
-  256-128-64-32 with ReLU and a 10-way softmax; :func:`compile_model` adds Adam
-  (``learning_rate=``, a number or a schedule such as :func:`decaying_learning_rate`),
-  sparse categorical cross-entropy and accuracy.
+* The lesson writes ``keras.Sequential([...])``, ``model.compile(...)``,
+  ``model.fit(...)``, ``model.save(...)`` and ``keras.models.load_model(...)`` in its
+  cells: Keras' own API is the lesson. :func:`build_dense_model` is the same network
+  as a function (for the learning-rate comparison and the exercise's check).
+* :func:`decaying_learning_rate`: a schedule for ``keras.optimizers.Adam(learning_rate=...)``.
 * :func:`make_dataset`: a ``tf.data`` pipeline (map, shuffle, batch, prefetch) from
   uint8 images ``(N, 28, 28)`` and labels ``(N,)`` to batches of float32 pixels in [0, 1].
 * :func:`training_callbacks`: early stopping and a checkpoint written to a ``.keras``
-  file; :class:`EpochTimer` measures the seconds of each epoch.
-* :func:`save_model` / :func:`load_model`: the Keras 3 format (``.keras``).
+  file; :class:`EpochTimer` (the course's one epoch timer, :mod:`course_utils.history`)
+  measures the seconds of each epoch.
 
 Keras 3 breaks three habits of older tutorials, and this module follows the new
 ones: ``learning_rate=`` instead of ``lr=``, a ``.keras`` file instead of ``.h5``,
@@ -21,7 +22,6 @@ Taught in notebooks/05_keras_ann.ipynb.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,15 +31,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from . import _validate, history  # noqa: E402
+
 HIDDEN_UNITS = (256, 128, 64, 32)
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def build_dense_model(
@@ -57,8 +53,8 @@ def build_dense_model(
     """
     units = tuple(hidden_units)
     for size in units:
-        _positive_int(size, "every entry of hidden_units")
-    num_classes = _positive_int(num_classes, "num_classes")
+        _validate.positive_int(size, "every entry of hidden_units")
+    num_classes = _validate.positive_int(num_classes, "num_classes")
     layers: list = [keras.Input(shape=tuple(input_shape), name="image"), keras.layers.Flatten(name="flatten")]
     layers += [keras.layers.Dense(size, activation="relu", name=f"dense_{i + 1}") for i, size in enumerate(units)]
     layers.append(keras.layers.Dense(num_classes, activation="softmax", name="probabilities"))
@@ -75,7 +71,7 @@ def dense_param_count(layer_sizes: Sequence[int]) -> int:
 
     layer_sizes: (784, 256, 128, 64, 32, 10) counts the weights and biases of five layers.
     """
-    sizes = [_positive_int(s, "every layer size") for s in layer_sizes]
+    sizes = [_validate.positive_int(s, "every layer size") for s in layer_sizes]
     if len(sizes) < 2:
         raise ValueError(f"need at least an input and an output size, got {list(layer_sizes)}")
     return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
@@ -92,32 +88,14 @@ def decaying_learning_rate(
         raise ValueError(f"initial_learning_rate must be positive, got {initial_learning_rate!r}")
     if not 0 < decay_per_epoch <= 1:
         raise ValueError(f"decay_per_epoch must lie in (0, 1], got {decay_per_epoch!r}")
-    steps_per_epoch = _positive_int(steps_per_epoch, "steps_per_epoch")
+    steps_per_epoch = _validate.positive_int(steps_per_epoch, "steps_per_epoch")
     return keras.optimizers.schedules.ExponentialDecay(
         initial_learning_rate, decay_steps=steps_per_epoch, decay_rate=decay_per_epoch
     )
 
 
-def compile_model(model: keras.Model, *, learning_rate=1e-3) -> keras.Model:
-    """Compile ``model`` with Adam(``learning_rate``), sparse categorical cross-entropy and accuracy.
-
-    learning_rate: a positive number or a ``keras.optimizers.schedules.LearningRateSchedule``.
-    The model must output probabilities (N, C); labels are integers (N,). Returns ``model``.
-    """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
-    is_schedule = isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule)
-    if not is_schedule and (isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or learning_rate <= 0):
-        raise ValueError(f"learning_rate must be a positive number or a LearningRateSchedule, got {learning_rate!r}")
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=["accuracy"],
-    )
-    return model
-
-
 def _scale(images, labels):
+    """``data.scale_pixels`` as TensorFlow ops, so that it runs inside the pipeline."""
     return tf.cast(images, tf.float32) / 255.0, tf.cast(labels, tf.int32)
 
 
@@ -134,7 +112,7 @@ def make_dataset(x, y, *, batch_size: int = 128, shuffle: bool = True, seed: int
         raise ValueError(f"expected uint8 images of shape (N, 28, 28) as load_mnist returns them, got {x.dtype} {x.shape}")
     if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"expected integer labels of shape ({len(x)},), got {y.dtype} {y.shape}")
-    batch_size = _positive_int(batch_size, "batch_size")
+    batch_size = _validate.positive_int(batch_size, "batch_size")
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -142,24 +120,11 @@ def make_dataset(x, y, *, batch_size: int = 128, shuffle: bool = True, seed: int
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-class EpochTimer(keras.callbacks.Callback):
-    """A callback that stores the wall time of every epoch in ``epoch_seconds``."""
+class EpochTimer(history.EpochTimer, keras.callbacks.Callback):
+    """:class:`course_utils.history.EpochTimer` as a Keras callback: ``model.fit(..., callbacks=[timer])``.
 
-    def __init__(self):
-        super().__init__()
-        self.epoch_seconds: list[float] = []
-        self._start = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.epoch_seconds.append(time.perf_counter() - self._start)
-
-    @property
-    def seconds_per_epoch(self) -> float:
-        """Mean seconds of an epoch so far; NaN before the first one ends."""
-        return float(np.mean(self.epoch_seconds)) if self.epoch_seconds else float("nan")
+    ``timer.epoch_seconds`` then holds the wall time of every epoch, ``timer.seconds_per_epoch`` their mean.
+    """
 
 
 def compare_learning_rates(
@@ -183,11 +148,13 @@ def compare_learning_rates(
 
     if not isinstance(learning_rates, dict) or not learning_rates:
         raise ValueError("learning_rates must be a dict {run name: learning rate or schedule} with at least one run")
-    num_epochs = _positive_int(num_epochs, "num_epochs")
+    num_epochs = _validate.positive_int(num_epochs, "num_epochs")
     histories = {}
     for name, learning_rate in learning_rates.items():
         set_seed(seed)
-        model = compile_model(build_dense_model(hidden_units), learning_rate=learning_rate)
+        model = build_dense_model(hidden_units)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         history = model.fit(
             make_dataset(*train_data, batch_size=batch_size, seed=seed),
             validation_data=make_dataset(*validation_data, batch_size=1000, shuffle=False),
@@ -220,26 +187,10 @@ def training_callbacks(
     mode = "min" if "loss" in monitor else "max"
     return [
         keras.callbacks.EarlyStopping(
-            monitor=monitor, mode=mode, patience=_positive_int(patience, "patience"), restore_best_weights=True
+            monitor=monitor, mode=mode, patience=_validate.positive_int(patience, "patience"), restore_best_weights=True
         ),
         keras.callbacks.ModelCheckpoint(path, monitor=monitor, mode=mode, save_best_only=True),
     ]
-
-
-def save_model(model: keras.Model, path) -> Path:
-    """Save the whole model (architecture, weights, optimizer) to a ``.keras`` file; return its path."""
-    path = _keras_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
-    return path
-
-
-def load_model(path) -> keras.Model:
-    """Load a model saved by :func:`save_model` (or ``ModelCheckpoint``) from a ``.keras`` file."""
-    path = _keras_path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no saved model at {path}; train and save the model first")
-    return keras.models.load_model(path)
 
 
 __all__ = [
@@ -247,12 +198,9 @@ __all__ = [
     "EpochTimer",
     "build_dense_model",
     "compare_learning_rates",
-    "compile_model",
     "decaying_learning_rate",
     "dense_layer_sizes",
     "dense_param_count",
-    "load_model",
     "make_dataset",
-    "save_model",
     "training_callbacks",
 ]

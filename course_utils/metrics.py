@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _validate
+
 
 def _labels(y, name: str) -> np.ndarray:
     y = np.asarray(y)
@@ -55,13 +57,6 @@ def _num_classes(num_classes, *arrays) -> int:
     return int(num_classes)
 
 
-def _check_range(y: np.ndarray, name: str, num_classes: int) -> None:
-    if y.size and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(
-            f"{name} must lie in [0, {num_classes}), got values from {y.min()} to {y.max()}"
-        )
-
-
 def _label_pair(y_true, y_pred, num_classes=None) -> tuple[np.ndarray, np.ndarray, int]:
     y_true, y_pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
     if len(y_true) != len(y_pred):
@@ -69,8 +64,8 @@ def _label_pair(y_true, y_pred, num_classes=None) -> tuple[np.ndarray, np.ndarra
             f"y_true and y_pred must have the same length, got {len(y_true)} and {len(y_pred)}"
         )
     k = _num_classes(num_classes, y_true, y_pred)
-    _check_range(y_true, "y_true", k)
-    _check_range(y_pred, "y_pred", k)
+    _validate.labels(y_true, "y_true", num_classes=k)
+    _validate.labels(y_pred, "y_pred", num_classes=k)
     return y_true, y_pred, k
 
 
@@ -87,7 +82,7 @@ def _scores(probs, y_true, name: str = "probs") -> tuple[np.ndarray, np.ndarray]
         raise ValueError(
             f"y_true has {len(y_true)} labels but {name} has {len(probs)} rows: they must match"
         )
-    _check_range(y_true, "y_true", probs.shape[1])
+    _validate.labels(y_true, "y_true", num_classes=probs.shape[1])
     return probs.astype(np.float64), y_true
 
 

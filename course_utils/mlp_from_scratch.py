@@ -14,8 +14,8 @@ The pieces of lesson 04, each small enough to read in one go:
   (``tf.nn.sparse_softmax_cross_entropy_with_logits``, stable for any logits).
 * :func:`make_train_step`: one Adam step under ``tf.GradientTape``, eager or
   compiled with ``@tf.function``; :func:`train` runs epochs with a progress bar and
-  returns a :class:`TrainingHistory` (a dict of per-epoch metrics that also knows
-  the seconds each epoch took).
+  returns a :class:`course_utils.history.History` (per-epoch metrics in
+  ``history.history`` and the seconds each epoch took), as the numpy CNN's ``fit`` does.
 
 Randomness is passed in: ``MLP(seed=...)`` draws its weights with stateless
 random ops and ``MiniBatches(seed=...)`` owns a ``numpy.random.Generator``.
@@ -35,7 +35,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from . import data  # noqa: E402
+from . import _validate, data, metrics  # noqa: E402
+from .history import History  # noqa: E402
 
 INITS = ("normal", "glorot", "he")
 NUM_PIXELS = 28 * 28
@@ -51,7 +52,7 @@ def flatten_images(x) -> np.ndarray:
     if x.ndim not in (2, 3) or x.shape[0] == 0 or np.prod(x.shape[1:]) != NUM_PIXELS:
         raise ValueError(f"expected images of shape (N, 28, 28) or (N, 784), got shape {x.shape}")
     if x.dtype == np.uint8:
-        x = x.astype(np.float32) / 255.0
+        x = data.scale_pixels(x)
     elif np.issubdtype(x.dtype, np.floating):
         x = x.astype(np.float32)
     else:
@@ -78,8 +79,7 @@ class MiniBatches:
     """
 
     def __init__(self, x, y, batch_size: int = 128, *, shuffle: bool = True, seed: int = 0):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        batch_size = _validate.positive_int(batch_size, "batch_size")
         self.x = flatten_images(x)
         self.y = _labels(y, len(self.x))
         self.batch_size = int(batch_size)
@@ -242,26 +242,21 @@ def softmax_underflow_fraction(logits) -> float:
     return float(np.mean(probs == 0))
 
 
-def accuracy(logits, labels) -> float:
-    """Fraction of rows whose largest logit is the label. logits: (N, C); labels: (N,)."""
-    logits = np.asarray(logits)
-    labels = np.asarray(labels)
-    if logits.ndim != 2 or labels.shape != (logits.shape[0],):
-        raise ValueError(f"expected logits (N, C) and labels (N,), got shapes {logits.shape} and {labels.shape}")
-    return float(np.mean(np.argmax(logits, axis=1) == labels))
-
-
 def predict(model: MLP, x, batch_size: int = 2000) -> np.ndarray:
     """Logits of ``model`` for images x: (N, 28, 28) or (N, 784); returns (N, 10) float32."""
     x = flatten_images(x)
     return np.concatenate([model(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)])
 
 
-def evaluate(model: MLP, x, y, *, loss_fn: Callable = cross_entropy_from_logits, batch_size: int = 2000) -> tuple[float, float]:
-    """``(loss, accuracy)`` of ``model`` on images x: (N, 28, 28) or (N, 784) and labels y: (N,)."""
+def evaluate(model: MLP, x, y, *, loss_fn: Callable = cross_entropy_from_logits, batch_size: int = 2000) -> dict[str, float]:
+    """Mean loss and accuracy of ``model`` on images x: (N, 28, 28) or (N, 784) and labels y: (N,).
+
+    Returns ``{"loss": ..., "accuracy": ...}``, as ``Sequential.evaluate`` and Keras'
+    ``model.evaluate(..., return_dict=True)`` do.
+    """
     logits = predict(model, x, batch_size)
     y = _labels(y, len(logits))
-    return float(loss_fn(logits, y)), accuracy(logits, y)
+    return {"loss": float(loss_fn(logits, y)), "accuracy": metrics.accuracy(y, logits.argmax(axis=1))}
 
 
 def make_train_step(model: MLP, optimizer, loss_fn: Callable = cross_entropy_from_logits, *, compiled: bool = True) -> Callable:
@@ -292,23 +287,6 @@ def make_train_step(model: MLP, optimizer, loss_fn: Callable = cross_entropy_fro
     return tf.function(step, input_signature=signature)
 
 
-class TrainingHistory(dict):
-    """Per-epoch metrics ``{"loss": [...], "accuracy": [...], "val_loss": [...], "val_accuracy": [...]}``.
-
-    A plain dict (``plotting.learning_curves`` draws it) that also holds
-    ``epoch_seconds``: the wall time of each epoch's training, in seconds.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.epoch_seconds: list[float] = []
-
-    @property
-    def seconds_per_epoch(self) -> float:
-        """Mean wall time of an epoch; NaN before the first epoch."""
-        return float(np.mean(self.epoch_seconds)) if self.epoch_seconds else float("nan")
-
-
 def train(
     model: MLP,
     batches: MiniBatches,
@@ -320,31 +298,30 @@ def train(
     validation_data: tuple | None = None,
     optimizer=None,
     verbose: int = 1,
-) -> TrainingHistory:
+) -> History:
     """Train ``model`` with Adam for ``num_epochs`` passes over ``batches``.
 
     validation_data: ``(x_val: (M, 28, 28) or (M, 784), y_val: (M,))`` evaluated after
     every epoch. ``optimizer`` defaults to ``keras.optimizers.Adam(learning_rate)``.
     ``verbose=1`` shows a progress bar per epoch, ``0`` nothing. Training loss and
     accuracy are averaged over the epoch's batches, as Keras reports them.
-    Returns a :class:`TrainingHistory`.
+    Returns a :class:`~course_utils.history.History`.
     """
-    if isinstance(num_epochs, bool) or not isinstance(num_epochs, (int, np.integer)) or num_epochs < 1:
-        raise ValueError(f"num_epochs must be a positive integer, got {num_epochs!r}")
+    num_epochs = _validate.positive_int(num_epochs, "num_epochs")
     if not isinstance(batches, MiniBatches):
         raise TypeError(f"expected batches to be a MiniBatches, got {type(batches).__name__}")
     if optimizer is None:
         optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
     step = make_train_step(model, optimizer, loss_fn, compiled=compiled)
-    history = TrainingHistory(loss=[], accuracy=[])
-    if validation_data is not None:
-        history.update(val_loss=[], val_accuracy=[])
+    metrics = ("loss", "accuracy") + (("val_loss", "val_accuracy") if validation_data is not None else ())
+    history = History(metrics)
+    history.num_examples = batches.num_examples
     for epoch in range(1, int(num_epochs) + 1):
         if verbose:
             print(f"Epoch {epoch}/{num_epochs}")
         bar = keras.utils.Progbar(len(batches), verbose=verbose, unit_name="batch")
         total_loss, total_correct, seen = 0.0, 0, 0
-        start = time.perf_counter()
+        history.on_epoch_begin(epoch)
         for i, (xb, yb) in enumerate(batches, start=1):
             loss, correct = step(xb, yb)
             n = int(yb.shape[0])
@@ -354,14 +331,14 @@ def train(
             values = [("loss", total_loss / seen), ("accuracy", total_correct / seen)]
             if i < len(batches):
                 bar.update(i, values, finalize=False)
-        history.epoch_seconds.append(time.perf_counter() - start)
-        history["loss"].append(total_loss / seen)
-        history["accuracy"].append(total_correct / seen)
+        history.on_epoch_end(epoch)
+        history.history["loss"].append(total_loss / seen)
+        history.history["accuracy"].append(total_correct / seen)
         if validation_data is not None:
-            val_loss, val_accuracy = evaluate(model, *validation_data, loss_fn=loss_fn)
-            history["val_loss"].append(val_loss)
-            history["val_accuracy"].append(val_accuracy)
-            values += [("val_loss", val_loss), ("val_accuracy", val_accuracy)]
+            scores = evaluate(model, *validation_data, loss_fn=loss_fn)
+            history.history["val_loss"].append(scores["loss"])
+            history.history["val_accuracy"].append(scores["accuracy"])
+            values += [("val_loss", scores["loss"]), ("val_accuracy", scores["accuracy"])]
         bar.update(len(batches), values, finalize=True)
     return history
 
@@ -400,8 +377,6 @@ __all__ = [
     "LOSSES",
     "MLP",
     "MiniBatches",
-    "TrainingHistory",
-    "accuracy",
     "compare_eager_and_compiled",
     "cross_entropy_from_logits",
     "evaluate",

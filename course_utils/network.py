@@ -6,8 +6,8 @@ The output is softmax followed by cross-entropy, fused
 (:func:`course_utils.losses.softmax_cross_entropy` and its backward), so the
 gradient of the logits is simply ``(softmax(logits) - one_hot(y)) / N``.
 ``fit`` trains with any optimizer of :mod:`course_utils.optim`, shows a tqdm
-progress bar and returns a :class:`History` that ``plotting.learning_curves``
-draws. ``fit(..., workers=2)`` splits every batch between two threads
+progress bar and returns a :class:`course_utils.history.History` that
+``plotting.learning_curves`` draws. ``fit(..., workers=2)`` splits every batch between two threads
 (:class:`course_utils.parallel.DataParallel`). ``lesson_cnn`` builds the lesson's
 network, from the plain layers or (``fast=True``) from :mod:`course_utils.fast_layers`.
 Taught in notebooks/06_numpy_cnn.ipynb.
@@ -18,48 +18,17 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
-import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from . import _validate, data, fast_layers
 from .activations import softmax
+from .history import History
 from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
 from .losses import softmax_cross_entropy, softmax_cross_entropy_backward
 from .optim import Optimizer
-
-
-class History:
-    """What ``fit`` measured, shaped like Keras' ``History``.
-
-    ``history``: ``{"loss": [...], "accuracy": [...], "val_loss": [...], "val_accuracy": [...]}``,
-    one value per epoch (training values are means over the epoch's batches);
-    ``batch_loss``: the loss of every batch; ``epoch_seconds``: the training time of
-    every epoch (without the validation pass); ``learning_rate``: the rate of every epoch.
-    """
-
-    def __init__(self):
-        self.history: dict[str, list[float]] = {"loss": [], "accuracy": []}
-        self.batch_loss: list[float] = []
-        self.epoch_seconds: list[float] = []
-        self.learning_rate: list[float] = []
-        self.num_examples = 0
-
-    @property
-    def seconds_per_epoch(self) -> float:
-        """Mean training time of an epoch, in seconds."""
-        return float(np.mean(self.epoch_seconds)) if self.epoch_seconds else float("nan")
-
-    @property
-    def images_per_second(self) -> float:
-        """Training examples processed per second, over all epochs."""
-        total = sum(self.epoch_seconds)
-        return self.num_examples * len(self.epoch_seconds) / total if total else float("nan")
-
-    def __repr__(self) -> str:
-        last = {k: round(v[-1], 4) for k, v in self.history.items() if v}
-        return f"History(epochs={len(self.epoch_seconds)}, last={last})"
+from .parallel import DataParallel
 
 
 class Sequential:
@@ -211,18 +180,12 @@ class Sequential:
         if validation_data is not None:
             validation_data = _validate.examples(*validation_data, "fit(validation_data=...)")
         rng = np.random.default_rng(seed)
-        history = History()
+        metrics = ("loss", "accuracy") + (("val_loss", "val_accuracy") if validation_data is not None else ())
+        history = History(metrics)
         history.num_examples = len(x)
-        if validation_data is not None:
-            history.history.update(val_loss=[], val_accuracy=[])
         num_batches = math.ceil(len(x) / batch_size)
         # one worker: this network itself; more: a DataParallel over replicas, closed at the end
-        if workers > 1:
-            from .parallel import DataParallel  # parallel builds on this module
-
-            parallel = DataParallel(self, workers)
-        else:
-            parallel = contextlib.nullcontext(self)
+        parallel = DataParallel(self, workers) if workers > 1 else contextlib.nullcontext(self)
         with parallel as trainer:
             for epoch in range(num_epochs):
                 if learning_rate_schedule is not None:
@@ -231,7 +194,7 @@ class Sequential:
                 losses, correct, seen = [], 0.0, 0
                 bar = tqdm(total=num_batches, desc=f"epoch {epoch + 1}/{num_epochs}", unit="batch",
                            disable=not progress, file=sys.stdout, mininterval=1.0, leave=True)
-                start = time.perf_counter()
+                history.on_epoch_begin(epoch)
                 for xb, yb in data.iterate_minibatches(x, y, batch_size, rng=rng):
                     if augment is not None:
                         xb = augment(xb, rng)
@@ -248,7 +211,7 @@ class Sequential:
                     if len(losses) % 10 == 0:
                         bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}", accuracy=f"{correct / seen:.4f}",
                                         refresh=False)
-                history.epoch_seconds.append(time.perf_counter() - start)
+                history.on_epoch_end(epoch)
                 history.batch_loss.extend(losses)
                 history.history["loss"].append(float(np.mean(losses)))
                 history.history["accuracy"].append(correct / len(x))

@@ -30,12 +30,11 @@ from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from . import _validate
 from .losses import softmax_cross_entropy_backward
-from .network import Sequential
 from .optim import Optimizer
 
 
-def replicate(network: Sequential) -> Sequential:
-    """A network sharing ``network``'s weights (the same ``params`` arrays), with its own caches and ``grads``.
+def replicate(network):
+    """A copy of a ``Sequential`` network sharing its weights (the same ``params`` arrays), with its own caches and ``grads``.
 
     Forward and backward on the replica leave the original's caches and gradients
     alone, and an optimizer's step on either network updates both.
@@ -45,19 +44,20 @@ def replicate(network: Sequential) -> Sequential:
         twin = copy.copy(layer)  # shares the params dict and its arrays
         twin.grads, twin._cache = {}, None
         twins.append(twin)
-    return Sequential(twins)
+    return type(network)(twins)
 
 
 class DataParallel:
     """One training step split between ``workers`` threads, each running a part of the batch.
 
-    ``forward_backward(x, y)`` fills ``grads`` (the whole batch's mean gradients) and
-    returns ``(loss, accuracy)``; ``train_step(x, y, optimizer)`` also takes the step.
-    ``close()`` (or a ``with`` block) stops the threads.
+    ``network`` is a :class:`course_utils.network.Sequential`. ``forward_backward(x, y)``
+    fills ``grads`` (the whole batch's mean gradients) and returns ``(loss, accuracy)``;
+    ``train_step(x, y, optimizer)`` also takes the step. ``close()`` (or a ``with``
+    block) stops the threads.
     """
 
-    def __init__(self, network: Sequential, workers: int = 2):
-        if not isinstance(network, Sequential):
+    def __init__(self, network, workers: int = 2):
+        if not hasattr(network, "layers") or not hasattr(network, "loss"):
             raise TypeError(f"DataParallel takes a Sequential network, got {type(network).__name__}")
         self.workers = _validate.positive_int(workers, "workers")
         self.network = network
@@ -67,7 +67,7 @@ class DataParallel:
         self._blas = ThreadpoolController()
 
     @staticmethod
-    def _part(network: Sequential, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
+    def _part(network, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
         loss, logits = network.loss(x, y)
         network.backward(softmax_cross_entropy_backward(logits, y))
         return loss, int(np.sum(logits.argmax(axis=1) == y))

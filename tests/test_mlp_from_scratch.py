@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from course_utils import mlp_from_scratch as mlp
 from course_utils import plotting
+from course_utils.history import History
 
 matplotlib.use("Agg")
 
@@ -163,11 +164,15 @@ def test_softmax_underflow_fraction():
     assert mlp.softmax_underflow_fraction([[0.0, 200.0], [1.0, 1.0]]) == pytest.approx(0.25)
 
 
-def test_accuracy_counts_rows_whose_largest_logit_is_the_label():
-    logits = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
-    assert mlp.accuracy(logits, [1, 0, 0]) == pytest.approx(2 / 3)
+def test_evaluate_counts_rows_whose_largest_logit_is_the_label():
+    x, y = fake_digits(12, seed=4)
+    model = mlp.MLP((784, 16, 10), seed=0)
+    logits = mlp.predict(model, x)
+    scores = mlp.evaluate(model, x, y)
+    assert scores["accuracy"] == pytest.approx(np.mean(logits.argmax(axis=1) == y))
+    assert scores["loss"] == pytest.approx(float(mlp.cross_entropy_from_logits(logits, y)), rel=1e-5)
     with pytest.raises(ValueError):
-        mlp.accuracy(logits, [1, 0])
+        mlp.evaluate(model, x, y[:-1])
 
 
 # --- the lesson's central claim -------------------------------------------------------
@@ -183,13 +188,13 @@ def test_the_published_recipe_gives_nan_and_the_fixed_one_does_not():
     history = mlp.train(
         published, mlp.MiniBatches(x, y, 32, seed=0), num_epochs=1, loss_fn=mlp.log_softmax_loss, verbose=0
     )
-    assert np.isnan(history["loss"][0])
+    assert np.isnan(history.history["loss"][0])
     assert np.isnan(published.weights[0].numpy()).any(), "a NaN gradient should poison the weights"
 
     fixed = mlp.MLP(init="he", seed=0)
     assert float(tf.math.reduce_std(fixed(mlp.flatten_images(x)))) < 10
     history = mlp.train(fixed, mlp.MiniBatches(x, y, 32, seed=0), num_epochs=2, verbose=0)
-    assert np.all(np.isfinite(history["loss"]))
+    assert np.all(np.isfinite(history.history["loss"]))
     assert all(np.isfinite(w.numpy()).all() for w in fixed.trainable_variables)
 
 
@@ -227,8 +232,8 @@ def test_a_tiny_batch_is_overfitted_to_full_training_accuracy():
     x, y = fake_digits(32, seed=11)
     model = mlp.MLP(init="he", seed=0)
     history = mlp.train(model, mlp.MiniBatches(x, y, 32, seed=0), num_epochs=30, learning_rate=3e-3, verbose=0)
-    assert history["loss"][-1] < 0.1 * history["loss"][0]
-    _, train_accuracy = mlp.evaluate(model, x, y)
+    assert history.history["loss"][-1] < 0.1 * history.history["loss"][0]
+    train_accuracy = mlp.evaluate(model, x, y)["accuracy"]
     assert train_accuracy == 1.0
 
 
@@ -238,7 +243,7 @@ def test_training_is_reproducible_with_the_same_seeds_and_differs_with_others():
     def first_epoch_loss(seed):
         model = mlp.MLP((784, 64, 10), seed=seed)
         history = mlp.train(model, mlp.MiniBatches(x, y, 16, seed=seed), num_epochs=1, verbose=0)
-        return history["loss"][0]
+        return history.history["loss"][0]
 
     assert first_epoch_loss(42) == first_epoch_loss(42)
     assert first_epoch_loss(42) != first_epoch_loss(43)
@@ -248,10 +253,10 @@ def test_train_returns_a_history_with_validation_and_timings(capsys):
     x, y = fake_digits(40, seed=3)
     model = mlp.MLP((784, 16, 10), seed=0)
     history = mlp.train(model, mlp.MiniBatches(x, y, 16), num_epochs=2, validation_data=(x[:10], y[:10]), verbose=1)
-    assert isinstance(history, dict)
-    assert sorted(history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
-    assert all(len(values) == 2 for values in history.values())
-    assert all(0 <= a <= 1 for a in history["accuracy"] + history["val_accuracy"])
+    assert isinstance(history, History)
+    assert sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert all(len(values) == 2 for values in history.history.values())
+    assert all(0 <= a <= 1 for a in history.history["accuracy"] + history.history["val_accuracy"])
     assert len(history.epoch_seconds) == 2 and history.seconds_per_epoch > 0
     assert "Epoch 2/2" in capsys.readouterr().out
     with pytest.raises(ValueError, match="num_epochs"):

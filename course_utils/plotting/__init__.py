@@ -1,14 +1,14 @@
 """Every figure of the course, in one style (see ``plotting.style``).
 
 Each function returns its ``matplotlib.figure.Figure`` and takes ``save_as``
-to write it under ``figures/``. Topic modules: ``data`` (lesson 00), ``basics``
+to write it under ``figures/``. Topic modules: ``dataset`` (lesson 00), ``basics``
 (01-03), ``training`` (learning curves), ``mlp`` (04), ``cnn`` (06),
 ``evaluation`` (07), ``images`` (08).
 """
 
 from .basics import *  # noqa: F401,F403
 from .cnn import *  # noqa: F401,F403
-from .data import *  # noqa: F401,F403
+from .dataset import *  # noqa: F401,F403
 from .evaluation import *  # noqa: F401,F403
 from .images import *  # noqa: F401,F403
 from .mlp import *  # noqa: F401,F403

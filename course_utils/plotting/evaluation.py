@@ -12,7 +12,7 @@ import matplotlib.colors as mcolors
 import numpy as np
 
 from ..metrics import ClassScores, ReliabilityBins
-from .data import _as_images, digit_grid
+from .dataset import _as_images, digit_grid
 from .style import PALETTE, finish, new_figure
 
 
