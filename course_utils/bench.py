@@ -245,7 +245,7 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
 
     The dict has ``config``, ``machine``, ``numpy`` (default BLAS threads),
     ``numpy_1_thread`` (None when BLAS already uses one thread), ``numpy_2_workers``
-    (:class:`~course_utils.network.DataParallel`, one BLAS thread each), ``tensorflow``
+    (:class:`~course_utils.parallel.DataParallel`, one BLAS thread each), ``tensorflow``
     (None when ``tensorflow=False``), ``ratio`` (numpy epoch time / TensorFlow epoch
     time), ``ratio_1_thread``, ``ratio_2_workers``, ``ratio_best`` (the smallest of the
     three) and ``naive_conv``.

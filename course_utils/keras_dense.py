@@ -82,7 +82,7 @@ def decaying_learning_rate(
 ) -> keras.optimizers.schedules.LearningRateSchedule:
     """A learning rate multiplied by ``decay_per_epoch`` every epoch (smoothly, step by step).
 
-    Pass it to :func:`compile_model` as ``learning_rate``.
+    Pass it to ``keras.optimizers.Adam(learning_rate=...)``.
     """
     if not 0 < initial_learning_rate:
         raise ValueError(f"initial_learning_rate must be positive, got {initial_learning_rate!r}")
