@@ -500,3 +500,21 @@ def test_a_real_digit_drawn_any_size_margin_and_pen_comes_back_as_itself(
     assert min(to_ideal) >= 0.85, np.round(to_ideal, 2)
     predicted = keras_cnn.predict_in_batches(digit_model, np.stack(prepared)).argmax(axis=1)
     np.testing.assert_array_equal(predicted, expected, err_msg=picture_id(case))
+
+
+def test_pictures_and_readings_figure_has_two_rows_and_saves(tmp_path, monkeypatch):
+    from course_utils import plotting, render
+
+    monkeypatch.setenv("COURSE_FIGURES_DIR", str(tmp_path))
+    digit = np.zeros((28, 28), dtype=np.uint8)
+    digit[4:24, 12:16] = 255
+    pictures = [render.render_digit(digit, size=size, pen=0.1) for size in (40, 120)]
+    prepared = np.stack([to_mnist(p) for p in pictures])
+    fig = plotting.pictures_and_readings(
+        pictures, prepared, ["40 px", "120 px"], [1, 7], 1, save_as="readings"
+    )
+    assert len(fig.axes) == 4
+    assert fig.axes[3].get_title() == "reads 7"
+    assert (tmp_path / "readings.png").is_file()
+    with pytest.raises(ValueError, match="as many pictures"):
+        plotting.pictures_and_readings(pictures, prepared, ["one caption"], [1, 7])

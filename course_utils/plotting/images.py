@@ -1,4 +1,5 @@
-"""Figures of lesson 08: the preprocessing steps, and predictions with their top-3.
+"""Figures of lesson 08: the preprocessing steps, predictions with their top-3, and one digit
+drawn at many sizes, margins and pens with what the model reads.
 
 Every function returns its ``matplotlib.figure.Figure`` and takes ``save_as``
 (see ``plotting.style``). The predictions figure draws digits with ``DIGIT_CMAP``
@@ -20,7 +21,7 @@ _STAGE_TITLES = {
     "inverted": "3. ink bright",
     "denoised": "4. noise removed",
     "cropped": "5. cropped",
-    "thickened": "6. strokes thickened",
+    "thickened": "6. stroke width set",
     "scaled": "7. longer side 20 px",
     "centred": "8. centred in 28x28",
 }
@@ -174,4 +175,53 @@ def compare_preprocessing(
     return finish(fig, save_as)
 
 
-__all__ = ["compare_preprocessing", "predictions_top3", "preprocessing_steps"]
+def pictures_and_readings(
+    pictures,
+    prepared,
+    captions,
+    predicted,
+    label=None,
+    *,
+    title: str | None = None,
+    save_as: str | None = None,
+):
+    """Pictures of one digit (top row) and what the model read in each (bottom row).
+
+    pictures: N gray pictures of any sizes, (H, W) uint8, drawn at their relative
+    size (a 40-pixel picture is drawn as large as a 600-pixel one, as a phone shows
+    them). prepared: (N, 28, 28) the digits the model saw, shown literally (0 black).
+    captions: N strings ("200 px, margin 15%, marker"). predicted: N digits; when
+    ``label`` is given a wrong reading is titled in orange. Returns the figure.
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
+    prepared = np.asarray(prepared)
+    n = len(pictures)
+    if not (len(prepared) == len(captions) == len(predicted) == n) or n == 0:
+        raise ValueError(
+            "expected as many pictures, prepared digits, captions and predictions (at least one), "
+            f"got {n}, {len(prepared)}, {len(captions)} and {len(predicted)}"
+        )
+    fig, axes = new_figure(2, n, size=(1.45 * n, 3.5), squeeze=False)
+    for i in range(n):
+        picture = np.asarray(pictures[i])
+        axes[0, i].imshow(picture, cmap="gray", vmin=0, vmax=255)
+        _bare(axes[0, i])
+        axes[0, i].set_title(captions[i], fontsize=7)
+        _show_digit(axes[1, i], prepared[i], literal=True)
+        wrong = label is not None and int(predicted[i]) != int(label)
+        axes[1, i].set_title(f"reads {int(predicted[i])}", fontsize=9)
+        if wrong:
+            axes[1, i].title.set_color(PALETTE[3])
+    axes[0, 0].set_ylabel("picture", fontsize=9)
+    axes[1, 0].set_ylabel("to_mnist", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return finish(fig, save_as)
+
+
+__all__ = [
+    "compare_preprocessing",
+    "pictures_and_readings",
+    "predictions_top3",
+    "preprocessing_steps",
+]
