@@ -183,6 +183,7 @@ def prepare_lesson(
     * code cells that call an exercise's ``.check(`` are tagged ``exercise``;
     * outputs of cells that call ``.solution()`` are replaced by a short note;
     * widget outputs (they need a live kernel) are replaced by a note;
+    * progress bars show their last state, as in a terminal;
     * a cell that saved a figure (``save_as="NAME"``) but shows no image (the runner draws
       with matplotlib's Agg backend) shows ``NAME.png`` from the first of ``figures`` that has it.
     """
@@ -197,7 +198,9 @@ def prepare_lesson(
         if _SOLUTION_CALL.search(cell.source):
             cell.outputs = [_stream(SOLUTION_HIDDEN)] if cell.get("outputs") else []
             continue
-        cell.outputs = [_without_widget(output) for output in cell.get("outputs", [])]
+        cell.outputs = _tidy_streams(
+            [_without_widget(output) for output in cell.get("outputs", [])]
+        )
         _attach_figures(cell, figures)
     note = [
         f"```{{admonition}} Run it yourself\n:class: tip course-download\n"
@@ -242,6 +245,28 @@ def _attach_figures(cell, figures: list[Path]) -> None:
                 "text/plain": f"<{filename}>",
             }
             cell.outputs.append(new_output("display_data", data=data))
+
+
+def _tidy_streams(outputs: list) -> list:
+    """Merge consecutive prints to the same stream and keep what a terminal would show of
+    a line rewritten with carriage returns (progress bars): its last version."""
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            output.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] += output["text"]
+        else:
+            merged.append(copy.deepcopy(output))
+    for output in merged:
+        if output.get("output_type") == "stream" and "\r" in output["text"]:
+            lines = output["text"].replace("\r\n", "\n").split("\n")
+            output["text"] = "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in lines)
+    return merged
 
 
 def _without_widget(output):

@@ -147,6 +147,21 @@ def test_a_cell_that_saved_a_figure_shows_it_when_the_run_drew_none(tmp_path):
     )
 
 
+def test_a_progress_bar_shows_its_last_state_as_in_a_terminal():
+    prints = ["\repoch 1:   0%", "\repoch 1:  50%", "\repoch 1: 100%\n", "loss 0.1\r\n"]
+    cell = new_code_cell(
+        "network.fit(...)", outputs=[new_output("stream", name="stderr", text=t) for t in prints]
+    )
+    cell.outputs.insert(3, new_output("stream", name="stdout", text="between\n"))
+    nb = new_notebook(cells=[new_markdown_cell("# Title"), cell])
+    page = book.prepare_lesson(nb, lesson("06"), None, "d.ipynb", "c")
+    assert [(o.name, o.text) for o in page.cells[2].outputs] == [
+        ("stderr", "epoch 1: 100%\n"),
+        ("stdout", "between\n"),
+        ("stderr", "loss 0.1\n"),
+    ]
+
+
 def test_lecturer_pages_are_included_with_links_pointing_into_the_book(tmp_path):
     repo, source = tmp_path / "repo", tmp_path / "source"
     (repo / "lecturers").mkdir(parents=True)
