@@ -1,4 +1,4 @@
-"""Serve the digit classifier over HTTP (FastAPI + uvicorn).
+"""Serve the digit classifier over HTTP (FastAPI + uvicorn), fast and hard to hurt.
 
 Start it with one command::
 
@@ -13,6 +13,29 @@ is loaded once, at start-up. The service answers
   -> ``{"digit": 7, "probabilities": [p0, ..., p9]}``. The picture goes through
   ``course_utils.preprocess.to_mnist`` first, so any photo or scan works.
 
+How a request is served (each step is what serving systems do, and lesson 09
+measures what it buys):
+
+1. **read** the body in the event loop, at most ``max_upload_bytes`` and within
+   ``body_timeout`` seconds (408 and a closed connection for a stalled upload);
+2. **decode, bounded** (:func:`open_bounded`): the declared size is checked
+   before decoding (at most :data:`MAX_PIXELS`), large JPEGs are decoded at 1/2,
+   1/4 or 1/8 size (Pillow's draft mode) and every picture is reduced to a longer
+   side of about :data:`DECODE_SIDE` pixels; at most ``max_decodes`` uploads are
+   decoded at a time (a semaphore);
+3. **preprocess** (``preprocess.to_mnist_steps``) in a pool of
+   ``preprocess_workers`` processes, one per core by default (Pillow's median
+   filter holds Python's global lock, so threads would take turns on one core);
+4. **predict** with the model's inference compiled once (a ``tf.function`` with a
+   fixed input signature, or a SavedModel's ``serve`` endpoint) and **batched
+   dynamically**: the digits that arrive within ``batch_window_ms`` (up to
+   ``max_batch_size``) go through one batched call, and each request gets its
+   own row back (TensorFlow Serving's batching, Triton's dynamic batcher).
+
+``--no-batching`` (``inference="eager", preprocess_workers=0``) keeps the first
+version: preprocessing in threads of the service's process, and one
+``model(x, training=False)`` call per request, one at a time under a lock.
+
 A client's mistake never gets a 500; the answer is a 4xx whose JSON ``detail``
 says what went wrong, and the service keeps serving:
 
@@ -21,17 +44,24 @@ code   when
 =====  ==================================================================
 400    empty body; no ``file`` field; bytes that are not an image; a damaged
        or truncated file
+408    the body did not arrive within ``body_timeout`` s (the connection is closed)
 413    a body over ``max_upload_bytes`` (default :data:`MAX_UPLOAD_BYTES`,
-       10 MiB, ``--max-upload-mb`` in MiB), or a picture over ``preprocess.MAX_PIXELS``
+       10 MiB, ``--max-upload-mb`` in MiB), or a picture over :data:`MAX_PIXELS`
 415    a request that is not ``multipart/form-data``, or a file part whose
        content type is neither ``image/*`` nor ``application/octet-stream``
-422    a picture with no digit on it (a blank page)
+422    a picture with no digit on it (a blank page), or clearly not a digit:
+       a picture, or an ink stroke, more than :data:`MAX_ASPECT` times wider
+       than tall (a 20000x1 strip, a horizontal line)
 =====  ==================================================================
+
+Idle keep-alive connections are closed after ``keep_alive`` seconds; a client
+that disconnects mid-upload is logged in one line, without a traceback.
 
 :func:`create_app(model) <create_app>` builds the application around an
 already loaded model (the tests use it); :class:`BackgroundServer` runs an app
 in a thread, :func:`start_service` runs the documented command in a
-subprocess, and :func:`load_test` measures requests per second.
+subprocess, and :func:`load_test` measures requests per second
+(``python -m course_utils.bench_serve`` compares the configurations).
 
 Taught in notebooks/09_serve_the_model.ipynb.
 """
@@ -39,7 +69,11 @@ Taught in notebooks/09_serve_the_model.ipynb.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import atexit
+import io
+import logging
+import math
 import os
 import socket
 import subprocess
@@ -47,34 +81,55 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from fastapi import FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from PIL import Image
 
 from . import preprocess
 from .handwriting import predict_probabilities
 
 #: Largest request body accepted by default: 10 MiB (10,485,760 bytes), enough for a phone photo.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+#: Largest picture the service decodes, in pixels: 36 megapixels (6000 x 6000, or a
+#: 7360 x 4912 camera), below ``preprocess.MAX_PIXELS``; phones save 12 MP by default.
+MAX_PIXELS = 36_000_000
+#: Pictures are decoded (JPEG draft mode) and reduced to a longer side of about this;
+#: preprocessing works at ``preprocess.WORKING_SIZE`` (512) px, so nothing is lost.
+DECODE_SIDE = 1024
+#: A picture or ink stroke more than this many times wider than tall is not a digit.
+MAX_ASPECT = 10.0
 #: The multipart field that carries the picture.
 FIELD_NAME = "file"
+#: Dynamic batching: wait at most this long for more requests, and batch at most this many.
+BATCH_WINDOW_MS = 5.0
+MAX_BATCH_SIZE = 32
+#: Seconds a request body may take to arrive (408 after), and an idle connection may stay open.
+BODY_TIMEOUT = 10.0
+KEEP_ALIVE = 5.0
+#: How the model is called: batched (default), compiled one at a time, or eager one at a time.
+INFERENCE_MODES = ("batched", "compiled", "eager")
 _IMAGE_TYPES_OK = ("image/", "application/octet-stream")
+
+logger = logging.getLogger(__name__)
 
 
 class UploadError(Exception):
     """A client's mistake: ``status_code`` (4xx) and a ``detail`` sentence.
 
+    ``close=True`` also closes the connection (the body was not read to its end).
     Taught in notebooks/09_serve_the_model.ipynb.
     """
 
-    def __init__(self, status_code: int, detail: str):
+    def __init__(self, status_code: int, detail: str, *, close: bool = False):
         super().__init__(detail)
         self.status_code = status_code
         self.detail = detail
+        self.close = close
 
 
 def export_saved_model(model, path: str | os.PathLike) -> Path:
@@ -98,13 +153,11 @@ def export_saved_model(model, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def load_model(path: str | os.PathLike):
-    """Load a ``.keras`` file or a SavedModel folder for serving.
+def check_model_path(path: str | os.PathLike) -> Path:
+    """``Path(path)`` if a model can be loaded from it, without loading it.
 
-    Returns a Keras model (``.keras``/``.h5``) or the object of
-    ``tf.saved_model.load`` (a folder); both work with
-    ``handwriting.predict_probabilities``. Raises ``FileNotFoundError`` or
-    ``ValueError`` with what was expected.
+    Raises ``FileNotFoundError`` (nothing there) or ``ValueError`` (neither a
+    ``.keras``/``.h5`` file nor a SavedModel folder) saying what was expected.
     Taught in notebooks/09_serve_the_model.ipynb.
     """
     path = Path(path)
@@ -115,60 +168,304 @@ def load_model(path: str | os.PathLike):
     if path.is_dir():
         if not (path / "saved_model.pb").is_file():
             raise ValueError(f"{str(path)!r} is a folder but not a SavedModel (no saved_model.pb)")
+    elif path.suffix not in (".keras", ".h5"):
+        raise ValueError(f"expected a .keras file or a SavedModel folder, got {str(path)!r}")
+    return path
+
+
+def load_model(path: str | os.PathLike):
+    """Load a ``.keras`` file or a SavedModel folder for serving.
+
+    Returns a Keras model (``.keras``/``.h5``) or the object of
+    ``tf.saved_model.load`` (a folder); both work with
+    ``handwriting.predict_probabilities``. Raises ``FileNotFoundError`` or
+    ``ValueError`` with what was expected (:func:`check_model_path`).
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+    path = check_model_path(path)
+    if path.is_dir():
         import tensorflow as tf
 
         return tf.saved_model.load(str(path))
-    if path.suffix not in (".keras", ".h5"):
-        raise ValueError(f"expected a .keras file or a SavedModel folder, got {str(path)!r}")
     import keras
 
     return keras.models.load_model(path)
 
 
-def create_app(model, *, max_upload_bytes: int = MAX_UPLOAD_BYTES, model_name: str = "digits"):
+class CompiledModel:
+    """``model``'s inference traced once into a graph: ``serve(x)`` -> (N, 10).
+
+    x: (N, 28, 28, 1) float32 (or the model's own input layout), any N: the input
+    signature fixes everything but the batch size, so TensorFlow traces once and
+    every later call runs the graph without Python's per-layer overhead. A
+    SavedModel's ``serve`` endpoint is already such a graph and is used as it is.
+    ``handwriting.predict_probabilities(CompiledModel(model), digits)`` works like
+    ``predict_probabilities(model, digits)``.
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+
+    def __init__(self, model):
+        import tensorflow as tf
+
+        self.input_shape = getattr(model, "input_shape", None)
+        if hasattr(model, "serve") and not hasattr(model, "predict"):
+            self.serve = model.serve
+            return
+        layout = tuple(self.input_shape[1:]) if self.input_shape else (28, 28, 1)
+        spec = tf.TensorSpec((None, *layout), tf.float32)
+        self.serve = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+
+
+def open_bounded(
+    content: bytes, *, max_pixels: int = MAX_PIXELS, longest_side: int = DECODE_SIDE
+) -> Image.Image:
+    """Decode ``content`` with bounded memory: a PIL image whose longer side is about ``longest_side``.
+
+    The size in the file's header is checked first (``preprocess.ImageError``
+    "too_large" above ``max_pixels``); a JPEG is decoded directly at 1/2, 1/4 or
+    1/8 size (draft mode) and any picture is then reduced by an integer factor
+    (box average) to a longer side between ``longest_side`` and twice it. A
+    6000x6000 JPEG thus never exists in memory at full size; a PNG does, once,
+    for the moment of its reduction. EXIF orientation travels with the result
+    (``preprocess`` applies it). Pictures that cannot be decoded raise the
+    ``preprocess.ImageError`` that ``preprocess.load_image`` gives them.
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+    try:
+        picture = Image.open(io.BytesIO(content))
+        width, height = picture.size
+        if width * height > max_pixels:
+            raise preprocess.ImageError(
+                f"the image is too large ({width} x {height} pixels): the service accepts "
+                f"at most {max_pixels:,} pixels; shrink the picture first",
+                reason="too_large",
+            )
+        target = longest_side / max(width, height, 1)
+        if picture.format == "JPEG" and target < 0.5:
+            picture.draft(None, (math.ceil(width * target), math.ceil(height * target)))
+        picture.load()
+    except preprocess.ImageError:
+        raise
+    except Exception:  # let preprocess say what is wrong, in its words and with its reason
+        preprocess.load_image(content)
+        raise
+    factor = max(picture.size) // longest_side
+    if factor >= 2:
+        try:
+            picture = picture.reduce(factor)
+        except ValueError:  # a mode reduce() does not handle (16-bit): preprocess shrinks it
+            pass
+    return picture
+
+
+def _check_aspect(size: tuple[int, int], what: str) -> None:
+    width, height = size
+    if width > MAX_ASPECT * max(height, 1) or height > MAX_ASPECT * max(width, 1):
+        raise preprocess.ImageError(
+            f"not a digit: the {what} is {width} x {height} pixels, more than "
+            f"{MAX_ASPECT:g} times longer one way than the other; send a picture of one digit",
+            reason="blank",
+        )
+
+
+def digit_from_upload(content: bytes) -> np.ndarray:
+    """The (28, 28) float32 MNIST digit of an uploaded picture, with bounded memory.
+
+    Decodes with :func:`open_bounded`, refuses a picture more than
+    :data:`MAX_ASPECT` times wider or taller than the other side and an ink
+    bounding box more than :data:`MAX_ASPECT` times wider than tall (a tall thin
+    stroke is a 1), then runs ``preprocess.to_mnist_steps``. Raises
+    ``preprocess.ImageError``.
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+    picture = open_bounded(content)
+    _check_aspect(picture.size, "picture")
+    steps = preprocess.to_mnist_steps(picture)
+    top, left, bottom, right = steps.bounding_box
+    if right - left > MAX_ASPECT * max(bottom - top, 1):
+        _check_aspect((right - left, bottom - top), "ink")
+    return steps.result
+
+
+def _digit_or_error(content: bytes):
+    """:func:`digit_from_upload` for a worker process: ("digit", x) or ("error", reason, message).
+
+    (An ``ImageError`` itself does not survive pickling: its ``reason`` is keyword-only.)
+    """
+    try:
+        return ("digit", digit_from_upload(content))
+    except preprocess.ImageError as error:
+        return ("error", error.reason, str(error))
+
+
+class DynamicBatcher:
+    """Collect digits from concurrent requests and answer them with one batched model call.
+
+    ``await batcher.predict(digit)`` (digit: (28, 28) float32) returns that digit's
+    probabilities (10,). The loop in :meth:`run` takes the first waiting digit,
+    then whatever else arrives within ``window_s`` seconds (at most
+    ``max_batch_size``), calls ``predict_batch`` ((N, 28, 28) -> (N, 10)) once in
+    its own thread, and hands each request its row. While that call runs, the next
+    requests queue up, so under load the batches fill without waiting.
+    ``more_coming()`` (optional) says how many requests are on their way (being
+    preprocessed); when none is, the batch goes at once instead of waiting out the
+    window, so a lone request is not delayed.
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+
+    def __init__(
+        self,
+        predict_batch,
+        *,
+        max_batch_size: int = MAX_BATCH_SIZE,
+        window_s: float = 0.005,
+        more_coming=None,
+    ):
+        self.predict_batch = predict_batch
+        self.more_coming = more_coming or (lambda: 1)
+        self.max_batch_size = max_batch_size
+        self.window_s = window_s
+        self.batch_sizes: list[int] = []
+        self._queue: asyncio.Queue | None = None
+        self._model_thread = ThreadPoolExecutor(1, thread_name_prefix="model")
+
+    async def predict(self, digit: np.ndarray) -> np.ndarray:
+        future = asyncio.get_running_loop().create_future()
+        await self._queue.put((digit, future))
+        return await future
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._queue = asyncio.Queue()
+        while True:
+            batch = [await self._queue.get()]
+            deadline = loop.time() + self.window_s
+            while len(batch) < self.max_batch_size:
+                if not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                    continue
+                remaining = deadline - loop.time()
+                if remaining <= 0 or self.more_coming() == 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                except TimeoutError:
+                    break
+            waiting = [(digit, future) for digit, future in batch if not future.done()]
+            if not waiting:
+                continue
+            self.batch_sizes.append(len(waiting))
+            digits = np.stack([digit for digit, _ in waiting])
+            try:
+                probs = await loop.run_in_executor(self._model_thread, self.predict_batch, digits)
+            except Exception as error:  # a model failure fails this batch's requests, not the loop
+                for _, future in waiting:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (_, future), row in zip(waiting, probs):
+                if not future.done():
+                    future.set_result(row)
+
+    def close(self) -> None:
+        self._model_thread.shutdown(wait=False, cancel_futures=True)
+
+
+def create_app(
+    model,
+    *,
+    max_upload_bytes: int = MAX_UPLOAD_BYTES,
+    model_name: str = "digits",
+    inference: str = "batched",
+    batch_window_ms: float = BATCH_WINDOW_MS,
+    max_batch_size: int = MAX_BATCH_SIZE,
+    body_timeout: float = BODY_TIMEOUT,
+    preprocess_workers: int | None = None,
+    max_decodes: int | None = None,
+):
     """The FastAPI application serving ``model`` (see the module docstring for the API).
 
     model: anything ``handwriting.predict_probabilities`` takes, loaded once by the
     caller. max_upload_bytes: the largest request body accepted (413 above it).
-    Predictions run one at a time in a worker thread, so the event loop keeps
-    accepting requests while the model works.
+    inference: "batched" (compiled, dynamic batches of up to ``max_batch_size``
+    collected for ``batch_window_ms``), "compiled" (one request at a time) or
+    "eager" (``model(x, training=False)`` one at a time, as the first version).
+    body_timeout: seconds for a body to arrive (408 after).
+    preprocess_workers: processes that decode and preprocess (default: one per
+    core; Pillow's median filter holds Python's lock, so threads would share one
+    core); 0 preprocesses in threads of this process, as the first version did.
+    max_decodes: how many pictures are decoded at the same time (default: one per
+    worker, at least 2). ``app.state.batcher`` is the :class:`DynamicBatcher`
+    (None unless batched).
     Taught in notebooks/09_serve_the_model.ipynb.
     """
-    if (
-        isinstance(max_upload_bytes, bool)
-        or not isinstance(max_upload_bytes, int)
-        or max_upload_bytes < 1
-    ):
-        raise ValueError(f"max_upload_bytes must be a positive integer, got {max_upload_bytes!r}")
+    _check_positive_int("max_upload_bytes", max_upload_bytes)
+    _check_positive_int("max_batch_size", max_batch_size)
+    workers = (os.cpu_count() or 2) if preprocess_workers is None else preprocess_workers
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise ValueError(f"preprocess_workers must be an integer >= 0, got {preprocess_workers!r}")
+    max_decodes = max(workers, 2) if max_decodes is None else max_decodes
+    _check_positive_int("max_decodes", max_decodes)
+    if inference not in INFERENCE_MODES:
+        raise ValueError(f"inference must be one of {INFERENCE_MODES}, got {inference!r}")
+    if not _is_number(batch_window_ms) or batch_window_ms < 0:
+        raise ValueError(f"batch_window_ms must be a finite number >= 0, got {batch_window_ms!r}")
+    if not _is_number(body_timeout) or body_timeout <= 0:
+        raise ValueError(f"body_timeout must be a finite number > 0, got {body_timeout!r}")
+
+    runner = model if inference == "eager" else CompiledModel(model)
+    # One prediction at start-up: builds (traces) the model's graph before the first client waits.
+    predict_probabilities(runner, np.zeros((1, 28, 28), dtype=np.float32))
+    pool = _preprocess_pool(workers)
+    decode_slots = asyncio.Semaphore(max_decodes)
     lock = threading.Lock()
-    # One prediction at start-up: builds the model's graph before the first client waits.
-    predict_probabilities(model, np.zeros((1, 28, 28), dtype=np.float32))
+    batcher = None
+    preprocessing = [0]  # requests being preprocessed: on their way to the batcher
+    if inference == "batched":
+        batcher = DynamicBatcher(
+            lambda digits: predict_probabilities(runner, digits),
+            max_batch_size=max_batch_size,
+            window_s=batch_window_ms / 1000,
+            more_coming=lambda: preprocessing[0],
+        )
+
+    @asynccontextmanager
+    async def lifespan(app):
+        task = asyncio.create_task(batcher.run()) if batcher else None
+        try:
+            yield
+        finally:
+            if task:
+                task.cancel()
+                batcher.close()
+            # wait for the workers to end: uvicorn re-raises SIGTERM afterwards, and atexit never runs
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
     app = FastAPI(
         title="MNIST digit classifier",
         description="POST a picture of one handwritten digit to /predict (multipart field "
         f"'{FIELD_NAME}'); the answer is the digit and the ten probabilities.",
+        lifespan=lifespan,
     )
     app.state.model = model
     app.state.max_upload_bytes = max_upload_bytes
+    app.state.batcher = batcher
 
     @app.exception_handler(UploadError)
     async def _upload_error(request, error: UploadError):
-        return JSONResponse(status_code=error.status_code, content={"detail": error.detail})
+        headers = {"connection": "close"} if error.close else None
+        return JSONResponse(
+            status_code=error.status_code, content={"detail": error.detail}, headers=headers
+        )
 
     @app.get("/health")
     async def health():
         """Is the service up, and which model does it serve?"""
         return {"status": "ok", "model": model_name}
 
-    def classify(content: bytes) -> dict:
-        try:
-            digit_image = preprocess.to_mnist(content)
-        except preprocess.ImageError as error:
-            raise _image_error(error) from error
+    def predict_one(digit: np.ndarray) -> np.ndarray:
         with lock:
-            probs = predict_probabilities(model, digit_image)[0]
-        return {"digit": int(np.argmax(probs)), "probabilities": [float(p) for p in probs]}
+            return predict_probabilities(runner, digit)[0]
 
     @app.post(
         "/predict",
@@ -189,10 +486,75 @@ def create_app(model, *, max_upload_bytes: int = MAX_UPLOAD_BYTES, model_name: s
     )
     async def predict(request: Request):
         """Classify the picture in the multipart field ``file``."""
-        content = await _read_upload(request, max_upload_bytes)
-        return await run_in_threadpool(classify, content)
+        from starlette.requests import ClientDisconnect
+
+        try:
+            content = await _read_upload(request, max_upload_bytes, body_timeout)
+        except ClientDisconnect:
+            client = (
+                f"{request.client.host}:{request.client.port}" if request.client else "a client"
+            )
+            logger.warning("%s disconnected before its upload arrived; nothing to answer", client)
+            return JSONResponse(status_code=400, content={"detail": "disconnected"})
+        loop = asyncio.get_running_loop()
+        preprocessing[0] += 1
+        try:
+            async with decode_slots:
+                outcome = await loop.run_in_executor(pool, _digit_or_error, content)
+        finally:
+            preprocessing[0] -= 1
+        if outcome[0] == "error":
+            raise _image_error(preprocess.ImageError(outcome[2], reason=outcome[1]))
+        digit = outcome[1]
+        if batcher is None:
+            probs = await loop.run_in_executor(None, predict_one, digit)
+        else:
+            probs = await batcher.predict(digit)
+        return {"digit": int(np.argmax(probs)), "probabilities": [float(p) for p in probs]}
 
     return app
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """In a worker: exit as soon as the service's process is gone (killed, or ended by a signal)."""
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
+
+
+def _preprocess_pool(workers: int):
+    """``workers`` started processes for :func:`_digit_or_error`, or threads when ``workers`` is 0."""
+    if workers == 0:
+        return ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="preprocess")
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: forking a process that runs TensorFlow's threads is unsafe.
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_end_with_parent,
+        initargs=(os.getpid(),),
+    )
+    blank = np.full((8, 8), 255, dtype=np.uint8)
+    warm_up = io.BytesIO()
+    Image.fromarray(blank).save(warm_up, format="PNG")
+    for future in [pool.submit(_digit_or_error, warm_up.getvalue()) for _ in range(workers)]:
+        future.result()  # the workers have imported everything before the first client
+    return pool
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_positive_int(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 #: HTTP status of a picture that ``preprocess`` refused, by ``ImageError.reason``; 400 otherwise.
@@ -203,7 +565,16 @@ def _image_error(error: preprocess.ImageError) -> UploadError:
     return UploadError(STATUS_BY_REASON.get(error.reason, 400), str(error))
 
 
-async def _read_upload(request, max_upload_bytes: int) -> bytes:
+async def _read_body(request, max_upload_bytes: int) -> bytearray:
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > max_upload_bytes:
+            raise UploadError(413, _too_large(len(body), max_upload_bytes), close=True)
+    return body
+
+
+async def _read_upload(request, max_upload_bytes: int, body_timeout: float = BODY_TIMEOUT) -> bytes:
     """The bytes of the uploaded file, or an :class:`UploadError` saying what is wrong."""
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/form-data"):
@@ -212,15 +583,19 @@ async def _read_upload(request, max_upload_bytes: int) -> bytes:
             415,
             f"expected a multipart/form-data upload with the picture in the field "
             f"'{FIELD_NAME}' (curl -F {FIELD_NAME}=@digit.png ...), got content type {shown}",
+            close=True,
         )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_upload_bytes:
-        raise UploadError(413, _too_large(int(declared), max_upload_bytes))
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > max_upload_bytes:
-            raise UploadError(413, _too_large(len(body), max_upload_bytes))
+        raise UploadError(413, _too_large(int(declared), max_upload_bytes), close=True)
+    try:
+        body = await asyncio.wait_for(_read_body(request, max_upload_bytes), body_timeout)
+    except TimeoutError:
+        raise UploadError(
+            408,
+            f"the request body did not arrive within {body_timeout:g} s; send it again",
+            close=True,
+        ) from None
     if not body:
         raise UploadError(400, "the request body is empty: send a picture in the field 'file'")
 
@@ -282,14 +657,23 @@ class BackgroundServer:
     Taught in notebooks/09_serve_the_model.ipynb.
     """
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, timeout: float = 30.0):
+    def __init__(
+        self,
+        app,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timeout: float = 30.0,
+        keep_alive: float = KEEP_ALIVE,
+    ):
         import uvicorn
 
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind((host, port))
         self.host, self.port = self.socket.getsockname()[:2]
-        config = uvicorn.Config(app, log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, timeout_keep_alive=keep_alive
+        )
         self.server = uvicorn.Server(config)
         self.timeout = timeout
         self.thread = threading.Thread(
@@ -361,8 +745,10 @@ class ServiceProcess:
         self.stop()
 
 
-def service_command(model_path, port: int, host: str = "127.0.0.1") -> list[str]:
+def service_command(model_path, port: int, host: str = "127.0.0.1", options=()) -> list[str]:
     """The documented command line: ``python -m course_utils.serve --model PATH --port PORT --host HOST``.
+
+    options: more arguments, e.g. ``["--no-batching"]`` or ``["--body-timeout-s", "2"]``.
 
     Taught in notebooks/09_serve_the_model.ipynb.
     """
@@ -376,6 +762,7 @@ def service_command(model_path, port: int, host: str = "127.0.0.1") -> list[str]
         str(port),
         "--host",
         host,
+        *map(str, options),
     ]
 
 
@@ -385,10 +772,11 @@ def start_service(
     host: str = "127.0.0.1",
     timeout: float = 120.0,
     log_path=None,
+    options=(),
 ) -> ServiceProcess:
     """Run :func:`service_command` in a subprocess and wait until ``GET /health`` answers.
 
-    port: None picks a free one. The output goes to ``log_path`` (a temporary file
+    port: None picks a free one; options: more arguments (:func:`service_command`). The output goes to ``log_path`` (a temporary file
     when None). Raises ``RuntimeError`` with the service's output when it exits or
     does not answer within ``timeout`` seconds. The service is also stopped when
     this Python process exits.
@@ -399,7 +787,7 @@ def start_service(
     import httpx
 
     port = free_port(host) if port is None else port
-    command = service_command(model_path, port, host)
+    command = service_command(model_path, port, host, options)
     if log_path is None:
         log_path = Path(tempfile.mkstemp(prefix="digit-service-", suffix=".log")[1])
     log_path = Path(log_path)
@@ -458,8 +846,14 @@ class LoadReport:
         """Answered requests (status 200) per second of the whole test."""
         return self.answered / self.seconds
 
+    def percentiles_ms(self, q=(50, 95, 99)) -> list[float]:
+        """Latency percentiles of the answered requests, in milliseconds (0 when none was answered)."""
+        if not self.latencies:
+            return [0.0] * len(q)
+        return [float(v) for v in np.percentile(self.latencies, q) * 1000]
+
     def __str__(self) -> str:
-        p50, p95 = np.percentile(self.latencies, [50, 95]) * 1000 if self.latencies else (0, 0)
+        p50, p95 = self.percentiles_ms((50, 95))
         return (
             f"{self.num_requests} requests from {self.concurrency} clients in {self.seconds:.2f} s: "
             f"{self.answered} answered 200 ({self.requests_per_second:.1f} per second), "
@@ -526,8 +920,54 @@ def load_test(
     return LoadReport(num_requests, concurrency, seconds, status_codes, digits, answered, errors)
 
 
-def main(argv=None) -> None:
-    """The command line: ``python -m course_utils.serve --model PATH [--port 8000] [--host 127.0.0.1]``.
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _non_negative_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _upload_megabytes(text: str) -> float:
+    value = _positive_number(text)
+    if value * 1024 * 1024 < 1:
+        raise argparse.ArgumentTypeError(f"expected at least one byte (1e-6 MiB), got {text!r}")
+    return value
+
+
+def _batch_size(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 1024:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 1024, got {text!r}")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}")
+    return int(text)
+
+
+def _model_path(text: str) -> Path:
+    try:
+        return check_model_path(text)
+    except (FileNotFoundError, ValueError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser; every bad value is a usage error (exit 2) before the model loads.
 
     Taught in notebooks/09_serve_the_model.ipynb.
     """
@@ -535,8 +975,10 @@ def main(argv=None) -> None:
         prog="python -m course_utils.serve",
         description="Serve a digit classifier over HTTP: POST /predict (multipart field 'file'), GET /health.",
     )
-    parser.add_argument("--model", required=True, help="a .keras file or a SavedModel folder")
-    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    parser.add_argument(
+        "--model", required=True, type=_model_path, help="a .keras file or a SavedModel folder"
+    )
+    parser.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
     parser.add_argument(
         "--host",
         default="127.0.0.1",
@@ -544,27 +986,81 @@ def main(argv=None) -> None:
     )
     parser.add_argument(
         "--max-upload-mb",
-        type=float,
+        type=_upload_megabytes,
         default=MAX_UPLOAD_BYTES / 1024 / 1024,
         help="largest upload in MiB, 1 MiB = 1,048,576 bytes (default 10)",
     )
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--batch-window-ms",
+        type=_non_negative_number,
+        default=BATCH_WINDOW_MS,
+        help=f"how long to collect requests into one batch (default {BATCH_WINDOW_MS:g} ms)",
+    )
+    parser.add_argument(
+        "--max-batch-size",
+        type=_batch_size,
+        default=MAX_BATCH_SIZE,
+        help=f"most pictures in one model call (default {MAX_BATCH_SIZE})",
+    )
+    parser.add_argument(
+        "--no-batching",
+        action="store_true",
+        help="the first version: preprocessing in threads, one eager model call per request, "
+        "one at a time",
+    )
+    parser.add_argument(
+        "--body-timeout-s",
+        type=_positive_number,
+        default=BODY_TIMEOUT,
+        help=f"seconds a request body may take to arrive; 408 after (default {BODY_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--keep-alive-s",
+        type=_positive_number,
+        default=KEEP_ALIVE,
+        help=f"seconds an idle connection stays open (default {KEEP_ALIVE:g})",
+    )
+    return parser
+
+
+def main(argv=None) -> None:
+    """The command line: ``python -m course_utils.serve --model PATH [--port 8000] [--host 127.0.0.1] ...``.
+
+    ``--help`` lists the options (batching, timeouts, upload limit).
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+    args = build_parser().parse_args(argv)
     import uvicorn
 
-    try:
-        model = load_model(args.model)
-    except (FileNotFoundError, ValueError) as error:
-        parser.exit(2, f"error: {error}\n")
+    logging.basicConfig(format="%(levelname)s:  %(message)s")
+    model = load_model(args.model)
     app = create_app(
         model,
         max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
-        model_name=Path(args.model).name,
+        model_name=args.model.name,
+        inference="eager" if args.no_batching else "batched",
+        preprocess_workers=0 if args.no_batching else None,
+        batch_window_ms=args.batch_window_ms,
+        max_batch_size=args.max_batch_size,
+        body_timeout=args.body_timeout_s,
+    )
+    mode = (
+        "one at a time (eager)"
+        if args.no_batching
+        else (f"batched (up to {args.max_batch_size} per call, {args.batch_window_ms:g} ms window)")
     )
     print(
-        f"Serving {args.model} on http://{args.host}:{args.port} (POST /predict, GET /health)",
+        f"Serving {args.model} on http://{args.host}:{args.port} (POST /predict, GET /health); "
+        f"inference {mode}",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        timeout_keep_alive=args.keep_alive_s,
+    )
 
 
 if __name__ == "__main__":

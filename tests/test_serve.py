@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+import math
+import socket
 import struct
+import subprocess
+import sys
+import threading
+import time
 import warnings
 import zlib
 
 import httpx
 import numpy as np
+import psutil
 import pytest
 from PIL import Image
 
@@ -20,8 +29,10 @@ LIMIT = 1_000_000  # bytes: the upload limit of the service under test
 
 @pytest.fixture(scope="module")
 def service(digit_model):
-    app = serve.create_app(digit_model, max_upload_bytes=LIMIT)
+    """The batched app in this process; a 20 ms window so that concurrent requests share batches."""
+    app = serve.create_app(digit_model, max_upload_bytes=LIMIT, batch_window_ms=20)
     with serve.BackgroundServer(app, host="127.0.0.1") as server:
+        server.app = app
         yield server
 
 
@@ -70,6 +81,19 @@ def png_claiming(width: int, height: int) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
+
+
+def encode(picture, format="PNG", **options) -> bytes:
+    out = io.BytesIO()
+    picture.save(out, format=format, **options)
+    return out.getvalue()
+
+
+def line_picture():
+    """A white page with one black horizontal bar, 300 x 8 pixels: ink 37 times wider than tall."""
+    picture = Image.new("L", (400, 400), 255)
+    picture.paste(0, (50, 196, 350, 204))
+    return picture
 
 
 #: name: (send(url, blank_page_png) -> response, expected status, words in the detail)
@@ -132,6 +156,16 @@ BAD_REQUESTS = {
         "text/plain",
     ),
     "blank page": (lambda url, blank: post_file(url, blank), 422, "no digit found"),
+    "a 20000x1 strip": (
+        lambda url, blank: post_file(url, encode(Image.new("L", (20000, 1), 0))),
+        422,
+        "not a digit",
+    ),
+    "a horizontal line": (
+        lambda url, blank: post_file(url, encode(line_picture())),
+        422,
+        "not a digit",
+    ),
     "picture over MAX_PIXELS": (
         lambda url, blank: post_file(url, png_claiming(50_000, 50_000)),
         413,
@@ -278,7 +312,11 @@ def test_the_documented_command_serves_a_saved_model(digit_model, tmp_path):
         }
         response = post_file(service.url, load_samples(["chalkboard"])[5].read_bytes())
         assert response.status_code == 200 and response.json()["digit"] == 5
+        workers = psutil.Process(service.process.pid).children(recursive=True)
+        assert len(workers) >= 2  # the preprocessing processes
     assert service.process.poll() is not None  # stopped
+    gone, alive = psutil.wait_procs(workers, timeout=5)
+    assert alive == [], "preprocessing workers outlived the service"
 
 
 def test_a_saved_model_export_serves_the_same_probabilities(digit_model, tmp_path):
@@ -358,3 +396,296 @@ def test_exported_saved_model_switches_augmentation_off(tmp_path):
     # model.export would give probabilities that differ by 0.19
     exported = serve.load_model(serve.export_saved_model(model, tmp_path / "saved"))
     np.testing.assert_allclose(exported.serve(x).numpy(), model.predict(x, verbose=0), atol=1e-5)
+
+
+# --- batching, bounded memory, timeouts, the command line ----------------------------------
+
+BODY_TIMEOUT = 1.5  # seconds: the command-line service's body timeout in these tests
+KEEP_ALIVE = 1.0
+
+
+@pytest.fixture(scope="module")
+def cli_service(digit_model, tmp_path_factory):
+    """The documented command, with short timeouts, in its own process (so its memory can be measured)."""
+    folder = tmp_path_factory.mktemp("cli_service")
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "ignore", DeprecationWarning
+        )  # raised inside keras' save with numpy 2
+        digit_model.save(folder / "digits.keras")
+    options = ["--body-timeout-s", BODY_TIMEOUT, "--keep-alive-s", KEEP_ALIVE]
+    with serve.start_service(
+        folder / "digits.keras", log_path=folder / "service.log", options=options
+    ) as service:
+        yield service
+
+
+def raw_connection(url: str) -> socket.socket:
+    host, port = url.removeprefix("http://").split(":")
+    connection = socket.create_connection((host, int(port)), timeout=10)
+    return connection
+
+
+def stalled_upload(url: str, declared: int = 100_000, sent: int = 100) -> socket.socket:
+    """A connection that declares a ``declared``-byte multipart body and sends only ``sent`` bytes."""
+    connection = raw_connection(url)
+    connection.sendall(
+        b"POST /predict HTTP/1.1\r\nHost: test\r\n"
+        b"Content-Type: multipart/form-data; boundary=x\r\n"
+        + f"Content-Length: {declared}\r\n\r\n".encode()
+        + b"--x\r\n"
+        + b"a" * (sent - 5)
+    )
+    return connection
+
+
+def read_until_closed(connection: socket.socket, limit_s: float) -> tuple[bytes, float]:
+    """Everything the server sends until it closes the connection (or ``limit_s`` passes), and when."""
+    started = time.monotonic()
+    connection.settimeout(0.2)
+    received = b""
+    while time.monotonic() - started < limit_s:
+        try:
+            chunk = connection.recv(4096)
+        except TimeoutError:
+            continue
+        if not chunk:
+            return received, time.monotonic() - started
+        received += chunk
+    return received, math.inf
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (the preprocessing workers), in MiB."""
+    process = psutil.Process(pid)
+    total = 0
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            total += each.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total / 2**20
+
+
+def test_stalled_uploads_get_408_and_a_closed_connection_while_others_are_answered(cli_service):
+    stalled = [stalled_upload(cli_service.url) for _ in range(20)]
+    good = load_samples(["thick_marker"])[3].read_bytes()
+    try:
+        started = time.monotonic()
+        answers = [post_file(cli_service.url, good).status_code for _ in range(3)]
+        assert answers == [200] * 3, "the service stopped answering while uploads were stalled"
+        for connection in stalled:
+            received, after = read_until_closed(
+                connection, BODY_TIMEOUT + 5 - (time.monotonic() - started)
+            )
+            assert after < math.inf, "a stalled upload kept its connection open"
+            assert received.startswith(b"HTTP/1.1 408"), received[:80]
+            assert b"did not arrive within 1.5 s" in received
+        assert time.monotonic() - started < BODY_TIMEOUT + 5
+    finally:
+        for connection in stalled:
+            connection.close()
+    assert post_file(cli_service.url, good).status_code == 200
+
+
+def test_an_idle_keep_alive_connection_is_closed(cli_service):
+    connection = raw_connection(cli_service.url)
+    try:
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
+        received, after = read_until_closed(connection, KEEP_ALIVE + 5)
+    finally:
+        connection.close()
+    assert received.startswith(b"HTTP/1.1 200")
+    assert after < KEEP_ALIVE + 5, "an idle connection was kept open"
+
+
+def test_a_client_that_disconnects_mid_upload_is_logged_in_one_line(cli_service):
+    before = cli_service.log()
+    stalled_upload(cli_service.url).close()
+    deadline = time.monotonic() + 10
+    while "disconnected" not in cli_service.log()[len(before) :] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    new = cli_service.log()[len(before) :]
+    assert [line for line in new.splitlines() if line.strip()] == [
+        line for line in new.splitlines() if "disconnected before its upload arrived" in line
+    ], new
+    assert new.count("disconnected") == 1 and "Traceback" not in new, new
+    assert post_file(cli_service.url, load_samples(["rgba"])[1].read_bytes()).status_code == 200
+
+
+def huge_pictures(digit: int = 4) -> list[tuple[str, bytes, str]]:
+    """Four 36-megapixel PNGs (RGBA, 144 MB decoded) and four 36-megapixel JPEGs of one sample digit."""
+    sample = Image.open(load_samples(["thick_marker"])[digit].path).convert("RGBA")
+    big = sample.resize((6000, 6000), Image.Resampling.BILINEAR)
+    png = encode(big, compress_level=1)
+    jpeg = encode(big.convert("RGB"), "JPEG", quality=85)
+    return [("huge.png", png, "image/png")] * 4 + [("huge.jpg", jpeg, "image/jpeg")] * 4
+
+
+def test_eight_huge_pictures_at_once_stay_under_a_gigabyte_and_memory_falls_back(cli_service):
+    pictures = huge_pictures()
+    pid = cli_service.process.pid
+    baseline = rss_mib(pid)
+    peak = baseline
+    statuses = []
+
+    def send(picture):
+        name, content, kind = picture
+        response = httpx.post(
+            cli_service.url + "/predict", files={"file": (name, content, kind)}, timeout=120
+        )
+        statuses.append((response.status_code, response.json().get("digit")))
+
+    threads = [threading.Thread(target=send, args=(p,)) for p in pictures]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        peak = max(peak, rss_mib(pid))
+        time.sleep(0.02)
+    deadline = time.monotonic() + 10
+    while rss_mib(pid) - baseline > 150 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    after = rss_mib(pid)
+    print(f"\n[test_serve] RSS {baseline:.0f} MiB, peak {peak:.0f} MiB, after {after:.0f} MiB")
+    assert statuses == [(200, 4)] * 8
+    assert peak - baseline < 1024, f"8 huge pictures took {peak - baseline:.0f} MiB"
+    assert after - baseline < 150, f"memory did not fall back: {after - baseline:.0f} MiB more"
+
+
+def test_open_bounded_decodes_big_pictures_small(png_bytes):
+    jpeg = encode(Image.new("RGB", (6000, 4000), "white"), "JPEG")
+    assert serve.open_bounded(jpeg).size == (1500, 1000)  # decoded at 1/4 size (draft mode)
+    assert serve.open_bounded(png_bytes(Image.new("L", (3000, 2500), 255))).size == (1500, 1250)
+    assert serve.open_bounded(png_bytes(Image.new("L", (900, 300), 255))).size == (900, 300)
+    with pytest.raises(preprocess.ImageError) as too_large:
+        serve.open_bounded(png_claiming(7000, 6000))
+    assert too_large.value.reason == "too_large"
+    with pytest.raises(preprocess.ImageError) as broken:
+        serve.open_bounded(truncated_png())
+    assert broken.value.reason == "truncated"
+
+
+def test_open_bounded_keeps_the_exif_rotation():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the camera was turned: rotate 270 degrees to see it upright
+    photo = encode(Image.new("RGB", (4000, 2000), "white"), "JPEG", exif=exif)
+    picture = serve.open_bounded(photo)
+    assert picture.size == (2000, 1000)
+    assert preprocess.load_image(picture).size == (1000, 2000)
+
+
+def test_the_batcher_answers_each_request_with_its_own_row():
+    calls = []
+
+    def predict_batch(digits):
+        calls.append(len(digits))
+        return digits.reshape(len(digits), -1)[:, :10] * 2  # row i depends on digit i only
+
+    async def main():
+        batcher = serve.DynamicBatcher(predict_batch, max_batch_size=4, window_s=0.05)
+        task = asyncio.create_task(batcher.run())
+        await asyncio.sleep(0)
+        digits = [np.full((28, 28), i, dtype=np.float32) for i in range(10)]
+        rows = await asyncio.gather(*(batcher.predict(d) for d in digits))
+        task.cancel()
+        batcher.close()
+        return rows
+
+    rows = asyncio.run(main())
+    assert [row.tolist() for row in rows] == [[2.0 * i] * 10 for i in range(10)]
+    assert sum(calls) == 10 and max(calls) == 4 and len(calls) == 3
+
+
+def test_a_lone_request_does_not_wait_out_the_batch_window():
+    async def main():
+        batcher = serve.DynamicBatcher(
+            lambda digits: digits[:, 0, :10], window_s=2.0, more_coming=lambda: 0
+        )
+        task = asyncio.create_task(batcher.run())
+        await asyncio.sleep(0)
+        started = time.monotonic()
+        await batcher.predict(np.zeros((28, 28), dtype=np.float32))
+        task.cancel()
+        batcher.close()
+        return time.monotonic() - started
+
+    assert asyncio.run(main()) < 1.0  # the 2 s window was not waited for
+
+
+def test_concurrent_requests_are_batched_and_each_gets_its_own_answer(service):
+    samples = load_samples()[::3][:24]
+    batcher = service.app.state.batcher
+    alone = [post_file(service.url, s.read_bytes()).json() for s in samples]  # one at a time
+    sizes_before = len(batcher.batch_sizes)
+    together = [None] * len(samples)
+
+    def send(i):
+        together[i] = post_file(service.url, samples[i].read_bytes()).json()
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(samples))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert max(batcher.batch_sizes[sizes_before:]) > 1, "nothing was batched"
+    for sample, one, batched in zip(samples, alone, together):
+        np.testing.assert_allclose(
+            batched["probabilities"], one["probabilities"], atol=1e-5, err_msg=sample.path.name
+        )
+        assert batched["digit"] == one["digit"], sample.path.name
+    assert len({answer["digit"] for answer in together}) >= 5  # different digits, each its own
+
+
+BAD_COMMAND_LINES = {
+    "upload limit 0": ["--max-upload-mb", "0"],
+    "negative upload limit": ["--max-upload-mb", "-5"],
+    "upload limit nan": ["--max-upload-mb", "nan"],
+    "upload limit inf": ["--max-upload-mb", "inf"],
+    "upload limit not a number": ["--max-upload-mb", "ten"],
+    "port 0": ["--port", "0"],
+    "port out of range": ["--port", "70000"],
+    "port not a number": ["--port", "http"],
+    "negative batch window": ["--batch-window-ms", "-1"],
+    "batch size 0": ["--max-batch-size", "0"],
+    "body timeout 0": ["--body-timeout-s", "0"],
+    "missing model": ["--model", "no/such/model.keras"],
+    "a folder that is not a SavedModel": ["--model", "."],
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_COMMAND_LINES))
+def test_a_bad_command_line_is_a_usage_error_before_the_model_loads(
+    name, tmp_path, monkeypatch, capsys
+):
+    model = tmp_path / "digits.keras"
+    model.write_bytes(b"never loaded")
+    monkeypatch.setattr(serve, "load_model", lambda path: pytest.fail("the model was loaded"))
+    with pytest.raises(SystemExit) as exit_:
+        serve.main(["--model", str(model), *BAD_COMMAND_LINES[name]])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: python -m course_utils.serve") and "error: argument" in err, err
+
+
+def test_the_real_command_exits_2_with_a_usage_message(tmp_path):
+    model = tmp_path / "digits.keras"
+    model.write_bytes(b"never loaded")
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "course_utils.serve",
+            "--model",
+            str(model),
+            "--max-upload-mb",
+            "nan",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "argument --max-upload-mb: expected a positive number, got 'nan'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert time.monotonic() - started < 60

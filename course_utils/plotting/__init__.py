@@ -12,6 +12,7 @@ from .dataset import *  # noqa: F401,F403
 from .evaluation import *  # noqa: F401,F403
 from .images import *  # noqa: F401,F403
 from .mlp import *  # noqa: F401,F403
+from .serving import *  # noqa: F401,F403
 from .style import *  # noqa: F401,F403
 from .style import apply_style as _apply_style
 from .training import *  # noqa: F401,F403

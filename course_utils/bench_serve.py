@@ -1,0 +1,307 @@
+"""Benchmark the digit service: the first version against dynamic batching, side by side.
+
+Run it with::
+
+    python -m course_utils.bench_serve [--model PATH] [--requests 2000] [--clients 32]
+
+It starts the documented command twice on 127.0.0.1 (``--no-batching``: one eager
+model call per request under a lock, as the first version did; and the default:
+compiled, dynamically batched), loads each with the same client
+(:func:`course_utils.serve.load_test`, ``--clients`` threads), and prints requests
+per second, latency percentiles (p50/p95/p99), errors, the service's memory
+(RSS: after a warm-up, its peak during the load, and after the load) and the
+latency of one request to an idle service. Client and service share the
+machine's cores, as they did when the first version was measured.
+
+:func:`compare_in_process` runs the same comparison on apps built in this
+process (eager, compiled, batched), which is what lesson 09 shows.
+
+Taught in notebooks/09_serve_the_model.ipynb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import serve
+
+#: The two configurations of the command-line benchmark: name -> extra options.
+CONFIGURATIONS = {
+    "first version (--no-batching)": ["--no-batching"],
+    "batched (default)": [],
+}
+
+
+@dataclass
+class ServingResult:
+    """What one configuration measured; latencies in milliseconds, memory in MiB (None: not measured).
+
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+    idle_ms: float
+    rss_before_mb: float | None = None
+    rss_peak_mb: float | None = None
+    rss_after_mb: float | None = None
+    mean_batch_size: float | None = None
+    cpu_ms_per_request: float | None = None
+
+
+def sample_files(step: int = 4) -> list[tuple[str, bytes]]:
+    """Every ``step``-th sample digit of ``course_utils.sample_digits`` as ``(name, bytes)``."""
+    from .sample_digits import load_samples
+
+    return [(s.path.name, s.read_bytes()) for s in load_samples()[::step]]
+
+
+def idle_latency_ms(url: str, content: bytes, repeats: int = 20) -> float:
+    """Median milliseconds of ``repeats`` single requests, one after the other, to an idle service."""
+    import httpx
+
+    seconds = []
+    with httpx.Client(timeout=30) as client:
+        for _ in range(repeats):
+            started = time.perf_counter()
+            response = client.post(
+                url + "/predict", files={serve.FIELD_NAME: ("digit.png", content, "image/png")}
+            )
+            response.raise_for_status()
+            seconds.append(time.perf_counter() - started)
+    return float(np.median(seconds) * 1000)
+
+
+class PeakMemory:
+    """Sample a process's RSS (with its children's) every ``interval`` s in a thread; ``peak_mb`` is the largest."""
+
+    def __init__(self, pid: int, interval: float = 0.02):
+        import psutil
+
+        self.process = psutil.Process(pid)
+        self.interval = interval
+        self.peak_mb = self.rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def rss_mb(self) -> float:
+        """The process's resident memory plus its children's (the preprocessing workers), in MiB."""
+        total = 0
+        for process in [self.process, *self.process.children(recursive=True)]:
+            try:
+                total += process.memory_info().rss
+            except Exception:  # a child that just ended
+                pass
+        return total / 2**20
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_mb = max(self.peak_mb, self.rss_mb())
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def restart(self) -> None:
+        """Make the sampler startable again (the peak is kept)."""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+
+def _service_cpu_seconds(process) -> float:
+    """User + system CPU seconds used so far by ``process`` and its live children."""
+    total = 0.0
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            times = each.cpu_times()
+            total += times.user + times.system
+        except Exception:  # a child that just ended
+            pass
+    return total
+
+
+def _summarise(name, reports, idle, memory=None, rss_before=None, cpu_seconds=None):
+    latencies = [t for report in reports for t in report.latencies]
+    answered = sum(report.answered for report in reports)
+    total = serve.LoadReport(
+        num_requests=sum(report.num_requests for report in reports),
+        concurrency=reports[0].concurrency,
+        seconds=sum(report.seconds for report in reports),
+        status_codes=[200] * answered,
+        latencies=latencies,
+    )
+    p50, p95, p99 = total.percentiles_ms()
+    return ServingResult(
+        name=name,
+        requests_per_second=total.requests_per_second,
+        p50_ms=p50,
+        p95_ms=p95,
+        p99_ms=p99,
+        errors=total.num_requests - answered,
+        idle_ms=idle,
+        rss_before_mb=rss_before,
+        rss_peak_mb=memory.peak_mb if memory else None,
+        rss_after_mb=memory.rss_mb() if memory else None,
+        cpu_ms_per_request=1000 * cpu_seconds / answered if cpu_seconds and answered else None,
+    )
+
+
+def _measure(name, url, files, num_requests, concurrency) -> ServingResult:
+    serve.load_test(url, files, num_requests=concurrency, concurrency=concurrency)  # warm-up
+    idle = idle_latency_ms(url, files[0][1])
+    report = serve.load_test(url, files, num_requests=num_requests, concurrency=concurrency)
+    return _summarise(name, [report], idle)
+
+
+def compare_services(
+    model_path, files=None, num_requests: int = 2000, concurrency: int = 32, rounds: int = 4
+) -> list[ServingResult]:
+    """Start the command once per :data:`CONFIGURATIONS` entry and measure each (see the module docstring).
+
+    Both services run side by side; the load alternates between them in
+    ``rounds`` rounds of ``num_requests / rounds`` requests each, so that a change
+    in the machine's other load during the benchmark hits both alike. Memory is
+    the service's RSS with its workers (before, peak, after all rounds); CPU is
+    the service's own CPU time per answered request, which other jobs on the
+    machine hardly change.
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+    import psutil
+
+    files = files or sample_files()
+    services = [serve.start_service(model_path, options=o) for o in CONFIGURATIONS.values()]
+    try:
+        processes = [psutil.Process(service.process.pid) for service in services]
+        idle = []
+        for service in services:
+            serve.load_test(service.url, files, num_requests=concurrency, concurrency=concurrency)
+            idle.append(idle_latency_ms(service.url, files[0][1]))
+        memories = [PeakMemory(process.pid) for process in processes]
+        rss_before = [memory.rss_mb() for memory in memories]
+        cpu_before = [_service_cpu_seconds(process) for process in processes]
+        reports = [[] for _ in services]
+        per_round = max(1, num_requests // rounds)
+        for _ in range(rounds):
+            for service, memory, collected in zip(services, memories, reports):
+                with memory:
+                    collected.append(
+                        serve.load_test(service.url, files, per_round, concurrency=concurrency)
+                    )
+                memory.restart()
+        cpu = [_service_cpu_seconds(p) - before for p, before in zip(processes, cpu_before)]
+        return [
+            _summarise(name, collected, idle_ms, memory, before, cpu_seconds)
+            for name, collected, idle_ms, memory, before, cpu_seconds in zip(
+                CONFIGURATIONS, reports, idle, memories, rss_before, cpu
+            )
+        ]
+    finally:
+        for service in services:
+            service.stop()
+
+
+def compare_in_process(
+    model, files=None, num_requests: int = 400, concurrency: int = 32
+) -> list[ServingResult]:
+    """Serve ``model`` with each of ``serve.INFERENCE_MODES`` in this process and measure each.
+
+    The load-test client runs in the same process (it shares Python's lock with
+    the service), so the numbers are lower than :func:`compare_services`'s; the
+    comparison between the modes is what counts. No memory is measured.
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+    files = files or sample_files()
+    results = []
+    for mode in ("eager", "compiled", "batched"):
+        app = serve.create_app(model, inference=mode)
+        with serve.BackgroundServer(app) as server:
+            result = _measure(mode, server.url, files, num_requests, concurrency)
+        if app.state.batcher is not None and app.state.batcher.batch_sizes:
+            result.mean_batch_size = float(np.mean(app.state.batcher.batch_sizes))
+        results.append(result)
+    return results
+
+
+def format_table(results: list[ServingResult]) -> str:
+    """The results side by side, one row per configuration."""
+    rows = [
+        f"{'configuration':<31}{'req/s':>7}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'errors':>7}"
+        f"{'idle ms':>8}{'CPU ms/req':>11}{'RSS MiB: before':>17}{'peak':>7}{'after':>7}"
+    ]
+    for r in results:
+        cpu = f"{r.cpu_ms_per_request:.1f}" if r.cpu_ms_per_request is not None else "-"
+        memory = (
+            f"{r.rss_before_mb:>17.0f}{r.rss_peak_mb:>7.0f}{r.rss_after_mb:>7.0f}"
+            if r.rss_before_mb is not None
+            else f"{'-':>17}{'-':>7}{'-':>7}"
+        )
+        rows.append(
+            f"{r.name:<31}{r.requests_per_second:>7.1f}{r.p50_ms:>8.0f}{r.p95_ms:>8.0f}"
+            f"{r.p99_ms:>8.0f}{r.errors:>7}{r.idle_ms:>8.1f}{cpu:>11}{memory}"
+        )
+    if len(results) >= 2 and results[0].requests_per_second > 0:
+        ratio = results[-1].requests_per_second / results[0].requests_per_second
+        line = f"{results[-1].name} / {results[0].name}: {ratio:.2f}x the requests per second"
+        if results[0].cpu_ms_per_request and results[-1].cpu_ms_per_request:
+            saving = results[0].cpu_ms_per_request / results[-1].cpu_ms_per_request
+            line += f", {saving:.2f}x less service CPU per request"
+        rows.append(line)
+    return "\n".join(rows)
+
+
+def _default_model() -> Path:
+    from .paths import models_dir
+
+    for name in ("lesson09_digits.keras", "lesson07_cnn.keras"):
+        if (models_dir() / name).is_file():
+            return models_dir() / name
+    from .keras_cnn import load_or_train_cnn
+
+    print("no saved model in", models_dir(), "- training a small stand-in (about a minute)")
+    path = Path(tempfile.mkdtemp(prefix="bench-serve-")) / "stand_in.keras"
+    load_or_train_cnn(path.with_name("missing.keras"), num_train=4000, num_epochs=2).save(path)
+    return path
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.bench_serve", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--model", type=Path, default=None, help="default: lesson 09's or 07's")
+    parser.add_argument("--requests", type=int, default=2000, help="requests per configuration")
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds (default 4)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    args = parser.parse_args(argv)
+    model_path = args.model or _default_model()
+    results = compare_services(
+        model_path, num_requests=args.requests, concurrency=args.clients, rounds=args.rounds
+    )
+    print(
+        f"{args.requests} requests per configuration from {args.clients} clients, in "
+        f"{args.rounds} alternating rounds; model {model_path.name}"
+    )
+    print(format_table(results))
+    if args.json:
+        import json
+
+        args.json.write_text(json.dumps([asdict(r) for r in results], indent=1))
+
+
+if __name__ == "__main__":
+    main()
