@@ -28,10 +28,17 @@ def toy_course(tmp_path, monkeypatch):
     book.mkdir()
     make_notebook(
         book / "00_ok.ipynb",
-        ["NUM_EPOCHS = 3\nRATE = 0.5\nNAME = 'x'", "from course_utils import record\nrecord(epochs=NUM_EPOCHS, rate=RATE)"],
+        [
+            "NUM_EPOCHS = 3\nRATE = 0.5\nNAME = 'x'",
+            "from course_utils import record\nrecord(epochs=NUM_EPOCHS, rate=RATE)",
+        ],
         tags={0: ["parameters"]},
     )
-    make_notebook(book / "01_broken.ipynb", ["NUM_EPOCHS = 1", "raise RuntimeError('boom')"], tags={0: ["parameters"]})
+    make_notebook(
+        book / "01_broken.ipynb",
+        ["NUM_EPOCHS = 1", "raise RuntimeError('boom')"],
+        tags={0: ["parameters"]},
+    )
     table = (
         lessons.Lesson("00_ok", "ok", fast={"NUM_EPOCHS": 1}),
         lessons.Lesson("01_broken", "broken", fast={}),
@@ -63,17 +70,22 @@ def test_a_partial_run_updates_the_per_mode_record_without_erasing_other_lessons
     build = toy_course / "build"
     run.run_course(["00", "01"], fast=True, build=build, progress=False)
     (build / "results-fast.json").write_text(
-        (build / "results-fast.json").read_text().replace('"epochs": 1', '"epochs": 99'))
+        (build / "results-fast.json").read_text().replace('"epochs": 1', '"epochs": 99')
+    )
     run.run_course(["01"], fast=True, build=build, progress=False)
     last = json.loads((build / "results.json").read_text())
     merged = json.loads((build / "results-fast.json").read_text())
     assert [item["name"] for item in last["lessons"]] == ["01_broken"]
     assert [item["name"] for item in merged["lessons"]] == ["00_ok", "01_broken"]
-    assert merged["lessons"][0]["results"]["epochs"] == 99, "the lesson that did not run keeps its record"
+    assert merged["lessons"][0]["results"]["epochs"] == 99, (
+        "the lesson that did not run keeps its record"
+    )
 
 
 def test_failing_lesson_is_reported_and_exit_status_is_nonzero(toy_course, capsys):
-    code = run.main(["--only", "00", "01", "--build-dir", str(toy_course / "build"), "--no-progress"])
+    code = run.main(
+        ["--only", "00", "01", "--build-dir", str(toy_course / "build"), "--no-progress"]
+    )
     assert code == 1
     report = json.loads((toy_course / "build" / "results.json").read_text())
     statuses = {item["name"]: item["status"] for item in report["lessons"]}
@@ -86,12 +98,18 @@ def test_misspelt_parameter_is_an_error_naming_the_close_match(toy_course, capsy
     assert code == 2
     err = capsys.readouterr().err
     assert "does not declare a parameter 'NUM_EPOCH'" in err and "Did you mean 'NUM_EPOCHS'" in err
-    assert not (toy_course / "build" / "results.json").exists(), "nothing runs after a parameter error"
+    assert not (toy_course / "build" / "results.json").exists(), (
+        "nothing runs after a parameter error"
+    )
 
 
 @pytest.mark.parametrize(
     "value, message",
-    [("NUM_EPOCHS='two'", "declared as int"), ("RATE=True", "declared as float"), ("NAME=3", "declared as str")],
+    [
+        ("NUM_EPOCHS='two'", "declared as int"),
+        ("RATE=True", "declared as float"),
+        ("NAME=3", "declared as str"),
+    ],
 )
 def test_parameter_of_the_wrong_type_is_an_error(toy_course, capsys, value, message):
     assert run.main(["--only", "00", "-p", value, "--build-dir", str(toy_course / "build")]) == 2
@@ -116,7 +134,10 @@ def test_parse_assignment():
 
 
 def test_format_table_lists_every_lesson():
-    runs = [run.LessonRun("00_a", "ok", 1.25, results={"acc": 0.98765}), run.LessonRun("01_b", "failed", 200.0)]
+    runs = [
+        run.LessonRun("00_a", "ok", 1.25, results={"acc": 0.98765}),
+        run.LessonRun("01_b", "failed", 200.0),
+    ]
     table = run.format_table(runs)
     assert "00_a" in table and "acc=0.9877" in table and "3.3 min" in table and "1 failed" in table
 
@@ -124,7 +145,9 @@ def test_format_table_lists_every_lesson():
 def test_read_recorded_finds_the_mime_bundle():
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("record(...)")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={MIME_TYPE: {"a": 1}, "text/plain": "a = 1"})]
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={MIME_TYPE: {"a": 1}, "text/plain": "a = 1"})
+    ]
     nb.cells.append(cell)
     assert read_recorded(nb) == {"a": 1}
 
@@ -134,7 +157,9 @@ def test_clean_strips_outputs_but_keeps_checked_cells(tmp_path):
     nb = nbformat.read(str(path), as_version=4)
     for cell in nb.cells:
         cell.execution_count = 7
-        cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "x"}, execution_count=7)]
+        cell.outputs = [
+            nbformat.v4.new_output("execute_result", data={"text/plain": "x"}, execution_count=7)
+        ]
     nb.metadata["papermill"] = {"duration": 1}
     nbformat.write(nb, str(path))
     assert not notebooks.is_clean(path)
@@ -174,14 +199,21 @@ def test_widget_output_lands_in_the_cell_without_nbclient_widget_emulation(tmp_p
     book.mkdir()
     make_notebook(
         book / "00_widget.ipynb",
-        ["N = 1", "import ipywidgets as w\nout = w.Output()\ndisplay(out)\nwith out:\n    print('inside the widget')\nfrom course_utils import record\nrecord(n=N)"],
+        [
+            "N = 1",
+            "import ipywidgets as w\nout = w.Output()\ndisplay(out)\nwith out:\n    print('inside the widget')\nfrom course_utils import record\nrecord(n=N)",
+        ],
         tags={0: ["parameters"]},
     )
     monkeypatch.setattr(run, "notebooks_dir", lambda: book)
-    result = run.run_lesson(lessons.Lesson("00_widget", "w"), fast=True, build=tmp_path / "b", progress=False)
+    result = run.run_lesson(
+        lessons.Lesson("00_widget", "w"), fast=True, build=tmp_path / "b", progress=False
+    )
     assert result.status == "ok", result.error
     executed = nbformat.read(result.output, as_version=4)
-    texts = [o.get("text", "") for o in executed.cells[-1].outputs if o.get("output_type") == "stream"]
+    texts = [
+        o.get("text", "") for o in executed.cells[-1].outputs if o.get("output_type") == "stream"
+    ]
     assert "inside the widget\n" in texts
 
 
@@ -191,27 +223,43 @@ def test_refresh_stores_the_outputs_of_checked_cells_only(toy_course, monkeypatc
     book = toy_course / "notebooks"
     make_notebook(
         book / "00_ok.ipynb",
-        ["NUM_EPOCHS = 3\nRATE = 0.5\nNAME = 'x'", "print(2 + 2)", "print('not kept')",
-         "from course_utils import record\nrecord(epochs=NUM_EPOCHS)"],
+        [
+            "NUM_EPOCHS = 3\nRATE = 0.5\nNAME = 'x'",
+            "print(2 + 2)",
+            "print('not kept')",
+            "from course_utils import record\nrecord(epochs=NUM_EPOCHS)",
+        ],
         tags={0: ["parameters"], 1: ["nbval-check-output"]},
     )
     monkeypatch.setattr(paths, "notebooks_dir", lambda: book)
     notebooks.refresh("00")
     stored = nbformat.read(str(book / "00_ok.ipynb"), as_version=4)
     assert [o["text"] for o in stored.cells[1].outputs] == ["4\n"]
-    assert stored.cells[2].outputs == [] and len(stored.cells) == 4, "no injected cell, no other outputs"
+    assert stored.cells[2].outputs == [] and len(stored.cells) == 4, (
+        "no injected cell, no other outputs"
+    )
     assert notebooks.is_clean(book / "00_ok.ipynb")
-    make_notebook(book / "01_broken.ipynb", ["NUM_EPOCHS = 1", "raise RuntimeError('boom')"], tags={0: ["parameters"]})
+    make_notebook(
+        book / "01_broken.ipynb",
+        ["NUM_EPOCHS = 1", "raise RuntimeError('boom')"],
+        tags={0: ["parameters"]},
+    )
     with pytest.raises(RuntimeError, match="nothing stored"):
         notebooks.refresh("01")
 
 
-def test_the_kernels_own_output_goes_to_the_log_and_shows_only_for_a_failing_lesson(tmp_path, monkeypatch, capfd):
+def test_the_kernels_own_output_goes_to_the_log_and_shows_only_for_a_failing_lesson(
+    tmp_path, monkeypatch, capfd
+):
     book = tmp_path / "notebooks"
     book.mkdir()
     noisy = "import os\nos.write(2, b'noise from the kernel\\n')"
     make_notebook(book / "00_noisy.ipynb", ["N = 1", noisy], tags={0: ["parameters"]})
-    make_notebook(book / "01_noisy_broken.ipynb", ["N = 1", noisy + "\nraise RuntimeError('boom')"], tags={0: ["parameters"]})
+    make_notebook(
+        book / "01_noisy_broken.ipynb",
+        ["N = 1", noisy + "\nraise RuntimeError('boom')"],
+        tags={0: ["parameters"]},
+    )
     table = (lessons.Lesson("00_noisy", "a"), lessons.Lesson("01_noisy_broken", "b"))
     monkeypatch.setattr(run, "LESSONS", table)
     monkeypatch.setattr(lessons, "LESSONS", table)
@@ -225,10 +273,14 @@ def test_the_kernels_own_output_goes_to_the_log_and_shows_only_for_a_failing_les
     assert "kernel log" in out and "noise from the kernel" in out
 
 
-def test_figures_go_to_the_build_folder_and_only_update_figures_publishes_them(tmp_path, monkeypatch):
+def test_figures_go_to_the_build_folder_and_only_update_figures_publishes_them(
+    tmp_path, monkeypatch
+):
     book = tmp_path / "notebooks"
     book.mkdir()
-    save = "from course_utils.paths import figures_dir\n(figures_dir() / 'f.png').write_bytes(b'png')"
+    save = (
+        "from course_utils.paths import figures_dir\n(figures_dir() / 'f.png').write_bytes(b'png')"
+    )
     make_notebook(book / "00_fig.ipynb", ["N = 1", save], tags={0: ["parameters"]})
     table = (lessons.Lesson("00_fig", "f", fast={"N": 2}),)
     monkeypatch.setattr(run, "LESSONS", table)
@@ -247,30 +299,18 @@ def test_figures_go_to_the_build_folder_and_only_update_figures_publishes_them(t
         run.run_course(["00"], fast=True, update_figures=True, build=tmp_path / "b")
 
 
-def _git_status(root):
-    """``git status --porcelain`` of what a lesson could write: all but the code (tests/,
-    course_utils/), which other contributors may be editing while the tests run."""
-    import subprocess
-
-    done = subprocess.run(
-        ["git", "status", "--porcelain", "--", ".", ":!tests", ":!course_utils"],
-        cwd=root, capture_output=True, text=True, timeout=60,
-    )
-    if done.returncode != 0:
-        import os
-
-        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"not a git checkout: {done.stderr.strip()}")
-    return done.stdout
-
-
 @pytest.mark.slow
 def test_running_a_lesson_with_the_default_folders_changes_no_tracked_file(tmp_path, monkeypatch):
     """Lesson 02 (about 15 s fast) saves figures; with COURSE_FIGURES_DIR unset they go under build/."""
+    from lab import git_status
+
     from course_utils import paths
 
     monkeypatch.delenv("COURSE_FIGURES_DIR", raising=False)
-    before = _git_status(paths.repo_root())
+    before = git_status(paths.repo_root())
     result = run.run_lesson(lessons.lesson("02"), fast=True, build=tmp_path, progress=False)
     assert result.status == "ok", result.error
-    assert sorted(p.name for p in (tmp_path / "figures").glob("02_*.png")), "lesson 02 saves figures"
-    assert _git_status(paths.repo_root()) == before
+    assert sorted(p.name for p in (tmp_path / "figures").glob("02_*.png")), (
+        "lesson 02 saves figures"
+    )
+    assert git_status(paths.repo_root()) == before
