@@ -266,6 +266,7 @@ RELU_DERIVATIVE = [
         lambda z: _course("activations").relu_derivative(z),
         r"switched off",
     ),
+    Case("1 everywhere (the slope of z)", lambda z: np.ones_like(z), r"1 everywhere.*flat"),
 ]
 
 
@@ -321,6 +322,13 @@ def _sig_clip(z, low=-500, high=500):
     return s
 
 
+def _sigmoid_derivative_of_minus_z(z):
+    s = 1 / (
+        1 + np.exp(np.clip(z, -500, 500))
+    )  # sigmoid(-z) = 1 - sigmoid(z): the product is the same
+    return s * (1 - s)
+
+
 SIGMOID_DERIVATIVE = [
     Case("reference", lambda z: _sig_clip(z) * (1 - _sig_clip(z)), ACCEPTED),
     Case("tanh form", _sig_tanh, ACCEPTED),
@@ -345,6 +353,9 @@ SIGMOID_DERIVATIVE = [
         "the course's own act.sigmoid_derivative",
         lambda z: _course("activations").sigmoid_derivative(z),
         r"switched off",
+    ),
+    Case(
+        "with sigmoid(-z), which gives the same product", _sigmoid_derivative_of_minus_z, ACCEPTED
     ),
 ]
 
@@ -391,6 +402,10 @@ def _softmax_shift(shift, axis=1, keepdims=True, norm_axis=1, norm_keepdims=True
         return e / np.sum(e, axis=norm_axis, keepdims=norm_keepdims)
 
     return softmax
+
+
+def _softmax_shift_above_only(z):
+    return np.exp(z - z.max(axis=1, keepdims=True)) / np.exp(z).sum(axis=1, keepdims=True)
 
 
 STABLE_SOFTMAX = [
@@ -465,6 +480,11 @@ STABLE_SOFTMAX = [
         "the course's own act.softmax",
         lambda z: _course("activations").softmax(z, axis=1),
         r"switched off",
+    ),
+    Case(
+        "shifted above the line, not below it",
+        _softmax_shift_above_only,
+        r"numerator but not in the denominator",
     ),
 ]
 
@@ -559,6 +579,11 @@ ONE_HOT = [
         lambda labels, num_classes: _course("data").one_hot(labels, num_classes),
         r"switched off",
     ),
+    Case(
+        "np.eye(len(labels), num_classes)[labels]: rows from N",
+        lambda labels, num_classes: np.eye(len(labels), num_classes)[labels],
+        r"np\.eye\(len\(labels\)",
+    ),
 ]
 
 
@@ -626,6 +651,12 @@ def _ce_no_keepdims(logits, labels):
     return -np.mean(log_probs[np.arange(len(labels)), labels])
 
 
+def _ce_logsumexp_of_everything(logits, labels):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted)))  # no axis: all N * C entries
+    return -np.mean(log_probs[np.arange(len(labels)), labels])
+
+
 CROSS_ENTROPY_FROM_LOGITS = [
     Case("reference", _ce_ref, ACCEPTED),
     Case("scipy logsumexp + take_along_axis", _ce_scipy, ACCEPTED),
@@ -686,6 +717,11 @@ CROSS_ENTROPY_FROM_LOGITS = [
         lambda lg, lb: _course("losses").softmax_cross_entropy(lg, lb),
         r"switched off",
     ),
+    Case(
+        "log-sum-exp over the whole array",
+        _ce_logsumexp_of_everything,
+        r"over the whole array.*axis=1",
+    ),
 ]
 
 
@@ -720,6 +756,11 @@ def _grad_inplace(logits, labels):
 def _grad_no_shift(logits, labels):
     e = np.exp(logits)
     return (e / e.sum(axis=1, keepdims=True) - np.eye(logits.shape[1])[labels]) / len(labels)
+
+
+def _gradient_over_size(logits, labels):
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (e / e.sum(axis=1, keepdims=True) - np.eye(logits.shape[1])[labels]) / logits.size
 
 
 CROSS_ENTROPY_GRADIENT = [
@@ -793,6 +834,7 @@ CROSS_ENTROPY_GRADIENT = [
         lambda lg, lb: _course("losses").softmax_cross_entropy_backward(lg, lb),
         r"switched off",
     ),
+    Case("divides by N * C (logits.size)", _gradient_over_size, r"N \* C"),
 ]
 
 # ----------------------------------------------------------------------------- lesson 04
@@ -905,6 +947,14 @@ def _tf_reduce(name):
     return getattr(tf, name)
 
 
+def _tf_ce_tf_keras(logits, labels):
+    import tensorflow as tf
+
+    return tf.reduce_mean(
+        tf.keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+    )
+
+
 CROSS_ENTROPY_TF = [
     Case("reference", _tf_ce_ref, ACCEPTED),
     Case("one-hot and log_softmax", _tf_ce_one_hot, ACCEPTED),
@@ -944,6 +994,11 @@ CROSS_ENTROPY_TF = [
     Case(
         "the course's own mlp.cross_entropy_from_logits",
         lambda lg, lb: _course("mlp_from_scratch").cross_entropy_from_logits(lg, lb),
+        r"switched off",
+    ),
+    Case(
+        "forbidden: tf.keras.losses.sparse_categorical_crossentropy",
+        _tf_ce_tf_keras,
         r"switched off",
     ),
 ]
@@ -1358,6 +1413,18 @@ CONV_OUTPUT_SIZE = [
         r"stride|padding|swap|order",
     ),
     Case("size // stride only", _conv(lambda n, k, s, p: n // s), r"kernel|formula"),
+    Case(
+        "2 * padding added after the division",
+        lambda size, kernel_size, stride, padding: (size - kernel_size) // stride + 1 + 2 * padding,
+        r"after dividing",
+    ),
+    Case(
+        "counts the window positions with range",
+        lambda size, kernel_size, stride, padding: len(
+            range(0, size + 2 * padding - kernel_size + 1, stride)
+        ),
+        ACCEPTED,
+    ),
 ]
 
 
@@ -1385,6 +1452,17 @@ def _dense_cache(dout, cache):
 def _dense_inplace(dout, x, w):
     dout /= len(x)
     return dout @ w.T * len(x), x.T @ dout * len(x), dout.sum(axis=0) * len(x)
+
+
+def _dense_backward_cache_swapped(dout, cache):
+    w, x = cache
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+
+
+def _dense_backward_scales_w_in_place(dout, cache):
+    x, w = cache
+    w *= 2  # changes the layer's weights, which the cache shares
+    return dout @ (w / 2).T, x.T @ dout, dout.sum(axis=0)
 
 
 DENSE_BACKWARD = [
@@ -1434,6 +1512,10 @@ DENSE_BACKWARD = [
         "the course's own layers.dense_backward",
         lambda d, x, w: _course("layers").dense_backward(d, (x, w)),
         r"switched off",
+    ),
+    Case("unpacks the cache as w, x", _dense_backward_cache_swapped, r"x, w = cache"),
+    Case(
+        "changes w inside the cache in place", _dense_backward_scales_w_in_place, r"in place.*cache"
     ),
 ]
 
@@ -1659,6 +1741,11 @@ def _ink_rule(test, invert=lambda g: 1.0 - g):
     return ink_bright
 
 
+def _ink_bright_without_else(gray):
+    if np.median(gray) > 0.5:
+        return 1.0 - gray
+
+
 INK_BRIGHT = [
     Case("reference", _ink_rule(lambda g: np.median(g) > 0.5), ACCEPTED),
     Case(
@@ -1693,6 +1780,12 @@ INK_BRIGHT = [
         r"1\.0 - gray|\[0, 1\]|negative",
     ),
     Case("inverts in place", _ink_inplace, r"chang|in place|modif"),
+    Case(
+        "inverts with gray.max() - gray",
+        lambda gray: gray.max() - gray if np.median(gray) > 0.5 else gray,
+        r"gray\.max\(\) - gray",
+    ),
+    Case("no return for a dark page", _ink_bright_without_else, r"without `return`"),
 ]
 
 
@@ -1733,6 +1826,17 @@ def _com_square(image):
     rows, cols = np.indices((image.shape[0], image.shape[0]))
     image = image[:, : image.shape[0]]
     return (rows * image).sum() / image.sum(), (cols * image).sum() / image.sum()
+
+
+def _centre_meshgrid(image):
+    rows, cols = np.meshgrid(np.arange(image.shape[0]), np.arange(image.shape[1]))  # (W, H) arrays
+    return (rows * image).sum() / image.sum(), (cols * image).sum() / image.sum()
+
+
+def _centre_rounded(image):
+    rows, cols = np.indices(image.shape)
+    mass = image.sum()
+    return round((rows * image).sum() / mass), round((cols * image).sum() / mass)
 
 
 CENTRE_OF_MASS = [
@@ -1780,6 +1884,16 @@ CENTRE_OF_MASS = [
         "the course's own preprocess.centre_of_mass",
         lambda im: _course("preprocess").centre_of_mass(im),
         r"switched off",
+    ),
+    Case("np.meshgrid without indexing='ij'", _centre_meshgrid, r"indexing='ij'"),
+    Case("rounded to a whole pixel", _centre_rounded, r"rounded"),
+    Case(
+        "ratio of two means",
+        lambda image: (
+            np.mean(np.indices(image.shape)[0] * image) / np.mean(image),
+            np.mean(np.indices(image.shape)[1] * image) / np.mean(image),
+        ),
+        ACCEPTED,
     ),
 ]
 

@@ -116,6 +116,10 @@ def test_hide_solutions_works_without_the_environment_variable(monkeypatch, caps
             ValueError("operands could not be broadcast together with shapes (4,) (4,3) "),
             "np.arange(N), labels",
         ),
+        (
+            ValueError("operands could not be broadcast together with shapes (22,30) (30,22) "),
+            "indexing='ij'",
+        ),
         (ValueError("matmul: Input operand 1 has a mismatch in its core dimension 0"), "transpose"),
         (TypeError("only length-1 arrays can be converted to Python scalars"), "np.exp"),
         (IndexError("index 5 is out of bounds for axis 1 with size 5"), "off-by-one"),

@@ -231,13 +231,23 @@ def _guarded(fn: Callable, switched_off: tuple[str, ...] = ()) -> Callable:
             except Exception as error:
                 raise _LearnerError(error) from error
         if out is None or out is Ellipsis:
+            if call.returned:  # it returned something before: one path lacks its `return`
+                raise Hint(
+                    f"your function returned None for {_describe(names, args)}, though it returned a value "
+                    "on an earlier input: one path through it ends without `return` (an `if` whose other "
+                    "case, the `else`, returns nothing?)."
+                )
             raise _NotAttempted
+        call.returned = True
         for position, (arg, snapshot) in enumerate(zip(args, before)):
             if snapshot is not _UNWATCHED and not _same(arg, snapshot):
                 name = names[position] if position < len(names) else f"argument {position + 1}"
                 if isinstance(snapshot, np.ndarray):
                     how = f"`{name} -= ...`, `{name}[...] = ...`, `{name}.sort()` or `out={name}`"
                     instead = f"work on a new array: `shifted = {name} - ...` or `{name}.copy()`"
+                elif isinstance(snapshot, tuple):
+                    how = f"`-=`, `*=` or `[...] =` on one of the arrays in `{name}`"
+                    instead = "compute new arrays (`w * 2`, not `w *= 2`) and leave the ones you were given as they were"
                 else:
                     how = "`.sort()`, `.pop()`, `.append()` or assigning to one of its items"
                     instead = "work on a copy (sorted(...) returns a new list) and leave the argument as it was"
@@ -252,6 +262,7 @@ def _guarded(fn: Callable, switched_off: tuple[str, ...] = ()) -> Callable:
         return out
 
     call.__wrapped__ = fn
+    call.returned = False  # whether a call has returned a value yet
     call.warned = []  # explained numpy warnings, reported when the checks find nothing worse
     call.warned_raw = []
     return call
@@ -289,7 +300,8 @@ def _switched_off(targets: tuple[str, ...]):
 def _refusing(shown: str) -> Callable:
     def refuse(*args, **kwargs):
         raise Hint(
-            f"{shown} does this exercise for you, so it is switched off while your function is checked: "
+            f"{shown} does this exercise for you (your function called it, directly or through another "
+            "library function), so it is switched off while your function is checked: "
             "write it yourself, with the operations the lesson shows."
         )
 
@@ -297,7 +309,7 @@ def _refusing(shown: str) -> Callable:
 
 
 def _snapshot(value):
-    if isinstance(value, (np.ndarray, list, dict)):
+    if isinstance(value, (np.ndarray, list, dict, tuple)):
         return copy.deepcopy(value)
     return _UNWATCHED
 
@@ -380,6 +392,13 @@ def explain_error(error: BaseException) -> str:
             "np.zeros(5, 3) reads the 3 as a data type: give the shape as one tuple, np.zeros((5, 3)) "
             "(the same for np.ones, np.empty, np.full)."
         )
+    elif "could not be broadcast" in text and _transposed(re.findall(r"\(([\d, ]*)\)", text)):
+        advice = (
+            "two arrays that are each other's transpose could not be combined entry by entry "
+            f"({' and '.join(re.findall(r'[(][^)]*[)]', text)[:2])}): np.meshgrid(a, b) returns arrays of shape "
+            "(len(b), len(a)) unless you pass indexing='ij'; np.indices(image.shape) gives (rows, cols) "
+            "with the image's own shape (H, W)."
+        )
     elif "could not be broadcast" in text:
         shapes = re.findall(r"\([\d, ]*\)", text)
         advice = (
@@ -435,6 +454,17 @@ def explain_error(error: BaseException) -> str:
     if advice is None:
         return f"your function raised {kind}: {text[:300]}"
     return f"{advice} {raw}"
+
+
+def _transposed(shapes: list[str]) -> bool:
+    """True when the first two shapes in an error message are 2-d and each other's reverse, e.g. (22,30) (30,22)."""
+    sizes = [tuple(int(n) for n in re.findall(r"\d+", shape)) for shape in shapes[:2]]
+    return (
+        len(sizes) == 2
+        and len(sizes[0]) == 2
+        and sizes[0] != sizes[1]
+        and sizes[0] == sizes[1][::-1]
+    )
 
 
 __all__ = [

@@ -38,6 +38,13 @@ def _check_stable_softmax(fn):
         raise Hint(
             "the whole array sums to 1, but each row should: divide by the sum of each row, np.sum(..., axis=1, keepdims=True)."
         )
+    shifted = np.exp(z - z.max(axis=1, keepdims=True))
+    if np.allclose(got, shifted / np.exp(z).sum(axis=1, keepdims=True)):
+        raise Hint(
+            "you shifted the scores in the numerator but not in the denominator: exp(z - max) / sum(exp(z)) "
+            "is softmax times exp(-max). Shift once, e = np.exp(z - np.max(z, axis=1, keepdims=True)), "
+            "and divide e by its own row sum."
+        )
     if not np.allclose(got.sum(axis=1), 1.0):
         raise Hint(
             f"each row should sum to 1, yours sum to {np.round(got.sum(axis=1), 4).tolist()}: divide exp(z) by its row sum."
@@ -119,6 +126,10 @@ def _check_relu_derivative(fn):
     if np.allclose(got, (z < 0).astype(float)) or np.allclose(got, (z <= 0).astype(float)):
         raise Hint(
             "you return 1 for negative z and 0 for positive z: the other way round. ReLU rises (slope 1) where z > 0."
+        )
+    if np.allclose(got, 1.0):
+        raise Hint(
+            "you return 1 everywhere, the slope of the line z; ReLU is flat (slope 0) where z <= 0: (z > 0).astype(float)."
         )
     at_zero = z == 0
     if np.allclose(got[~at_zero], expected[~at_zero]):

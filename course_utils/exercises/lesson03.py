@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import softmax
-from . import Hint, as_array, exercise
+from . import Hint, _LearnerError, as_array, exercise
 
 LOGITS = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [0.0, 0.0, 3.0], [1.0, -1.0, 0.0]])
 LABELS = np.array([0, 2, 1, 0])
@@ -56,6 +56,7 @@ def _check_one_hot(fn):
         )
     got = as_array(raw, expected.shape, "one_hot")
     if np.array_equal(got, expected):
+        _check_one_hot_few_examples(fn)
         return
     for shift in (-1, 1):
         shifted = np.zeros_like(expected)
@@ -85,6 +86,29 @@ def _check_one_hot(fn):
     raise Hint(
         f"for labels {labels.tolist()} and {num_classes} classes expected {expected.astype(int).tolist()}, got {got.tolist()}."
     )
+
+
+def _check_one_hot_few_examples(fn):
+    """Fewer examples than classes, with a label past N: np.eye(len(labels), C)[labels] fails here."""
+    labels, num_classes = np.array([4, 1]), 5
+    expected = one_hot.reference(labels, num_classes)
+    wrong_eye = f"for labels {labels.tolist()} (2 examples, {num_classes} classes)"
+    try:
+        got = fn(labels.copy(), num_classes)
+    except _LearnerError as raised:
+        if not isinstance(raised.error, IndexError):
+            raise
+        raise Hint(
+            f"{wrong_eye} your function raised IndexError ({raised.error}): a label picks a column, and there are "
+            "num_classes of them; the number of rows is len(labels). np.eye(num_classes)[labels] or "
+            "np.zeros((len(labels), num_classes)), not np.eye(len(labels), ...)."
+        ) from None
+    got = as_array(got, expected.shape, "one_hot")
+    if not np.array_equal(got, expected):
+        raise Hint(
+            f"{wrong_eye} expected {expected.astype(int).tolist()}, got {got.tolist()}: right when there are more "
+            "examples than classes, wrong with fewer. Rows come from len(labels), columns from num_classes."
+        )
 
 
 @exercise(
@@ -136,6 +160,12 @@ def _check_cross_entropy_from_logits(fn):
             raise Hint(
                 "z - max(z) alone is not the log-softmax: subtract the log-sum-exp too, "
                 "log_probs = z - max(z) - log(sum(exp(z - max(z)))) along each row."
+            )
+        whole = shifted - np.log(np.sum(np.exp(shifted)))
+        if np.isclose(got, -np.mean(whole[picked]), rtol=1e-6):
+            raise Hint(
+                "the log-sum-exp was taken over the whole array: np.sum(np.exp(shifted)) without an axis adds all "
+                "N * C entries. Sum each row, np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))."
             )
         if np.isclose(got, -np.mean(_log_softmax(LOGITS)[:, LABELS]), rtol=1e-6):
             raise Hint(
@@ -203,6 +233,11 @@ def _check_cross_entropy_gradient(fn):
         if np.allclose(got, n / num_classes * expected):
             raise Hint(
                 f"divide by N = {n}, the number of examples (the loss is their mean), not by C = {num_classes}, the number of classes."
+            )
+        if np.allclose(got, expected / num_classes):
+            raise Hint(
+                f"{num_classes} times too small: you divided by N * C = {n * num_classes} (logits.size, or a mean over "
+                f"every entry); the loss averages over the N = {n} examples only, so divide p - y by N."
             )
         if np.allclose(got, -expected) or np.allclose(got, -n * expected):
             raise Hint(

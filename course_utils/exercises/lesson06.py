@@ -17,7 +17,7 @@ import numbers
 
 import numpy as np
 
-from . import Hint, exercise
+from . import Hint, _LearnerError, exercise
 
 # --- the output size of a convolution --------------------------------------------------------
 
@@ -56,6 +56,11 @@ def _check_conv_output_size(fn):
         if padding and got == (size + padding - kernel) // stride + 1:
             raise Hint(
                 f"for {case} you got {got}: padding adds zeros on both sides, so add 2 * padding."
+            )
+        if padding and stride > 1 and got == (size - kernel) // stride + 1 + 2 * padding:
+            raise Hint(
+                f"for {case} you got {got}: you added 2 * padding after dividing by the stride, but padding widens "
+                "the image the window slides over: add it first, (size + 2 * padding - kernel_size) // stride + 1."
             )
         if padding and got == (size - 2 * padding - kernel) // stride + 1:
             raise Hint(
@@ -119,13 +124,33 @@ def _takes_cache(fn) -> bool:
     return len(positional) == 2
 
 
+def _unpacked_the_wrong_way_round(fn, dout, x, w) -> None:
+    """A Hint if ``fn`` crashed on ``cache = (x, w)`` but is right on ``(w, x)``: ``w, x = cache``."""
+    try:
+        out = fn(dout.copy(), (w.copy(), x.copy()))
+        right = all(
+            np.allclose(a, e)
+            for a, e in zip(out, dense_backward.reference(dout, (x, w)), strict=True)
+        )
+    except Exception:  # not that mistake: the original error is explained instead
+        return
+    if right:
+        raise Hint(
+            "cache holds (x, w), in that order, as layers.dense_forward returns it: unpack it with "
+            "`x, w = cache` (your function is right when the two are swapped)."
+        )
+
+
 def _check_dense_backward(fn):
     dout, x, w = _dense_case()
-    out = (
-        fn(dout.copy(), (x.copy(), w.copy()))
-        if _takes_cache(fn.__wrapped__)
-        else fn(dout.copy(), x.copy(), w.copy())
-    )
+    if _takes_cache(fn.__wrapped__):
+        try:
+            out = fn(dout.copy(), (x.copy(), w.copy()))
+        except _LearnerError:
+            _unpacked_the_wrong_way_round(fn, dout, x, w)
+            raise
+    else:
+        out = fn(dout.copy(), x.copy(), w.copy())
     if not isinstance(out, (tuple, list)) or len(out) != 3:
         raise Hint(
             f"return three arrays, `return dx, dw, db`; got {type(out).__name__}{f' of {len(out)}' if isinstance(out, (tuple, list)) else ''}."

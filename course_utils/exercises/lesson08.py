@@ -40,6 +40,11 @@ def _check_ink_bright(fn):
             continue
         if np.allclose(out, 255 - page) or np.allclose(out, 255 - 255 * page):
             raise Hint("the pixels are in [0, 1], not 0-255: invert with 1.0 - gray.")
+        if light and np.allclose(out, page.max() - page):
+            raise Hint(
+                f"you inverted with gray.max() - gray, which maps the lightest pixel ({page.max():g}) to 0 but the ink "
+                "to less than 1: invert with 1.0 - gray, as the task says (the pixels are in [0, 1])."
+            )
         if np.allclose(out, -page):
             raise Hint(
                 "-gray gives negative pixels; the image must stay in [0, 1]: invert with 1.0 - gray."
@@ -156,6 +161,11 @@ def _check_centre_of_mass(fn):
     if np.allclose((row, col), (12, 20)):
         raise Hint(
             "that is the brightest pixel: the centre of mass averages all positions, each weighted by its intensity."
+        )
+    if np.allclose((row, col), np.round(expected)):
+        raise Hint(
+            f"you rounded the centre to a whole pixel, ({row:g}, {col:g}); the centre of mass lies between pixels, "
+            f"here ({expected[0]:.3f}, {expected[1]:.3f}): return the weighted means without rounding."
         )
     mass, lit = bar.sum(), np.count_nonzero(bar)
     if np.allclose((row, col), (expected[0] * mass, expected[1] * mass)):
