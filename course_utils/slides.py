@@ -538,27 +538,21 @@ def stub_source(source: str) -> str:
 CLASS_MODE = "\nfrom course_utils.exercises import hide_solutions\n\nhide_solutions()  # class mode: a solution shows a note, not the code"
 
 
-def _class_mode_available() -> bool:
-    from . import exercises
-
-    return hasattr(exercises, "hide_solutions")
-
-
 def student_notebook(notebook):
     """A copy of a lesson for a class: exercises back to stubs, no ``.solution()`` calls
     and no sentence pointing at them; the cell that imports the exercises also switches
     on class mode (``hide_solutions()``), so that a solution asked for in class shows no code."""
     result = copy.deepcopy(notebook)
     cells = []
-    class_mode = _class_mode_available()
+    class_mode_pending = True  # hide_solutions() goes after the first exercises import
     for cell in result.cells:
         if (
             cell.cell_type == "code"
-            and class_mode
+            and class_mode_pending
             and re.search(r"from course_utils\.exercises import", cell.source)
         ):
             cell.source = cell.source.rstrip("\n") + "\n" + CLASS_MODE
-            class_mode = False  # once
+            class_mode_pending = False
         if cell.cell_type == "code":
             if _CHECK.search(cell.source):
                 cell.source = stub_source(cell.source)

@@ -135,6 +135,9 @@ def test_student_copy_has_no_solution_and_only_stubs(name):
     source = nbformat.read(str(notebooks_dir() / f"{name}.ipynb"), as_version=4)
     student = slides.student_notebook(source)
     assert len(student.cells) == len(source.cells)
+    if any(slides._CHECK.search(c.source) for c in source.cells if c.cell_type == "code"):
+        switched_on = [c for c in student.cells if slides.CLASS_MODE.strip() in c.source]
+        assert len(switched_on) == 1, f"{name}: class mode switched on {len(switched_on)} times"
     for cell in student.cells:
         assert ".solution(" not in cell.source, (
             f"{name}: a solution is still pointed at: {cell.source[:120]}"
@@ -161,10 +164,9 @@ def test_student_copies_run_top_to_bottom_with_exercises_not_attempted(tmp_path)
             c for c in executed.cells if c.cell_type == "code" and slides._CHECK.search(c.source)
         ]
         assert checks, f"{path.name}: no exercise found"
-        if slides._class_mode_available():
-            assert any("hide_solutions()" in c.source for c in executed.cells), (
-                f"{path.name}: no class mode"
-            )
+        assert any("hide_solutions()" in c.source for c in executed.cells), (
+            f"{path.name}: no class mode"
+        )
         for cell in checks:
             printed = "".join(o.get("text", "") for o in cell.outputs)
             assert "not attempted" in printed, (
