@@ -2,19 +2,19 @@
 
 Run it with::
 
-    python -m course_utils.bench_serve [--model PATH] [--requests 2000] [--clients 32]
+    python -m course_utils.bench_serve [--model PATH] [--requests 2000] [--clients 32] [--rounds 4]
 
-It starts the documented command twice on 127.0.0.1 (``--no-batching``: one eager
-model call per request under a lock, as the first version did; and the default:
-compiled, dynamically batched), loads each with the same client
-(:func:`course_utils.serve.load_test`, ``--clients`` threads), and prints requests
-per second, latency percentiles (p50/p95/p99), errors, the service's memory
-(RSS: after a warm-up, its peak during the load, and after the load) and the
-latency of one request to an idle service. Client and service share the
-machine's cores, as they did when the first version was measured.
-
-:func:`compare_in_process` runs the same comparison on apps built in this
-process (eager, compiled, batched), which is what lesson 09 shows.
+It starts the documented command twice on 127.0.0.1, side by side
+(``--no-batching``: the first version, preprocessing in threads and one eager
+model call per request under a lock; and the default: preprocessing in one
+process per core, compiled and dynamically batched), loads them in turn with the
+same client (:func:`course_utils.serve.load_test`, ``--clients`` threads) in
+``--rounds`` alternating rounds, and prints requests per second, latency
+percentiles (p50/p95/p99), errors, the latency of one request to an idle
+service, the service's CPU time per request (its process and workers) and its
+memory (RSS with its workers: after a warm-up, its peak, and after all
+requests). Client and service share the machine's cores, as they did when the
+first version was measured; on a shared machine, compare the CPU per request.
 
 Taught in notebooks/09_serve_the_model.ipynb.
 """
@@ -56,7 +56,6 @@ class ServingResult:
     rss_before_mb: float | None = None
     rss_peak_mb: float | None = None
     rss_after_mb: float | None = None
-    mean_batch_size: float | None = None
     cpu_ms_per_request: float | None = None
 
 
@@ -161,13 +160,6 @@ def _summarise(name, reports, idle, memory=None, rss_before=None, cpu_seconds=No
     )
 
 
-def _measure(name, url, files, num_requests, concurrency) -> ServingResult:
-    serve.load_test(url, files, num_requests=concurrency, concurrency=concurrency)  # warm-up
-    idle = idle_latency_ms(url, files[0][1])
-    report = serve.load_test(url, files, num_requests=num_requests, concurrency=concurrency)
-    return _summarise(name, [report], idle)
-
-
 def compare_services(
     model_path, files=None, num_requests: int = 2000, concurrency: int = 32, rounds: int = 4
 ) -> list[ServingResult]:
@@ -213,28 +205,6 @@ def compare_services(
     finally:
         for service in services:
             service.stop()
-
-
-def compare_in_process(
-    model, files=None, num_requests: int = 400, concurrency: int = 32
-) -> list[ServingResult]:
-    """Serve ``model`` with each of ``serve.INFERENCE_MODES`` in this process and measure each.
-
-    The load-test client runs in the same process (it shares Python's lock with
-    the service), so the numbers are lower than :func:`compare_services`'s; the
-    comparison between the modes is what counts. No memory is measured.
-    Taught in notebooks/09_serve_the_model.ipynb.
-    """
-    files = files or sample_files()
-    results = []
-    for mode in ("eager", "compiled", "batched"):
-        app = serve.create_app(model, inference=mode)
-        with serve.BackgroundServer(app) as server:
-            result = _measure(mode, server.url, files, num_requests, concurrency)
-        if app.state.batcher is not None and app.state.batcher.batch_sizes:
-            result.mean_batch_size = float(np.mean(app.state.batcher.batch_sizes))
-        results.append(result)
-    return results
 
 
 def format_table(results: list[ServingResult]) -> str:

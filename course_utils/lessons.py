@@ -43,7 +43,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("06_numpy_cnn", "A convolutional network in pure numpy", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS": 2, "TIMING_BATCHES": 1}),
     Lesson("07_keras_cnn_evaluation", "A Keras CNN and how to evaluate it", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS_ORIGINAL": 1, "NUM_EPOCHS": 2, "NUM_LOOP_IMAGES": 50}),
     Lesson("08_your_own_digits", "Recognising your own handwriting", fast={"NUM_TRAIN": 4000, "NUM_EPOCHS": 2}),
-    Lesson("09_serve_the_model", "Serving the model over HTTP", fast={"NUM_TRAIN": 4000, "NUM_EPOCHS": 2, "NUM_REQUESTS": 200}),
+    Lesson("09_serve_the_model", "Serving the model over HTTP", fast={"NUM_TRAIN": 4000, "NUM_EPOCHS": 2, "NUM_REQUESTS": 96}),
 )
 
 

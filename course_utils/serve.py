@@ -222,7 +222,8 @@ def open_bounded(
     """Decode ``content`` with bounded memory: a PIL image whose longer side is about ``longest_side``.
 
     The size in the file's header is checked first (``preprocess.ImageError``
-    "too_large" above ``max_pixels``); a JPEG is decoded directly at 1/2, 1/4 or
+    "too_large" above ``max_pixels``, "blank" for a picture more than
+    :data:`MAX_ASPECT` times longer one way than the other: not a digit); a JPEG is decoded directly at 1/2, 1/4 or
     1/8 size (draft mode) and any picture is then reduced by an integer factor
     (box average) to a longer side between ``longest_side`` and twice it. A
     6000x6000 JPEG thus never exists in memory at full size; a PNG does, once,
@@ -240,6 +241,7 @@ def open_bounded(
                 f"at most {max_pixels:,} pixels; shrink the picture first",
                 reason="too_large",
             )
+        _check_aspect((width, height), "picture")  # a 20000x1 strip: refused before decoding
         target = longest_side / max(width, height, 1)
         if picture.format == "JPEG" and target < 0.5:
             picture.draft(None, (math.ceil(width * target), math.ceil(height * target)))
@@ -271,15 +273,14 @@ def _check_aspect(size: tuple[int, int], what: str) -> None:
 def digit_from_upload(content: bytes) -> np.ndarray:
     """The (28, 28) float32 MNIST digit of an uploaded picture, with bounded memory.
 
-    Decodes with :func:`open_bounded`, refuses a picture more than
-    :data:`MAX_ASPECT` times wider or taller than the other side and an ink
-    bounding box more than :data:`MAX_ASPECT` times wider than tall (a tall thin
-    stroke is a 1), then runs ``preprocess.to_mnist_steps``. Raises
+    Decodes with :func:`open_bounded` (which refuses a picture more than
+    :data:`MAX_ASPECT` times longer one way than the other), runs
+    ``preprocess.to_mnist_steps`` and refuses an ink bounding box more than
+    :data:`MAX_ASPECT` times wider than tall (a line; a tall thin stroke is a 1). Raises
     ``preprocess.ImageError``.
     Taught in notebooks/09_serve_the_model.ipynb.
     """
     picture = open_bounded(content)
-    _check_aspect(picture.size, "picture")
     steps = preprocess.to_mnist_steps(picture)
     top, left, bottom, right = steps.bounding_box
     if right - left > MAX_ASPECT * max(bottom - top, 1):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import os
 import socket
 import struct
 import subprocess
@@ -560,6 +561,9 @@ def test_open_bounded_decodes_big_pictures_small(png_bytes):
     with pytest.raises(preprocess.ImageError) as too_large:
         serve.open_bounded(png_claiming(7000, 6000))
     assert too_large.value.reason == "too_large"
+    with pytest.raises(preprocess.ImageError, match="20000 x 1 pixels") as strip:
+        serve.open_bounded(png_bytes(Image.new("L", (20000, 1), 0)))
+    assert strip.value.reason == "blank" and "not a digit" in str(strip.value)
     with pytest.raises(preprocess.ImageError) as broken:
         serve.open_bounded(truncated_png())
     assert broken.value.reason == "truncated"
@@ -689,3 +693,34 @@ def test_the_real_command_exits_2_with_a_usage_message(tmp_path):
     assert "argument --max-upload-mb: expected a positive number, got 'nan'" in done.stderr
     assert "Traceback" not in done.stderr
     assert time.monotonic() - started < 60
+
+
+def test_the_benchmark_table_and_figure_show_every_configuration():
+    from course_utils import bench_serve, plotting
+
+    def result(name, rate, cpu):
+        return bench_serve.ServingResult(
+            name, rate, 900, 1500, 2000, 0, 14.0, 700, 710, 705, cpu_ms_per_request=cpu
+        )
+
+    results = [result("first", 10.0, 16.0), result("batched", 40.0, 4.0)]
+    table = bench_serve.format_table(results).splitlines()
+    assert table[1].split()[:2] == ["first", "10.0"] and table[2].split()[:2] == ["batched", "40.0"]
+    assert (
+        table[-1]
+        == "batched / first: 4.00x the requests per second, 4.00x less service CPU per request"
+    )
+    figure = plotting.serving_comparison(results)
+    assert len(figure.axes) == 2
+    with pytest.raises(ValueError, match="at least one"):
+        plotting.serving_comparison([])
+
+
+def test_peak_memory_counts_this_process():
+    from course_utils import bench_serve
+
+    with bench_serve.PeakMemory(os.getpid()) as memory:
+        block = np.ones(50 * 2**20 // 8)  # 50 MiB
+        time.sleep(0.2)
+    assert memory.peak_mb >= memory.rss_mb() - 1 and memory.peak_mb > 50
+    del block
