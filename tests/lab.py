@@ -27,6 +27,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from course_utils.lessons import lesson
 from course_utils.paths import notebooks_dir
 
+#: The notebook panel on show (JupyterLab keeps other tabs in the page, hidden).
+CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 #: Seconds JupyterLab may take to answer after it is started (two shared CPU cores).
 SERVER_START_SECONDS = 90
 
@@ -90,7 +92,8 @@ class JupyterLab:
         self.log_path = self.root.parent / f"jupyterlab-{self.port}.log"
 
     def url(self, path: str = "") -> str:
-        return f"http://127.0.0.1:{self.port}/lab/tree/{path}?token={self.token}"
+        # ?reset: a fresh workspace, so notebooks opened by earlier tests are not restored
+        return f"http://127.0.0.1:{self.port}/lab/tree/{path}?reset&token={self.token}"
 
     def __enter__(self) -> JupyterLab:
         home = self.root.parent / "lab-home"
@@ -108,7 +111,13 @@ class JupyterLab:
         env = {
             key: value
             for key, value in os.environ.items()
-            if key not in ("MPLBACKEND", "COURSE_FIGURES_DIR", "JUPYTER_CONFIG_DIR")
+            if key
+            not in (
+                "MPLBACKEND",
+                "COURSE_FIGURES_DIR",
+                "JUPYTER_CONFIG_DIR",
+                "TF_CPP_MIN_LOG_LEVEL",
+            )
         }
         env.update(
             {
@@ -186,7 +195,7 @@ class Notebook:
 
     def wait_for_kernel(self, timeout_s: float = 90) -> None:
         """Wait until the notebook's kernel is idle (its status bar says so)."""
-        self.page.locator(".jp-Notebook").first.wait_for(timeout=timeout_s * 1000)
+        self.page.locator(f"{CURRENT} .jp-Notebook").first.wait_for(timeout=timeout_s * 1000)
         self.page.wait_for_function(
             "() => document.querySelector('.jp-NotebookPanel-toolbar [data-status=\"idle\"]')"
             " || /Idle/.test(document.querySelector('.jp-StatusBar-Widget, #jp-main-statusbar')?.textContent || '')",
@@ -202,12 +211,12 @@ class Notebook:
         page = self.page
         start = time.perf_counter()
         for _attempt in range(3):
-            page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
+            page.locator(f"{CURRENT} .jp-Notebook").first.click(position={"x": 5, "y": 5})
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
             try:
                 page.wait_for_function(
-                    """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+                    """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt')]
                         .some(p => p.textContent.trim() !== '[ ]:')""",
                     timeout=20_000,
                 )
@@ -218,38 +227,47 @@ class Notebook:
         return time.perf_counter() - start
 
     def wait_until_done(self, timeout_s: float) -> None:
-        """Wait until every code cell has run (no "[*]" or "[ ]" prompt) or one failed.
+        """Wait until no cell is queued or running ("[*]"); fail unless every code cell ran.
 
-        On a timeout the error names the cells still waiting and shows the kernel's state.
+        A failing cell stops Run All: the error names the cells left and shows the
+        error outputs; on a timeout it shows the kernel's state.
         """
         try:
             self.page.wait_for_function(
                 """() => {
-                    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+                    const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt')]
                         .map(p => p.textContent.trim());
-                    const failed = document.querySelector(
-                        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']");
-                    return failed || (prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t)));
+                    return prompts.length > 0 && !prompts.includes('[*]:');
                 }""",
                 timeout=timeout_s * 1000,
                 polling=500,
             )
         except PlaywrightTimeout:
-            prompts = self.page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
-            waiting = [
-                f"cell {i + 1}: {p!r}"
-                for i, p in enumerate(prompts)
-                if not re.match(r"^\[\d+\]:$", p.strip())
-            ]
             status = self.page.locator("#jp-main-statusbar").inner_text()
             raise AssertionError(
                 f"{self.filename}: Run All did not finish within {timeout_s:.0f} s; "
-                f"not run: {', '.join(waiting[:10])}; status bar: {status!r}\n{self.lab.log()[-2000:]}"
+                f"not run: {self._not_run()}; status bar: {status!r}\n{self.lab.log()[-2000:]}"
             ) from None
+        if self._not_run():
+            raise AssertionError(
+                f"{self.filename}: Run All stopped; not run: {self._not_run()}; "
+                f"errors shown:\n" + "\n".join(self.errors_in_outputs())[-3000:]
+            )
+
+    def _not_run(self) -> str:
+        prompts = self.page.locator(
+            ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt"
+        ).all_inner_texts()
+        left = [
+            f"cell {i + 1} {p.strip()}"
+            for i, p in enumerate(prompts)
+            if not re.match(r"^\[\d+\]:$", p.strip())
+        ]
+        return ", ".join(left[:8]) + (f" and {len(left) - 8} more" if len(left) > 8 else "")
 
     def save(self, timeout_s: float = 30) -> None:
         """Ctrl+S, as a learner saves (JupyterLab also autosaves every two minutes)."""
-        self.page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
+        self.page.locator(f"{CURRENT} .jp-Notebook").first.click(position={"x": 5, "y": 5})
         self.page.keyboard.press("Control+s")
         self.page.wait_for_function(
             "() => !document.querySelector('.jp-mod-current.jp-mod-dirty, .lm-TabBar-tab.jp-mod-dirty')",
@@ -259,7 +277,7 @@ class Notebook:
     def cell_with(self, text: str):
         """The code cell whose source contains ``text``."""
         return (
-            self.page.locator(".jp-CodeCell")
+            self.page.locator(f"{CURRENT} .jp-CodeCell")
             .filter(has=self.page.locator(".jp-InputArea", has_text=text))
             .first
         )
@@ -267,5 +285,5 @@ class Notebook:
     def errors_in_outputs(self) -> list[str]:
         """Tracebacks and stderr shown under the cells (what a learner would see in red/pink)."""
         return self.page.locator(
-            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+            f"{CURRENT} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
         ).all_inner_texts()

