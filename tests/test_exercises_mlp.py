@@ -149,13 +149,13 @@ def test_train_step_catches_mistakes(wrong, hint):
 # --- lesson 05: build_model -----------------------------------------------------------
 
 
-def dense_stack(first_layers, units=(256, 128, 64, 32), hidden="relu", output=(10, "softmax")):
-    def build():
-        return keras.Sequential(
-            list(first_layers)
-            + [keras.layers.Dense(n, activation=hidden) for n in units]
-            + [keras.layers.Dense(output[0], activation=output[1])]
-        )
+def dense_stack(first_layers, hidden="relu", output=(10, "softmax"), dropout=True):
+    def build(hidden_units, dropout_rate):
+        layers = list(first_layers)
+        for n in hidden_units:
+            layers.append(keras.layers.Dense(n, activation=hidden))
+            layers += [keras.layers.Dropout(dropout_rate)] if dropout else []
+        return keras.Sequential([*layers, keras.layers.Dense(output[0], activation=output[1])])
 
     return build
 
@@ -166,12 +166,12 @@ IMAGE = (keras.Input(shape=(28, 28)), keras.layers.Flatten())
 @pytest.mark.parametrize(
     "wrong, hint",
     [
-        (lambda: [keras.layers.Dense(10)], "return the model itself"),
+        (lambda hidden_units, dropout_rate: [keras.layers.Dense(10)], "return the model itself"),
         (dense_stack([keras.Input(shape=(784,))]), "(None, 28, 28)"),
-        (dense_stack(IMAGE, units=(128, 64, 32)), "[256, 128, 64, 32, 10]"),
         (dense_stack(IMAGE, hidden="sigmoid"), "activation='relu'"),
         (dense_stack(IMAGE, output=(10, None)), "activation='softmax'"),
-        (dense_stack(IMAGE, output=(1, "sigmoid")), "[256, 128, 64, 32, 10]"),
+        (dense_stack(IMAGE, output=(1, "sigmoid")), "[512, 128, 10]"),
+        (dense_stack(IMAGE, dropout=False), "no Dropout layer"),
     ],
 )
 def test_build_model_catches_mistakes(wrong, hint):
@@ -180,10 +180,13 @@ def test_build_model_catches_mistakes(wrong, hint):
     assert hint in result.message, result.message
 
 
-def test_the_library_builder_passes_the_build_model_checker():
+def test_the_lessons_own_network_is_not_the_answer_to_the_variant():
+    """The check builds other sizes than the lesson's: the network of section 2 does not pass."""
     from course_utils.keras_dense import build_dense_model
 
-    assert lesson05.build_model.evaluate(build_dense_model).passed
+    result = lesson05.build_model.evaluate(lambda hidden_units, dropout_rate: build_dense_model())
+    assert result.status == FAILED
+    assert "the lesson's network" in result.message, result.message
 
 
 # --- lesson 05: make_optimizer --------------------------------------------------------
