@@ -16,7 +16,10 @@ is loaded once, at start-up. The service answers
 How a request is served (each step is what serving systems do, and lesson 09
 measures what it buys):
 
-1. **read** the body in the event loop, at most ``max_upload_bytes`` and within
+1. **read** the request line and headers within ``header_timeout`` seconds
+   (:func:`header_timeout_protocol`: uvicorn starts no timer of its own before a
+   request's headers are complete, so a connection that sends nothing, or half a
+   request line, would be held forever), then the body in the event loop, at most ``max_upload_bytes`` and within
    ``body_timeout`` seconds (408 and a closed connection for a stalled upload);
 2. **decode, bounded** (:func:`open_bounded`): the declared size is checked
    before decoding (at most :data:`MAX_PIXELS`), large JPEGs are decoded at 1/2,
@@ -44,7 +47,10 @@ code   when
 =====  ==================================================================
 400    empty body; no ``file`` field; bytes that are not an image; a damaged
        or truncated file
-408    the body did not arrive within ``body_timeout`` s (the connection is closed)
+408    the request line and headers did not arrive within ``header_timeout`` s of
+       the connection opening (or of a request's first byte on a kept-alive
+       connection), or the body did not arrive within ``body_timeout`` s; the
+       connection is closed
 413    a body over ``max_upload_bytes`` (default :data:`MAX_UPLOAD_BYTES`,
        10 MiB, ``--max-upload-mb`` in MiB), or a picture over :data:`MAX_PIXELS`
 415    a request that is not ``multipart/form-data``, or a file part whose
@@ -72,6 +78,7 @@ import argparse
 import asyncio
 import atexit
 import io
+import json
 import logging
 import math
 import os
@@ -108,7 +115,10 @@ FIELD_NAME = "file"
 #: Dynamic batching: wait at most this long for more requests, and batch at most this many.
 BATCH_WINDOW_MS = 5.0
 MAX_BATCH_SIZE = 32
-#: Seconds a request body may take to arrive (408 after), and an idle connection may stay open.
+#: Seconds a request's line and headers may take to arrive after the connection opens (408
+#: and a close after), a request body may take to arrive (408 after), and an idle
+#: connection may stay open.
+HEADER_TIMEOUT = 10.0
 BODY_TIMEOUT = 10.0
 KEEP_ALIVE = 5.0
 #: How the model is called: batched (default), compiled one at a time, or eager one at a time.
@@ -640,6 +650,73 @@ def _too_large(size: int, limit: int) -> str:
 # --- running it -------------------------------------------------------------------------
 
 
+def header_timeout_protocol(header_timeout: float = HEADER_TIMEOUT) -> type:
+    """uvicorn's h11 protocol, closing connections whose request headers do not arrive in time.
+
+    uvicorn (0.29 to 0.5x) starts its keep-alive timer only after a response, and
+    its body timeout is the application's: a connection that opens and sends
+    nothing, or half a request line, is held forever. This protocol starts a timer
+    when the connection opens (and when a kept-alive connection receives the first
+    byte of its next request), stops it once h11 has parsed the request line and
+    headers, and otherwise answers 408 and closes the connection after
+    ``header_timeout`` seconds. Pass it as ``uvicorn.Config(app, http=...)``.
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+    if not _is_number(header_timeout) or header_timeout <= 0:
+        raise ValueError(f"header_timeout must be a finite number > 0, got {header_timeout!r}")
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeoutH11Protocol(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._start_header_timer()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.conn.their_state is h11.IDLE:
+                self._start_header_timer()  # a kept-alive connection's next request has begun
+            else:
+                self._stop_header_timer()  # the request line and headers are parsed
+
+        def connection_lost(self, exc) -> None:
+            self._stop_header_timer()
+            super().connection_lost(exc)
+
+        def _start_header_timer(self) -> None:
+            if self._header_timer is None:
+                self._header_timer = self.loop.call_later(header_timeout, self._headers_late)
+
+        def _stop_header_timer(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_late(self) -> None:
+            self._header_timer = None
+            if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+                return
+            detail = (
+                f"the request headers did not arrive within {header_timeout:g} s; send them again"
+            )
+            body = json.dumps({"detail": detail}).encode()
+            self.transport.write(
+                b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
+                b"connection: close\r\ncontent-length: "
+                + str(len(body)).encode()
+                + b"\r\n\r\n"
+                + body
+            )
+            self.transport.close()
+            client = f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
+            logger.warning("closed the connection from %s: %s", client, detail)
+
+    HeaderTimeoutH11Protocol.header_timeout = header_timeout
+    return HeaderTimeoutH11Protocol
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port that is free on ``host`` right now.
 
@@ -665,6 +742,7 @@ class BackgroundServer:
         port: int = 0,
         timeout: float = 30.0,
         keep_alive: float = KEEP_ALIVE,
+        header_timeout: float = HEADER_TIMEOUT,
     ):
         import uvicorn
 
@@ -673,7 +751,11 @@ class BackgroundServer:
         self.socket.bind((host, port))
         self.host, self.port = self.socket.getsockname()[:2]
         config = uvicorn.Config(
-            app, log_level="warning", access_log=False, timeout_keep_alive=keep_alive
+            app,
+            log_level="warning",
+            access_log=False,
+            timeout_keep_alive=keep_alive,
+            http=header_timeout_protocol(header_timeout),
         )
         self.server = uvicorn.Server(config)
         self.timeout = timeout
@@ -1010,6 +1092,13 @@ def build_parser() -> argparse.ArgumentParser:
         "one at a time",
     )
     parser.add_argument(
+        "--header-timeout-s",
+        type=_positive_number,
+        default=HEADER_TIMEOUT,
+        help="seconds a request's line and headers may take to arrive; 408 and a close after "
+        f"(default {HEADER_TIMEOUT:g})",
+    )
+    parser.add_argument(
         "--body-timeout-s",
         type=_positive_number,
         default=BODY_TIMEOUT,
@@ -1061,6 +1150,7 @@ def main(argv=None) -> None:
         port=args.port,
         log_level="warning",
         timeout_keep_alive=args.keep_alive_s,
+        http=header_timeout_protocol(args.header_timeout_s),
     )
 
 

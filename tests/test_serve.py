@@ -402,6 +402,7 @@ def test_exported_saved_model_switches_augmentation_off(tmp_path):
 # --- batching, bounded memory, timeouts, the command line ----------------------------------
 
 BODY_TIMEOUT = 1.5  # seconds: the command-line service's body timeout in these tests
+HEADER_TIMEOUT = 1.5
 KEEP_ALIVE = 1.0
 
 
@@ -415,6 +416,7 @@ def cli_service(digit_model, tmp_path_factory):
         )  # raised inside keras' save with numpy 2
         digit_model.save(folder / "digits.keras")
     options = ["--body-timeout-s", BODY_TIMEOUT, "--keep-alive-s", KEEP_ALIVE]
+    options += ["--header-timeout-s", HEADER_TIMEOUT]
     with serve.start_service(
         folder / "digits.keras", log_path=folder / "service.log", options=options
     ) as service:
@@ -487,6 +489,51 @@ def test_stalled_uploads_get_408_and_a_closed_connection_while_others_are_answer
         for connection in stalled:
             connection.close()
     assert post_file(cli_service.url, good).status_code == 200
+
+
+def test_silent_and_half_sent_requests_are_closed_within_the_header_timeout(cli_service):
+    silent = [raw_connection(cli_service.url) for _ in range(50)]
+    half = [raw_connection(cli_service.url) for _ in range(20)]
+    for connection in half:
+        connection.sendall(b"POST /predi")  # half a request line, and nothing more
+    good = load_samples(["thick_marker"])[5].read_bytes()
+    try:
+        started = time.monotonic()
+        answers = [post_file(cli_service.url, good).status_code for _ in range(3)]
+        assert answers == [200] * 3, "the service stopped answering while connections were stalled"
+        for kind, connections in [("silent", silent), ("half a request line", half)]:
+            for connection in connections:
+                received, after = read_until_closed(
+                    connection, HEADER_TIMEOUT + 5 - (time.monotonic() - started)
+                )
+                assert after < math.inf, f"a {kind} connection was kept open"
+                assert received.startswith(b"HTTP/1.1 408"), (kind, received[:80])
+                assert b"headers did not arrive within 1.5 s" in received, received
+        assert time.monotonic() - started < HEADER_TIMEOUT + 5
+    finally:
+        for connection in silent + half:
+            connection.close()
+    assert post_file(cli_service.url, good).status_code == 200
+
+
+def test_headers_sent_slowly_but_in_time_are_answered(cli_service):
+    connection = raw_connection(cli_service.url)
+    try:
+        connection.sendall(b"GET /hea")
+        time.sleep(HEADER_TIMEOUT / 3)
+        connection.sendall(b"lth HTTP/1.1\r\nHost: test\r\n")
+        time.sleep(HEADER_TIMEOUT / 3)
+        connection.sendall(b"Connection: close\r\n\r\n")
+        received, after = read_until_closed(connection, HEADER_TIMEOUT + 5)
+    finally:
+        connection.close()
+    assert received.startswith(b"HTTP/1.1 200"), received[:80]
+    assert after < math.inf
+
+
+def test_header_timeout_protocol_refuses_a_non_positive_timeout():
+    with pytest.raises(ValueError, match="header_timeout must be a finite number > 0, got 0"):
+        serve.header_timeout_protocol(0)
 
 
 def test_an_idle_keep_alive_connection_is_closed(cli_service):
@@ -652,6 +699,7 @@ BAD_COMMAND_LINES = {
     "negative batch window": ["--batch-window-ms", "-1"],
     "batch size 0": ["--max-batch-size", "0"],
     "body timeout 0": ["--body-timeout-s", "0"],
+    "header timeout -1": ["--header-timeout-s", "-1"],
     "missing model": ["--model", "no/such/model.keras"],
     "a folder that is not a SavedModel": ["--model", "."],
 }
