@@ -372,6 +372,13 @@ def test_an_mnist_like_pen_is_left_as_it_is():
     assert steps.thickened is steps.cropped
 
 
+def test_a_digit_smaller_than_mnists_box_keeps_its_strokes():
+    tiny = draw_seven(paper((40, 40)), (12, 12, 22, 24), width=5)  # 16 pixels high
+    steps = to_mnist_steps(tiny)
+    assert max(steps.cropped.shape) < preprocess.DIGIT_BOX
+    assert steps.thickened is steps.cropped
+
+
 @pytest.mark.parametrize("angle", [0, 30, 45, 90])
 def test_stroke_width_does_not_depend_on_the_strokes_direction(angle):
     bar = Image.new("L", (200, 200), 0)

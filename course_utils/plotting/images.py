@@ -201,7 +201,7 @@ def pictures_and_readings(
             "expected as many pictures, prepared digits, captions and predictions (at least one), "
             f"got {n}, {len(prepared)}, {len(captions)} and {len(predicted)}"
         )
-    fig, axes = new_figure(2, n, size=(1.45 * n, 3.5), squeeze=False)
+    fig, axes = new_figure(2, n, size=(1.45 * n, 3.9), squeeze=False)
     for i in range(n):
         picture = np.asarray(pictures[i])
         axes[0, i].imshow(picture, cmap="gray", vmin=0, vmax=255)
