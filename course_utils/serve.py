@@ -521,7 +521,8 @@ def create_app(
             probs = await loop.run_in_executor(None, predict_one, digit)
         else:
             probs = await batcher.predict(digit)
-        return {"digit": int(np.argmax(probs)), "probabilities": [float(p) for p in probs]}
+        # a JSONResponse is sent as it is (FastAPI would first walk a returned dict to encode it)
+        return JSONResponse({"digit": int(np.argmax(probs)), "probabilities": probs.tolist()})
 
     return app
 
@@ -945,6 +946,20 @@ class LoadReport:
         )
 
 
+def _multipart(
+    name: str, content: bytes, boundary: str = "digit-service-boundary"
+) -> tuple[bytes, str]:
+    """A ``multipart/form-data`` body holding ``content`` in the field ``file``, and its content type."""
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{FIELD_NAME}"; filename="{name}"\r\n'
+        "Content-Type: image/png\r\n\r\n"
+    ).encode()
+    return (
+        head + content + f"\r\n--{boundary}--\r\n".encode(),
+        f"multipart/form-data; boundary={boundary}",
+    )
+
+
 def load_test(
     url: str,
     files: list[tuple[str, bytes]],
@@ -957,39 +972,49 @@ def load_test(
     files: ``[(file_name, content), ...]``, used in turn. Every request is recorded:
     ``status_codes[i]`` and ``digits[i]`` belong to ``files[i % len(files)]``;
     a request that got no answer is in ``errors``. Each thread keeps one
-    ``httpx.Client`` (a connection it reuses); all are closed at the end.
+    ``http.client.HTTPConnection`` (a kept-alive connection, opened again after
+    an error); all are closed at the end. The multipart bodies are built once,
+    before the clock starts: the standard library's client costs about 0.4 ms of
+    CPU per request where ``httpx`` cost 2.6 ms, CPU that a client sharing the
+    machine's cores with the service takes from the service.
     Returns a :class:`LoadReport`.
     Taught in notebooks/09_serve_the_model.ipynb.
     """
-    import httpx
+    import http.client
+    from urllib.parse import urlsplit
 
     if not files:
         raise ValueError("files must hold at least one (name, bytes) picture")
+    address = urlsplit(url)
+    path = address.path.rstrip("/") + "/predict"
+    bodies = [_multipart(name, content) for name, content in files]
     status_codes: list[int] = [0] * num_requests
     digits: list[int | None] = [None] * num_requests
     latencies: list[float | None] = [None] * num_requests
     errors: list[str] = []
     local = threading.local()
-    clients: list[httpx.Client] = []
+    connections: list[http.client.HTTPConnection] = []
 
     def one(i: int) -> None:
-        client = getattr(local, "client", None)
-        if client is None:
-            client = local.client = httpx.Client(timeout=timeout)
-            clients.append(client)
-        name, content = files[i % len(files)]
+        connection = getattr(local, "connection", None)
+        if connection is None:
+            connection = http.client.HTTPConnection(address.hostname, address.port, timeout=timeout)
+            local.connection = connection
+            connections.append(connection)
+        body, content_type = bodies[i % len(bodies)]
         started = time.perf_counter()
         try:
-            response = client.post(
-                url.rstrip("/") + "/predict", files={FIELD_NAME: (name, content, "image/png")}
-            )
-        except httpx.HTTPError as error:
+            connection.request("POST", path, body, {"Content-Type": content_type})
+            response = connection.getresponse()
+            answer = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            connection.close()  # the next request on this thread opens it again
             errors.append(f"request {i}: {type(error).__name__}: {error}")
             return
-        status_codes[i] = response.status_code
-        if response.status_code == 200:
+        status_codes[i] = response.status
+        if response.status == 200:
             latencies[i] = time.perf_counter() - started
-            digits[i] = response.json()["digit"]
+            digits[i] = json.loads(answer)["digit"]
 
     started = time.perf_counter()
     try:
@@ -997,8 +1022,8 @@ def load_test(
             list(pool.map(one, range(num_requests)))
         seconds = time.perf_counter() - started
     finally:
-        for client in clients:
-            client.close()
+        for connection in connections:
+            connection.close()
     answered = [latency for latency in latencies if latency is not None]
     return LoadReport(num_requests, concurrency, seconds, status_codes, digits, answered, errors)
 

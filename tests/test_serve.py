@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import http.client
 import io
 import math
 import os
@@ -221,18 +222,40 @@ def test_200_requests_from_8_clients_are_all_answered_correctly(service, digit_m
 def test_load_test_counts_only_answered_requests_and_closes_its_clients(monkeypatch):
     made = []
 
-    class Client(httpx.Client):
+    class Connection(http.client.HTTPConnection):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             made.append(self)
 
-    monkeypatch.setattr(httpx, "Client", Client)
+        def connect(self):
+            super().connect()
+            opened.append(self.sock)
+
+    opened = []
+    monkeypatch.setattr(http.client, "HTTPConnection", Connection)
     nobody = f"http://127.0.0.1:{serve.free_port()}"  # nothing listens there: every request fails
     report = serve.load_test(nobody, [("a.png", b"x")], num_requests=6, concurrency=2)
     assert len(report.errors) == 6 and report.status_codes == [0] * 6
     assert report.latencies == [] and report.answered == 0
     assert report.requests_per_second == 0.0
-    assert made and all(client.is_closed for client in made)
+    assert made and all(connection.sock is None for connection in made)
+
+
+def test_load_test_sends_each_file_and_closes_its_connections(service, digit_model, monkeypatch):
+    made = []
+
+    class Connection(http.client.HTTPConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(http.client, "HTTPConnection", Connection)
+    files = [(s.path.name, s.read_bytes()) for s in load_samples(["thick_marker"])[:3]]
+    expected = [predict_image(digit_model, content).digit for _, content in files]
+    report = serve.load_test(service.url, files, num_requests=6, concurrency=2)
+    assert report.status_codes == [200] * 6 and report.errors == []
+    assert report.digits == expected * 2
+    assert 1 <= len(made) <= 2 and all(connection.sock is None for connection in made)
 
 
 def test_load_report_statistics_leave_failed_requests_out():
