@@ -29,6 +29,8 @@ from course_utils.paths import notebooks_dir
 
 #: The notebook panel on show (JupyterLab keeps other tabs in the page, hidden).
 CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+#: Settings of the test session that a learner's JupyterLab does not have.
+LEARNER_UNSET = ("MPLBACKEND", "COURSE_FIGURES_DIR", "JUPYTER_CONFIG_DIR", "TF_CPP_MIN_LOG_LEVEL")
 #: Seconds JupyterLab may take to answer after it is started (two shared CPU cores).
 SERVER_START_SECONDS = 90
 
@@ -111,13 +113,9 @@ class JupyterLab:
         env = {
             key: value
             for key, value in os.environ.items()
-            if key
-            not in (
-                "MPLBACKEND",
-                "COURSE_FIGURES_DIR",
-                "JUPYTER_CONFIG_DIR",
-                "TF_CPP_MIN_LOG_LEVEL",
-            )
+            # as for a learner: no test settings; and ipykernel forwards what the kernel writes
+            # to its stderr into the notebook only outside pytest (PYTEST_CURRENT_TEST)
+            if key not in LEARNER_UNSET and not key.startswith("PYTEST_")
         }
         env.update(
             {
