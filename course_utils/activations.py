@@ -20,22 +20,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _validate
+
 #: Default slope of leaky ReLU for z < 0.
 NEGATIVE_SLOPE = 0.01
 
 
-def _as_float(z, name: str = "z") -> np.ndarray:
-    array = np.asarray(z)
-    if array.dtype.kind in "fc":
-        return array
-    if array.dtype.kind in "iub":
-        return array.astype(np.float64)
-    raise TypeError(f"{name} must be an array of numbers, got dtype {array.dtype} ({type(z).__name__})")
-
-
 def _same_shape(dout, z):
-    z = _as_float(z)
-    dout = _as_float(dout, "dout")
+    z = _validate.float_array(z, "z")
+    dout = _validate.float_array(dout, "dout")
     if dout.shape != z.shape:
         raise ValueError(f"dout must have the shape of z, {z.shape}, got {dout.shape}")
     return dout, z
@@ -49,7 +42,7 @@ def sigmoid(z):
 
     z: array of any shape. Returns an array shaped like ``z`` with values in [0, 1].
     """
-    z = _as_float(z)
+    z = _validate.float_array(z, "z")
     out = np.empty_like(z)
     positive = z >= 0
     out[positive] = 1.0 / (1.0 + np.exp(-z[positive]))
@@ -81,7 +74,7 @@ def tanh(z):
 
     z: array of any shape. Returns an array shaped like ``z``.
     """
-    return np.tanh(_as_float(z))
+    return np.tanh(_validate.float_array(z, "z"))
 
 
 def tanh_derivative(z):
@@ -106,7 +99,7 @@ def relu(z):
 
     z: array of any shape. Returns an array shaped like ``z``.
     """
-    z = _as_float(z)
+    z = _validate.float_array(z, "z")
     return np.maximum(z, 0).astype(z.dtype, copy=False)
 
 
@@ -115,7 +108,7 @@ def relu_derivative(z):
 
     z: array of any shape. Returns an array shaped like ``z``.
     """
-    z = _as_float(z)
+    z = _validate.float_array(z, "z")
     return (z > 0).astype(z.dtype)
 
 
@@ -125,28 +118,20 @@ def relu_backward(dout, z):
     return dout * (z > 0)
 
 
-def _check_slope(negative_slope) -> float:
-    if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float, np.floating)):
-        raise TypeError(f"negative_slope must be a number, got {type(negative_slope).__name__}")
-    if not 0 <= negative_slope < 1:
-        raise ValueError(f"negative_slope must be in [0, 1), got {negative_slope}")
-    return float(negative_slope)
-
-
 def leaky_relu(z, negative_slope: float = NEGATIVE_SLOPE):
     """Leaky ReLU: z where z > 0, ``negative_slope * z`` elsewhere.
 
     z: array of any shape. Returns an array shaped like ``z``.
     """
-    z = _as_float(z)
-    slope = _check_slope(negative_slope)
+    z = _validate.float_array(z, "z")
+    slope = _validate.probability(negative_slope, "negative_slope")
     return np.where(z > 0, z, slope * z).astype(z.dtype, copy=False)
 
 
 def leaky_relu_derivative(z, negative_slope: float = NEGATIVE_SLOPE):
     """leaky_relu'(z): 1 where z > 0, ``negative_slope`` elsewhere; shaped like ``z``."""
-    z = _as_float(z)
-    slope = _check_slope(negative_slope)
+    z = _validate.float_array(z, "z")
+    slope = _validate.probability(negative_slope, "negative_slope")
     return np.where(z > 0, 1.0, slope).astype(z.dtype)
 
 
@@ -167,7 +152,7 @@ def softmax_naive(z, axis: int = -1):
     the ``nan`` is the symptom to look at. Use :func:`softmax`.
     z: (..., C) scores. Returns an array shaped like ``z``.
     """
-    z = _as_float(z)
+    z = _validate.float_array(z, "z")
     with np.errstate(over="ignore", invalid="ignore"):
         exp_z = np.exp(z)
         return exp_z / np.sum(exp_z, axis=axis, keepdims=True)
@@ -181,7 +166,7 @@ def softmax(z, axis: int = -1):
     overflows. z: (..., C) scores (logits). Returns probabilities shaped like
     ``z``: each slice along ``axis`` lies in [0, 1] and sums to 1.
     """
-    z = _as_float(z)
+    z = _validate.float_array(z, "z")
     exp_z = np.exp(z - np.max(z, axis=axis, keepdims=True))
     return exp_z / np.sum(exp_z, axis=axis, keepdims=True)
 
@@ -204,7 +189,7 @@ def log_softmax(z, axis: int = -1):
     z: (..., C) scores. Returns log-probabilities shaped like ``z`` (all <= 0).
     Taught in notebooks/02_activations.ipynb and notebooks/03_losses.ipynb.
     """
-    z = _as_float(z)
+    z = _validate.float_array(z, "z")
     shifted = z - np.max(z, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
@@ -241,9 +226,7 @@ def gradient_through_depth(activation: str, depth: int = 20, width: int = 64, *,
     """
     if activation not in ELEMENTWISE:
         raise ValueError(f"activation must be one of {sorted(ELEMENTWISE)}, got {activation!r}")
-    for name, value in (("depth", depth), ("width", width)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    depth, width = _validate.integer(depth, "depth"), _validate.integer(width, "width")
     f, derivative = ELEMENTWISE[activation]
     rng = np.random.default_rng(seed)
     scale = np.sqrt(2.0 / width) if "relu" in activation else np.sqrt(1.0 / width)

@@ -207,9 +207,9 @@ def time_training_steps(batch_size: int = 64, num_batches: int = 4, *, rounds: i
     ``{"seconds_per_batch": {setting: s}, "speedup": {setting: plain / setting}}``.
     Taught in notebooks/06_numpy_cnn.ipynb (section "How to make it fast").
     """
-    batch_size, num_batches = _validate.positive_int(batch_size, "batch_size"), _validate.positive_int(
+    batch_size, num_batches = _validate.integer(batch_size, "batch_size"), _validate.integer(
         num_batches, "num_batches")
-    rounds, workers = _validate.positive_int(rounds, "rounds"), _validate.positive_int(workers, "workers")
+    rounds, workers = _validate.integer(rounds, "rounds"), _validate.integer(workers, "workers")
     x, y = synthetic_batches(num_batches, batch_size, seed)
     plain, fast = lesson_cnn(seed), lesson_cnn(seed, fast=True)
     _check_same_gradients(plain, fast, x[:batch_size], y[:batch_size])
@@ -252,7 +252,7 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
     """
     for name, value in {"num_batches": num_batches, "batch_size": batch_size, "rounds": rounds,
                         "naive_images": naive_images}.items():
-        _validate.positive_int(value, name)
+        _validate.integer(value, name)
     if num_batches < rounds:
         raise ValueError(f"num_batches ({num_batches}) must be at least rounds ({rounds})")
     if warmup_batches < 1:

@@ -290,6 +290,22 @@ def scale_pixels(x) -> np.ndarray:
     return x.astype(np.float32) / np.float32(255.0)
 
 
+def as_float_pixels(x) -> np.ndarray:
+    """Pixels as float32 in [0, 1], same shape: uint8 0-255 through :func:`scale_pixels`, floats checked and kept."""
+    x = np.asarray(x)
+    if x.dtype == np.uint8:
+        return scale_pixels(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"expected uint8 or float pixels (0-255 or 0.0-1.0), got dtype {x.dtype}")
+    x = x.astype(np.float32)
+    if x.size and (not np.all(np.isfinite(x)) or x.min() < 0 or x.max() > 1):
+        raise ValueError(
+            f"float pixels must lie in [0, 1], got values in [{np.nanmin(x):.3g}, {np.nanmax(x):.3g}]; "
+            "scale uint8 pixels with data.scale_pixels (or pass them as uint8)"
+        )
+    return x
+
+
 def one_hot(y, num_classes: int = NUM_CLASSES) -> np.ndarray:
     """Integer labels (N,) -> one-hot float32 (N, num_classes)."""
     y = np.asarray(y)
@@ -330,8 +346,7 @@ def take(x, y, n: int | None, seed: int = 0):
     x, y = _check_pair(x, y, "take")
     if n is None:
         return x, y
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 < n <= len(x):
-        raise ValueError(f"take: n must be an integer from 1 to {len(x)} (or None for all), got {n!r}")
+    _validate.integer(n, "take: n", maximum=len(x))
     rng = np.random.default_rng(seed)
     chosen = rng.permutation(_balanced_order(y, rng)[:n])
     return x[chosen], y[chosen]
@@ -364,7 +379,7 @@ def iterate_minibatches(
     x: (N, ...); y: (N, ...). ``rng``: a numpy Generator or a seed for the shuffle.
     """
     x, y = _check_pair(x, y, "iterate_minibatches")
-    batch_size = _validate.positive_int(batch_size, "batch_size")
+    batch_size = _validate.integer(batch_size, "batch_size")
     if shuffle:
         order = np.random.default_rng(rng).permutation(len(x))
     else:
@@ -380,6 +395,7 @@ __all__ = [
     "MnistFileError",
     "MnistSampleWarning",
     "MnistSource",
+    "as_float_pixels",
     "download_mnist",
     "find_mnist",
     "iterate_minibatches",

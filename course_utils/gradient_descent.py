@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _validate
+
 #: A loss above this (or not finite) means the descent diverged: it stops there.
 DIVERGED_LOSS = 1e12
 
@@ -51,32 +53,6 @@ class DescentPath:
         return float(self.w[-1]), float(self.b[-1])
 
 
-def _check_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
-    x, y = np.asarray(x), np.asarray(y)
-    for name, array in (("x", x), ("y", y)):
-        if array.dtype.kind not in "iuf":
-            raise TypeError(f"{name} must be an array of numbers, got dtype {array.dtype}")
-        if array.ndim != 1:
-            raise ValueError(f"{name} must be one value per example, shape (N,), got shape {array.shape}")
-    if x.shape != y.shape or x.size == 0:
-        raise ValueError(f"x and y must have the same shape (N,) with N >= 1, got {x.shape} and {y.shape}")
-    return x.astype(np.float64), y.astype(np.float64)
-
-
-def _check_number(value, name: str, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if positive and not value > 0:
-        raise ValueError(f"{name} must be positive, got {value}")
-    return float(value)
-
-
-def _check_steps(num_steps) -> int:
-    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) or num_steps < 0:
-        raise ValueError(f"num_steps must be a non-negative integer, got {num_steps!r}")
-    return int(num_steps)
-
-
 def make_linear_data(
     num_points: int = 50,
     *,
@@ -91,8 +67,7 @@ def make_linear_data(
     Returns x: (num_points,) drawn uniformly from ``x_range`` and y: (num_points,)
     = true_w x + true_b + noise, noise ~ N(0, noise_std^2). Same seed, same data.
     """
-    if isinstance(num_points, bool) or not isinstance(num_points, (int, np.integer)) or num_points < 2:
-        raise ValueError(f"num_points must be an integer >= 2, got {num_points!r}")
+    _validate.integer(num_points, "num_points", minimum=2)
     low, high = x_range
     if not low < high:
         raise ValueError(f"x_range must be (low, high) with low < high, got {x_range}")
@@ -115,7 +90,7 @@ def mse_loss(x, y, w: float, b: float) -> float:
 
     x, y: (N,). Returns a float.
     """
-    x, y = _check_xy(x, y)
+    x, y = _validate.points(x, y)
     return float(np.mean((w * x + b - y) ** 2))
 
 
@@ -124,7 +99,7 @@ def mse_gradient(x, y, w: float, b: float) -> tuple[float, float]:
 
     x, y: (N,). Returns (dL/dw, dL/db) as floats.
     """
-    x, y = _check_xy(x, y)
+    x, y = _validate.points(x, y)
     error = w * x + b - y
     return float(2 * np.mean(error * x)), float(2 * np.mean(error))
 
@@ -147,10 +122,10 @@ def gradient_descent(
     and the loss. A run whose loss exceeds ``DIVERGED_LOSS`` stops early; a run
     that ends with a higher loss than it started with is marked ``diverged``.
     """
-    x, y = _check_xy(x, y)
-    learning_rate = _check_number(learning_rate, "learning_rate", positive=True)
-    num_steps = _check_steps(num_steps)
-    w, b = _check_number(w0, "w0"), _check_number(b0, "b0")
+    x, y = _validate.points(x, y)
+    learning_rate = _validate.number(learning_rate, "learning_rate", positive=True)
+    num_steps = _validate.integer(num_steps, "num_steps", minimum=0)
+    w, b = _validate.number(w0, "w0"), _validate.number(b0, "b0")
     ws, bs, losses = [w], [b], [mse_loss(x, y, w, b)]
     diverged = False
     for _ in range(num_steps):
@@ -173,7 +148,7 @@ def least_squares(x, y) -> tuple[float, float]:
     normal equations XᵀX θ = Xᵀy describe). x, y: (N,) with at least two
     different x values. Returns (w, b).
     """
-    x, y = _check_xy(x, y)
+    x, y = _validate.points(x, y)
     if np.ptp(x) == 0:
         raise ValueError("least_squares needs at least two different x values to fit a line")
     design = np.column_stack([x, np.ones_like(x)])
@@ -188,7 +163,7 @@ def max_stable_learning_rate(x) -> float:
     gradient descent converges exactly when learning_rate < 2 / (largest eigenvalue of H).
     x: (N,). Returns that bound, a float.
     """
-    x, _ = _check_xy(x, np.zeros(np.shape(x)))
+    x, _ = _validate.points(x, np.zeros(np.shape(x)))
     n = len(x)
     hessian = (2.0 / n) * np.array([[np.sum(x * x), np.sum(x)], [np.sum(x), n]])
     return float(2.0 / np.linalg.eigvalsh(hessian)[-1])
@@ -201,7 +176,7 @@ def loss_surface(x, y, w_values, b_values) -> np.ndarray:
     ``losses[i, j] = mse_loss(x, y, w_values[j], b_values[i])`` (the layout
     ``plt.contour(w_values, b_values, losses)`` expects).
     """
-    x, y = _check_xy(x, y)
+    x, y = _validate.points(x, y)
     w_values = np.asarray(w_values, dtype=np.float64)
     b_values = np.asarray(b_values, dtype=np.float64)
     if w_values.ndim != 1 or b_values.ndim != 1:
@@ -225,12 +200,12 @@ def fit_with_gradient_tape(
     """
     import tensorflow as tf
 
-    x, y = _check_xy(x, y)
-    learning_rate = _check_number(learning_rate, "learning_rate", positive=True)
-    num_steps = _check_steps(num_steps)
+    x, y = _validate.points(x, y)
+    learning_rate = _validate.number(learning_rate, "learning_rate", positive=True)
+    num_steps = _validate.integer(num_steps, "num_steps", minimum=0)
     x_tf, y_tf = tf.constant(x, dtype=dtype), tf.constant(y, dtype=dtype)
-    w = tf.Variable(_check_number(w0, "w0"), dtype=dtype)
-    b = tf.Variable(_check_number(b0, "b0"), dtype=dtype)
+    w = tf.Variable(_validate.number(w0, "w0"), dtype=dtype)
+    b = tf.Variable(_validate.number(b0, "b0"), dtype=dtype)
 
     def loss_fn():
         return tf.reduce_mean(tf.square(w * x_tf + b - y_tf))

@@ -44,10 +44,6 @@ def default_model_path() -> Path:
     return models_dir() / MODEL_FILENAME
 
 
-def _is_int(value, minimum: int) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= minimum
-
-
 def _smallest_side(padding: str) -> int:
     """The smallest image side that three 3x3 convolutions and two 2x2 poolings reduce to >= 1 pixel."""
     trim = 2 if padding == "valid" else 0  # a 3x3 "valid" convolution loses a pixel on each side
@@ -61,19 +57,16 @@ def _check_shape_and_classes(
     input_shape, num_classes, padding: str
 ) -> tuple[tuple[int, int, int], int]:
     shape = tuple(input_shape)
-    if len(shape) != 3 or not all(_is_int(d, 1) for d in shape):
-        raise ValueError(
-            f"input_shape must be (height, width, channels) of positive ints such as (28, 28, 1), got {input_shape!r}"
-        )
+    if len(shape) != 3:
+        raise ValueError(f"input_shape must be (height, width, channels) such as (28, 28, 1), got {input_shape!r}")
+    shape = tuple(_validate.integer(d, "every entry of input_shape") for d in shape)
     smallest = _smallest_side(padding)
     if min(shape[0], shape[1]) < smallest:
         raise ValueError(
             f"input_shape {shape} is too small: three 3x3 convolutions with {padding!r} padding and "
             f"two 2x2 poolings need images of at least {smallest}x{smallest} pixels"
         )
-    if not _is_int(num_classes, 2):
-        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
-    return tuple(int(d) for d in shape), int(num_classes)
+    return shape, _validate.integer(num_classes, "num_classes", minimum=2)
 
 
 def _nth_seed(seed: int | None, n: int) -> int | None:
@@ -191,10 +184,8 @@ def build_improved_cnn(
     Returns an uncompiled ``keras.Model``.
     """
     input_shape, num_classes = _check_shape_and_classes(input_shape, num_classes, "same")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
-    if not _is_int(dense_units, 1):
-        raise ValueError(f"dense_units must be a positive int, got {dense_units!r}")
+    dropout = _validate.probability(dropout, "dropout")
+    dense_units = _validate.integer(dense_units, "dense_units")
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     if augment:
@@ -226,12 +217,10 @@ def compile_cnn(
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
+    _validate.number(learning_rate, "learning_rate", positive=True)
     schedule = learning_rate
     if decay_steps is not None:
-        if not _is_int(decay_steps, 1):
-            raise ValueError(f"decay_steps must be a positive int or None, got {decay_steps!r}")
+        _validate.integer(decay_steps, "decay_steps", allow_none=True)
         schedule = keras.optimizers.schedules.CosineDecay(
             learning_rate, int(decay_steps), alpha=0.01
         )
@@ -258,18 +247,7 @@ def to_model_input(images) -> np.ndarray:
     images: one digit (H, W), a batch (N, H, W) or (N, H, W, 1); uint8 in [0, 255]
     (scaled by ``data.scale_pixels``) or float in [0, 1] (kept). White ink on black, like MNIST.
     """
-    x = np.asarray(images)
-    if x.dtype == np.uint8:
-        x = data.scale_pixels(x)
-    elif np.issubdtype(x.dtype, np.floating):
-        x = x.astype(np.float32)
-        if x.size and (not np.all(np.isfinite(x)) or x.min() < 0 or x.max() > 1):
-            raise ValueError(
-                f"float images must lie in [0, 1], got values in [{np.nanmin(x):.3g}, {np.nanmax(x):.3g}]; "
-                "scale uint8 pixels with data.scale_pixels (or pass them as uint8)"
-            )
-    else:
-        raise TypeError(f"images must be uint8 or float, got dtype {x.dtype}")
+    x = data.as_float_pixels(images)
     if x.ndim == 2:
         x = x[None]
     if x.ndim == 3:
@@ -332,8 +310,7 @@ def predict_in_batches(model: keras.Model, images, *, batch_size: int = 1000) ->
     Returns probs: (N, num_classes) float32 (rows sum to 1). One call for the whole
     test set is hundreds of times faster than calling the model once per image.
     """
-    if not _is_int(batch_size, 1):
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    batch_size = _validate.integer(batch_size, "batch_size")
     x = to_model_input(images)
     if len(x) == 0:
         return np.zeros((0, int(model.output_shape[-1])), dtype=np.float32)

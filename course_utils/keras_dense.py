@@ -53,8 +53,8 @@ def build_dense_model(
     """
     units = tuple(hidden_units)
     for size in units:
-        _validate.positive_int(size, "every entry of hidden_units")
-    num_classes = _validate.positive_int(num_classes, "num_classes")
+        _validate.integer(size, "every entry of hidden_units")
+    num_classes = _validate.integer(num_classes, "num_classes")
     layers: list = [keras.Input(shape=tuple(input_shape), name="image"), keras.layers.Flatten(name="flatten")]
     layers += [keras.layers.Dense(size, activation="relu", name=f"dense_{i + 1}") for i, size in enumerate(units)]
     layers.append(keras.layers.Dense(num_classes, activation="softmax", name="probabilities"))
@@ -71,7 +71,7 @@ def dense_param_count(layer_sizes: Sequence[int]) -> int:
 
     layer_sizes: (784, 256, 128, 64, 32, 10) counts the weights and biases of five layers.
     """
-    sizes = [_validate.positive_int(s, "every layer size") for s in layer_sizes]
+    sizes = [_validate.integer(s, "every layer size") for s in layer_sizes]
     if len(sizes) < 2:
         raise ValueError(f"need at least an input and an output size, got {list(layer_sizes)}")
     return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
@@ -88,7 +88,7 @@ def decaying_learning_rate(
         raise ValueError(f"initial_learning_rate must be positive, got {initial_learning_rate!r}")
     if not 0 < decay_per_epoch <= 1:
         raise ValueError(f"decay_per_epoch must lie in (0, 1], got {decay_per_epoch!r}")
-    steps_per_epoch = _validate.positive_int(steps_per_epoch, "steps_per_epoch")
+    steps_per_epoch = _validate.integer(steps_per_epoch, "steps_per_epoch")
     return keras.optimizers.schedules.ExponentialDecay(
         initial_learning_rate, decay_steps=steps_per_epoch, decay_rate=decay_per_epoch
     )
@@ -112,7 +112,7 @@ def make_dataset(x, y, *, batch_size: int = 128, shuffle: bool = True, seed: int
         raise ValueError(f"expected uint8 images of shape (N, 28, 28) as load_mnist returns them, got {x.dtype} {x.shape}")
     if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"expected integer labels of shape ({len(x)},), got {y.dtype} {y.shape}")
-    batch_size = _validate.positive_int(batch_size, "batch_size")
+    batch_size = _validate.integer(batch_size, "batch_size")
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -148,7 +148,7 @@ def compare_learning_rates(
 
     if not isinstance(learning_rates, dict) or not learning_rates:
         raise ValueError("learning_rates must be a dict {run name: learning rate or schedule} with at least one run")
-    num_epochs = _validate.positive_int(num_epochs, "num_epochs")
+    num_epochs = _validate.integer(num_epochs, "num_epochs")
     histories = {}
     for name, learning_rate in learning_rates.items():
         set_seed(seed)
@@ -187,7 +187,7 @@ def training_callbacks(
     mode = "min" if "loss" in monitor else "max"
     return [
         keras.callbacks.EarlyStopping(
-            monitor=monitor, mode=mode, patience=_validate.positive_int(patience, "patience"), restore_best_weights=True
+            monitor=monitor, mode=mode, patience=_validate.integer(patience, "patience"), restore_best_weights=True
         ),
         keras.callbacks.ModelCheckpoint(path, monitor=monitor, mode=mode, save_best_only=True),
     ]

@@ -30,6 +30,7 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from . import _validate
 from .activations import relu, relu_backward
 
 # --------------------------------------------------------------------------- checks
@@ -42,10 +43,8 @@ def _pair(value, what: str, *, minimum: int = 1) -> tuple[int, int]:
         rows, cols = items
     except (TypeError, ValueError):
         raise TypeError(f"{what} must be an int or a pair of ints, got {value!r}") from None
-    for item in (rows, cols):
-        if isinstance(item, bool) or not isinstance(item, numbers.Integral) or item < minimum:
-            raise ValueError(f"{what} must be integers >= {minimum}, got {value!r}")
-    return int(rows), int(cols)
+    where = what if items is not value else f"{what} (each entry of {value!r})"
+    return _validate.integer(rows, where, minimum=minimum), _validate.integer(cols, where, minimum=minimum)
 
 
 def _padding_amount(padding, kernel: tuple[int, int]) -> tuple[int, int]:
@@ -329,8 +328,8 @@ class Conv2D(Layer):
     def __init__(self, in_channels: int, filters: int, kernel_size=3, stride=1, padding=0, *,
                  rng: np.random.Generator, dtype=np.float32, name: str | None = None):
         super().__init__(name)
-        self.in_channels = _pair(in_channels, "in_channels")[0]
-        self.filters = _pair(filters, "filters")[0]
+        self.in_channels = _validate.integer(in_channels, "in_channels")
+        self.filters = _validate.integer(filters, "filters")
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.stride = _pair(stride, "stride")
         self.padding = _padding_amount(padding, self.kernel_size)
@@ -419,8 +418,8 @@ class Dense(Layer):
     def __init__(self, in_features: int, units: int, *, rng: np.random.Generator, dtype=np.float32,
                  name: str | None = None):
         super().__init__(name)
-        self.in_features = _pair(in_features, "in_features")[0]
-        self.units = _pair(units, "units")[0]
+        self.in_features = _validate.integer(in_features, "in_features")
+        self.units = _validate.integer(units, "units")
         self.params = {
             "w": he_normal((self.in_features, self.units), self.in_features, rng, dtype),
             "b": np.zeros(self.units, dtype=dtype),

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _validate
 from .activations import log_softmax, sigmoid, softmax
 
 #: Probabilities are clipped to [EPSILON, 1 - EPSILON] before taking logs (Keras uses the same).
@@ -35,18 +36,9 @@ _REDUCTIONS = ("mean", "sum", "none")
 # --- input checks ----------------------------------------------------------------------
 
 
-def _as_float(x, name: str) -> np.ndarray:
-    array = np.asarray(x)
-    if array.dtype.kind == "f":
-        return array
-    if array.dtype.kind in "iub":
-        return array.astype(np.float64)
-    raise TypeError(f"{name} must be an array of numbers, got dtype {array.dtype} ({type(x).__name__})")
-
-
 def _pair(y_true, y_pred):
-    y_pred = _as_float(y_pred, "y_pred")
-    y_true = _as_float(y_true, "y_true")
+    y_pred = _validate.float_array(y_pred, "y_pred")
+    y_true = _validate.float_array(y_true, "y_true")
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} and {y_pred.shape}")
     if y_pred.ndim == 0:
@@ -87,7 +79,7 @@ def _scale(y: np.ndarray, reduction: str) -> float:
 
 
 def _logits_2d(logits) -> np.ndarray:
-    logits = _as_float(logits, "logits")
+    logits = _validate.float_array(logits, "logits")
     if logits.ndim != 2:
         raise ValueError(f"logits must have shape (N, C), got shape {logits.shape}")
     return logits
@@ -112,7 +104,7 @@ def _targets(labels, logits: np.ndarray) -> np.ndarray:
         return targets
     if labels.shape != (n, c):
         raise ValueError(f"labels must be class ids (N,) = ({n},) or one-hot (N, C) = ({n}, {c}), got shape {labels.shape}")
-    return _as_float(labels, "labels").astype(logits.dtype, copy=False)
+    return _validate.float_array(labels, "labels").astype(logits.dtype, copy=False)
 
 
 # --- mean squared error ----------------------------------------------------------------

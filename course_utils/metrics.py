@@ -30,35 +30,15 @@ import numpy as np
 from . import _validate
 
 
-def _labels(y, name: str) -> np.ndarray:
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        raise ValueError(
-            f"{name} must be integer labels of shape (N,), got shape {y.shape}; "
-            "for one-hot labels or probabilities use .argmax(axis=1)"
-        )
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be integer labels of shape (N,), got shape {y.shape}")
-    if y.dtype == np.bool_ or not (np.issubdtype(y.dtype, np.integer) or y.size == 0):
-        raise TypeError(f"{name} must hold integers, got dtype {y.dtype}")
-    return y.astype(np.int64)
-
-
 def _num_classes(num_classes, *arrays) -> int:
     if num_classes is None:
         biggest = max((int(a.max()) for a in arrays if a.size), default=0)
         return biggest + 1
-    if (
-        isinstance(num_classes, bool)
-        or not isinstance(num_classes, (int, np.integer))
-        or num_classes < 1
-    ):
-        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
-    return int(num_classes)
+    return _validate.integer(num_classes, "num_classes")
 
 
 def _label_pair(y_true, y_pred, num_classes=None) -> tuple[np.ndarray, np.ndarray, int]:
-    y_true, y_pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
+    y_true, y_pred = _validate.labels(y_true, "y_true"), _validate.labels(y_pred, "y_pred")
     if len(y_true) != len(y_pred):
         raise ValueError(
             f"y_true and y_pred must have the same length, got {len(y_true)} and {len(y_pred)}"
@@ -77,7 +57,7 @@ def _scores(probs, y_true, name: str = "probs") -> tuple[np.ndarray, np.ndarray]
         raise TypeError(f"{name} must be numbers, got dtype {probs.dtype}")
     if not np.all(np.isfinite(probs)):
         raise ValueError(f"{name} must be finite; found NaN or infinity")
-    y_true = _labels(y_true, "y_true")
+    y_true = _validate.labels(y_true, "y_true")
     if len(y_true) != len(probs):
         raise ValueError(
             f"y_true has {len(y_true)} labels but {name} has {len(probs)} rows: they must match"
@@ -252,8 +232,7 @@ def top_k_accuracy(y_true, probs, k: int = 5) -> float:
     ``k=1`` is plain accuracy when there are no ties.
     """
     probs, y_true = _scores(probs, y_true)
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive int, got {k!r}")
+    k = _validate.integer(k, "k")
     if len(y_true) == 0:
         raise ValueError("top-k accuracy of zero examples is undefined: y_true is empty")
     true_scores = probs[np.arange(len(y_true)), y_true]
@@ -269,8 +248,7 @@ def most_confused_pairs(cm, top: int = 5) -> list[tuple[int, int, int]]:
     then predicted class so the order is deterministic.
     """
     cm = _check_confusion(cm)
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ValueError(f"top must be a positive int, got {top!r}")
+    top = _validate.integer(top, "top")
     pairs = [
         (int(i), int(j), int(cm[i, j]))
         for i in range(len(cm))
@@ -317,8 +295,7 @@ def reliability_bins(y_true, probs, num_bins: int = 10) -> ReliabilityBins:
     ``expected_calibration_error`` summarises the gap.
     """
     probs, y_true = _scores(probs, y_true)
-    if isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer)) or num_bins < 1:
-        raise ValueError(f"num_bins must be a positive int, got {num_bins!r}")
+    num_bins = _validate.integer(num_bins, "num_bins")
     if probs.size and (probs.min() < 0 or probs.max() > 1):
         raise ValueError(
             "probs must be probabilities in [0, 1] (apply softmax to logits first), "

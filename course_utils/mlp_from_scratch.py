@@ -51,22 +51,7 @@ def flatten_images(x) -> np.ndarray:
     x = np.asarray(x)
     if x.ndim not in (2, 3) or x.shape[0] == 0 or np.prod(x.shape[1:]) != NUM_PIXELS:
         raise ValueError(f"expected images of shape (N, 28, 28) or (N, 784), got shape {x.shape}")
-    if x.dtype == np.uint8:
-        x = data.scale_pixels(x)
-    elif np.issubdtype(x.dtype, np.floating):
-        x = x.astype(np.float32)
-    else:
-        raise TypeError(f"expected uint8 pixels (0..255) or floats in [0, 1], got dtype {x.dtype}")
-    return x.reshape(len(x), -1)
-
-
-def _labels(y, n: int) -> np.ndarray:
-    y = np.asarray(y)
-    if y.shape != (n,):
-        raise ValueError(f"expected labels of shape ({n},), one per image, got shape {y.shape}")
-    if not np.issubdtype(y.dtype, np.integer):
-        raise TypeError(f"expected integer class labels such as 7, got dtype {y.dtype}")
-    return y.astype(np.int32)
+    return data.as_float_pixels(x).reshape(len(x), -1)
 
 
 class MiniBatches:
@@ -79,9 +64,9 @@ class MiniBatches:
     """
 
     def __init__(self, x, y, batch_size: int = 128, *, shuffle: bool = True, seed: int = 0):
-        batch_size = _validate.positive_int(batch_size, "batch_size")
+        batch_size = _validate.integer(batch_size, "batch_size")
         self.x = flatten_images(x)
-        self.y = _labels(y, len(self.x))
+        self.y = _validate.labels(y, n=len(self.x), what="images").astype(np.int32)
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.rng = np.random.default_rng(seed)
@@ -140,15 +125,11 @@ class MLP(tf.Module):
     ):
         super().__init__(name=name)
         sizes = tuple(layer_sizes)
-        if len(sizes) < 2 or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sizes):
-            raise ValueError(f"layer_sizes must be at least two positive integers such as (784, 512, 10), got {layer_sizes!r}")
-        if init not in INITS:
-            raise ValueError(f"init must be one of {INITS}, got {init!r}")
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be a fraction in [0, 1), got {dropout!r}")
-        self.dropout = float(dropout)
+        if len(sizes) < 2:
+            raise ValueError(f"layer_sizes must be at least two sizes such as (784, 512, 10), got {layer_sizes!r}")
+        self.layer_sizes = tuple(_validate.integer(s, "every entry of layer_sizes") for s in sizes)
+        self.dropout = _validate.probability(dropout, "dropout")
         self._noise = tf.random.Generator.from_seed(seed) if dropout else None
-        self.layer_sizes = tuple(int(s) for s in sizes)
         self.init = init
         self.weights: list[tf.Variable] = []
         self.biases: list[tf.Variable] = []
@@ -255,7 +236,7 @@ def evaluate(model: MLP, x, y, *, loss_fn: Callable = cross_entropy_from_logits,
     ``model.evaluate(..., return_dict=True)`` do.
     """
     logits = predict(model, x, batch_size)
-    y = _labels(y, len(logits))
+    y = _validate.labels(y, n=len(logits), what="images")
     return {"loss": float(loss_fn(logits, y)), "accuracy": metrics.accuracy(y, logits.argmax(axis=1))}
 
 
@@ -307,7 +288,7 @@ def train(
     accuracy are averaged over the epoch's batches, as Keras reports them.
     Returns a :class:`~course_utils.history.History`.
     """
-    num_epochs = _validate.positive_int(num_epochs, "num_epochs")
+    num_epochs = _validate.integer(num_epochs, "num_epochs")
     if not isinstance(batches, MiniBatches):
         raise TypeError(f"expected batches to be a MiniBatches, got {type(batches).__name__}")
     if optimizer is None:

@@ -129,7 +129,7 @@ class Sequential:
 
     def predict_logits(self, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
         """Logits (N, K) for x: (N, ...), computed ``batch_size`` examples at a time."""
-        batch_size = _validate.positive_int(batch_size, "batch_size")
+        batch_size = _validate.integer(batch_size, "batch_size")
         return np.concatenate([self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
 
     def predict(self, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
@@ -172,9 +172,9 @@ class Sequential:
         from tqdm import tqdm
 
         x, y = _validate.examples(x, y, "fit")
-        num_epochs = _validate.positive_int(num_epochs, "num_epochs")
-        batch_size = _validate.positive_int(batch_size, "batch_size")
-        workers = _validate.positive_int(workers, "workers")
+        num_epochs = _validate.integer(num_epochs, "num_epochs")
+        batch_size = _validate.integer(batch_size, "batch_size")
+        workers = _validate.integer(workers, "workers")
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"optimizer must come from course_utils.optim (SGD, Adam), got {type(optimizer).__name__}")
         if validation_data is not None:
@@ -236,8 +236,7 @@ def random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) ->
     """
     if not isinstance(x, np.ndarray) or x.ndim != 4:
         raise ValueError(f"random_shift: expected images of shape (N, H, W, C), got shape {getattr(x, 'shape', None)}")
-    if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
-        raise ValueError(f"random_shift: max_shift must be a non-negative integer, got {max_shift!r}")
+    _validate.integer(max_shift, "random_shift: max_shift", minimum=0)
     if max_shift == 0:
         return x.copy()
     n, h, w, _ = x.shape

@@ -12,27 +12,16 @@ Taught in notebooks/06_numpy_cnn.ipynb.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-
-def _positive(value, name: str, *, upper: float | None = None, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} ({value!r})")
-    value = float(value)
-    low_ok = value >= 0 if allow_zero else value > 0
-    if not low_ok or (upper is not None and value >= upper) or not np.isfinite(value):
-        bounds = f"{'0 <=' if allow_zero else '0 <'} {name}" + (f" < {upper}" if upper is not None else "")
-        raise ValueError(f"expected {bounds}, got {name}={value!r}")
-    return value
+from . import _validate
 
 
 class Optimizer:
     """Base class: checks that ``params`` and ``grads`` match, then calls ``_update`` per key."""
 
     def __init__(self, learning_rate: float):
-        self.learning_rate = _positive(learning_rate, "learning_rate")
+        self.learning_rate = _validate.number(learning_rate, "learning_rate", positive=True)
         self.iterations = 0
         self.state: dict[str, dict[str, np.ndarray]] = {}
 
@@ -70,7 +59,7 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0):
         super().__init__(learning_rate)
-        self.momentum = _positive(momentum, "momentum", upper=1.0, allow_zero=True)
+        self.momentum = _validate.probability(momentum, "momentum")
 
     def _update(self, key, param, grad):
         if self.momentum == 0:
@@ -92,9 +81,9 @@ class Adam(Optimizer):
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7):
         super().__init__(learning_rate)
-        self.beta_1 = _positive(beta_1, "beta_1", upper=1.0, allow_zero=True)
-        self.beta_2 = _positive(beta_2, "beta_2", upper=1.0, allow_zero=True)
-        self.epsilon = _positive(epsilon, "epsilon")
+        self.beta_1 = _validate.probability(beta_1, "beta_1")
+        self.beta_2 = _validate.probability(beta_2, "beta_2")
+        self.epsilon = _validate.number(epsilon, "epsilon", positive=True)
 
     def _update(self, key, param, grad):
         t = self.iterations  # this step's number, counted from 1

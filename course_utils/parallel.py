@@ -59,7 +59,7 @@ class DataParallel:
     def __init__(self, network, workers: int = 2):
         if not hasattr(network, "layers") or not hasattr(network, "loss"):
             raise TypeError(f"DataParallel takes a Sequential network, got {type(network).__name__}")
-        self.workers = _validate.positive_int(workers, "workers")
+        self.workers = _validate.integer(workers, "workers")
         self.network = network
         self.replicas = [network] + [replicate(network) for _ in range(self.workers - 1)]
         self.grads: dict[str, np.ndarray] = {}
@@ -121,7 +121,7 @@ def set_blas_threads(num_threads: int | None) -> int | None:
     faster: BLAS threads that wait for each other spin and waste the CPU the others
     need. Returns the limit set (None when nothing changed).
     """
-    num_threads = _validate.positive_int(num_threads, "num_threads", allow_none=True)
+    num_threads = _validate.integer(num_threads, "num_threads", allow_none=True)
     if num_threads is None:
         return None
     threadpool_limits(limits=num_threads, user_api="blas")

@@ -242,6 +242,16 @@ def test_scale_pixels():
         data.scale_pixels(out)
 
 
+def test_as_float_pixels_scales_uint8_keeps_floats_and_refuses_the_rest():
+    np.testing.assert_allclose(data.as_float_pixels(np.array([0, 51, 255], np.uint8)), [0.0, 0.2, 1.0])
+    kept = data.as_float_pixels(np.array([0.0, 0.5, 1.0]))
+    assert kept.dtype == np.float32 and kept.tolist() == [0.0, 0.5, 1.0]
+    with pytest.raises(ValueError, match=r"float pixels must lie in \[0, 1\], got values in \[0, 255\]"):
+        data.as_float_pixels(np.array([0.0, 255.0]))
+    with pytest.raises(TypeError, match="uint8 or float pixels .* got dtype int64"):
+        data.as_float_pixels(np.array([0, 255], np.int64))
+
+
 def test_one_hot():
     np.testing.assert_array_equal(data.one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
     assert data.one_hot(np.array([1, 2]), 4).dtype == np.float32

@@ -272,11 +272,11 @@ def test_non_integer_output_size_is_an_error():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"kernel_size": 0}, ValueError, "kernel_size must be integers >= 1"),
+    ({"kernel_size": 0}, ValueError, "kernel_size must be a positive integer, got 0"),
     ({"kernel_size": 2.5}, TypeError, "kernel_size must be an int or a pair"),
-    ({"stride": (1, 0)}, ValueError, "stride must be integers >= 1"),
+    ({"stride": (1, 0)}, ValueError, r"stride \(each entry of \(1, 0\)\) must be a positive integer"),
     ({"padding": "full"}, ValueError, "padding must be an int, 'valid' or 'same'"),
-    ({"padding": -1}, ValueError, "padding must be integers >= 0"),
+    ({"padding": -1}, ValueError, "padding must be a non-negative integer, got -1"),
     ({"kernel_size": 2, "padding": "same"}, ValueError, "odd kernel"),
 ])
 def test_bad_layer_arguments(kwargs, error, match):

@@ -87,11 +87,11 @@ def test_mismatched_params_and_grads_are_errors():
 
 
 @pytest.mark.parametrize("make, match", [
-    (lambda: SGD(learning_rate=0), "0 < learning_rate"),
-    (lambda: SGD(learning_rate=-1e-3), "0 < learning_rate"),
-    (lambda: SGD(0.1, momentum=1.0), "momentum < 1"),
-    (lambda: Adam(beta_2=1.5), "beta_2 < 1"),
-    (lambda: Adam(epsilon=0), "0 < epsilon"),
+    (lambda: SGD(learning_rate=0), "learning_rate must be a positive finite number, got 0"),
+    (lambda: SGD(learning_rate=-1e-3), "learning_rate must be a positive finite number, got -0.001"),
+    (lambda: SGD(0.1, momentum=1.0), r"momentum must be a number in \[0, 1\), got 1.0"),
+    (lambda: Adam(beta_2=1.5), r"beta_2 must be a number in \[0, 1\), got 1.5"),
+    (lambda: Adam(epsilon=0), "epsilon must be a positive finite number, got 0"),
 ])
 def test_bad_hyperparameters_are_errors(make, match):
     with pytest.raises(ValueError, match=match):
