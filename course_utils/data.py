@@ -308,13 +308,7 @@ def as_float_pixels(x) -> np.ndarray:
 
 def one_hot(y, num_classes: int = NUM_CLASSES) -> np.ndarray:
     """Integer labels (N,) -> one-hot float32 (N, num_classes)."""
-    y = np.asarray(y)
-    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"one_hot expects integer labels of shape (N,), got {y.dtype} {y.shape}")
-    if len(y) and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(
-            f"one_hot: labels must lie in 0..{num_classes - 1}, found {y.min()}..{y.max()}"
-        )
+    y = _validate.labels(y, "one_hot: y", num_classes=num_classes)
     out = np.zeros((len(y), num_classes), dtype=np.float32)
     out[np.arange(len(y)), y] = 1.0
     return out

@@ -110,8 +110,7 @@ def make_dataset(x, y, *, batch_size: int = 128, shuffle: bool = True, seed: int
     x, y = np.asarray(x), np.asarray(y)
     if x.dtype != np.uint8 or x.ndim != 3:
         raise ValueError(f"expected uint8 images of shape (N, 28, 28) as load_mnist returns them, got {x.dtype} {x.shape}")
-    if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"expected integer labels of shape ({len(x)},), got {y.dtype} {y.shape}")
+    y = _validate.labels(y, n=len(x), what="images")
     batch_size = _validate.integer(batch_size, "batch_size")
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
