@@ -22,6 +22,8 @@ Taught in notebooks/09_serve_the_model.ipynb.
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import tempfile
 import threading
 import time
@@ -57,6 +59,9 @@ class ServingResult:
     rss_peak_mb: float | None = None
     rss_after_mb: float | None = None
     cpu_ms_per_request: float | None = None
+    main_cpu_ms_per_request: float | None = None
+    workers_cpu_ms_per_request: float | None = None
+    client_cpu_ms_per_request: float | None = None
 
 
 def sample_files(step: int = 4) -> list[tuple[str, bytes]]:
@@ -90,14 +95,19 @@ class PeakMemory:
 
         self.process = psutil.Process(pid)
         self.interval = interval
+        self._children, self._children_listed = [], -math.inf
         self.peak_mb = self.rss_mb()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def rss_mb(self) -> float:
         """The process's resident memory plus its children's (the preprocessing workers), in MiB."""
+        if time.monotonic() - self._children_listed > 1.0:
+            # listing children scans every process on the machine: once a second, not at each sample
+            self._children = self.process.children(recursive=True)
+            self._children_listed = time.monotonic()
         total = 0
-        for process in [self.process, *self.process.children(recursive=True)]:
+        for process in [self.process, *self._children]:
             try:
                 total += process.memory_info().rss
             except Exception:  # a child that just ended
@@ -122,19 +132,31 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
 
-def _service_cpu_seconds(process) -> float:
-    """User + system CPU seconds used so far by ``process`` and its live children."""
-    total = 0.0
-    for each in [process, *process.children(recursive=True)]:
-        try:
-            times = each.cpu_times()
-            total += times.user + times.system
-        except Exception:  # a child that just ended
-            pass
-    return total
+def _service_cpu_seconds(process) -> tuple[float, float]:
+    """User + system CPU seconds used so far by ``process``, and by its live children (the workers)."""
+    seconds = []
+    for group in ([process], process.children(recursive=True)):
+        total = 0.0
+        for each in group:
+            try:
+                times = each.cpu_times()
+                total += times.user + times.system
+            except Exception:  # a child that just ended
+                pass
+        seconds.append(total)
+    return seconds[0], seconds[1]
+
+
+def _own_cpu_seconds() -> float:
+    """User + system CPU seconds used so far by this process (the load test's client threads)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _summarise(name, reports, idle, memory=None, rss_before=None, cpu_seconds=None):
+    """cpu_seconds: (service process, its workers, the client) during the rounds, or None."""
     latencies = [t for report in reports for t in report.latencies]
     answered = sum(report.answered for report in reports)
     total = serve.LoadReport(
@@ -145,7 +167,7 @@ def _summarise(name, reports, idle, memory=None, rss_before=None, cpu_seconds=No
         latencies=latencies,
     )
     p50, p95, p99 = total.percentiles_ms()
-    return ServingResult(
+    result = ServingResult(
         name=name,
         requests_per_second=total.requests_per_second,
         p50_ms=p50,
@@ -156,8 +178,14 @@ def _summarise(name, reports, idle, memory=None, rss_before=None, cpu_seconds=No
         rss_before_mb=rss_before,
         rss_peak_mb=memory.peak_mb if memory else None,
         rss_after_mb=memory.rss_mb() if memory else None,
-        cpu_ms_per_request=1000 * cpu_seconds / answered if cpu_seconds and answered else None,
     )
+    if cpu_seconds and answered:
+        main, workers, client = (1000 * seconds / answered for seconds in cpu_seconds)
+        result.cpu_ms_per_request = main + workers
+        result.main_cpu_ms_per_request = main
+        result.workers_cpu_ms_per_request = workers
+        result.client_cpu_ms_per_request = client
+    return result
 
 
 def compare_services(
@@ -169,8 +197,9 @@ def compare_services(
     ``rounds`` rounds of ``num_requests / rounds`` requests each, so that a change
     in the machine's other load during the benchmark hits both alike. Memory is
     the service's RSS with its workers (before, peak, after all rounds); CPU is
-    the service's own CPU time per answered request, which other jobs on the
-    machine hardly change.
+    the service's own CPU time per answered request (its process and its
+    preprocessing workers, also shown apart), which other jobs on the machine
+    hardly change, and the client's (this process's, during the rounds).
     Taught in notebooks/09_serve_the_model.ipynb.
     """
     import psutil
@@ -186,16 +215,24 @@ def compare_services(
         memories = [PeakMemory(process.pid) for process in processes]
         rss_before = [memory.rss_mb() for memory in memories]
         cpu_before = [_service_cpu_seconds(process) for process in processes]
+        client_cpu = [0.0 for _ in services]
         reports = [[] for _ in services]
         per_round = max(1, num_requests // rounds)
         for _ in range(rounds):
-            for service, memory, collected in zip(services, memories, reports):
+            for k, (service, memory, collected) in enumerate(zip(services, memories, reports)):
                 with memory:
+                    started = _own_cpu_seconds()
                     collected.append(
                         serve.load_test(service.url, files, per_round, concurrency=concurrency)
                     )
+                    client_cpu[k] += _own_cpu_seconds() - started
                 memory.restart()
-        cpu = [_service_cpu_seconds(p) - before for p, before in zip(processes, cpu_before)]
+        cpu = [
+            (main - main_before, workers - workers_before, client)
+            for (main, workers), (main_before, workers_before), client in zip(
+                (_service_cpu_seconds(p) for p in processes), cpu_before, client_cpu
+            )
+        ]
         return [
             _summarise(name, collected, idle_ms, memory, before, cpu_seconds)
             for name, collected, idle_ms, memory, before, cpu_seconds in zip(
@@ -224,6 +261,13 @@ def format_table(results: list[ServingResult]) -> str:
             f"{r.name:<31}{r.requests_per_second:>7.1f}{r.p50_ms:>8.0f}{r.p95_ms:>8.0f}"
             f"{r.p99_ms:>8.0f}{r.errors:>7}{r.idle_ms:>8.1f}{cpu:>11}{memory}"
         )
+    for r in results:
+        if r.main_cpu_ms_per_request is not None:
+            rows.append(
+                f"  {r.name}: CPU ms per request: service process {r.main_cpu_ms_per_request:.1f}"
+                f" + preprocessing workers {r.workers_cpu_ms_per_request:.1f}"
+                f"; the client {r.client_cpu_ms_per_request:.1f}"
+            )
     if len(results) >= 2 and results[0].requests_per_second > 0:
         ratio = results[-1].requests_per_second / results[0].requests_per_second
         line = f"{results[-1].name} / {results[0].name}: {ratio:.2f}x the requests per second"
@@ -259,6 +303,7 @@ def main(argv=None) -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
     model_path = args.model or _default_model()
+    load_before = os.getloadavg()
     results = compare_services(
         model_path, num_requests=args.requests, concurrency=args.clients, rounds=args.rounds
     )
@@ -267,6 +312,14 @@ def main(argv=None) -> None:
         f"{args.rounds} alternating rounds; model {model_path.name}"
     )
     print(format_table(results))
+    load_after = os.getloadavg()
+    print(
+        "machine load average (1, 5, 15 min): before "
+        + ", ".join(f"{x:.1f}" for x in load_before)
+        + "; after "
+        + ", ".join(f"{x:.1f}" for x in load_after)
+        + f"; {os.cpu_count()} cores"
+    )
     if args.json:
         import json
 

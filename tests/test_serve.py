@@ -781,6 +781,13 @@ def test_the_benchmark_table_and_figure_show_every_configuration():
         table[-1]
         == "batched / first: 4.00x the requests per second, 4.00x less service CPU per request"
     )
+    measured = result("batched", 40.0, 8.0)
+    measured.main_cpu_ms_per_request, measured.workers_cpu_ms_per_request = 3.0, 5.0
+    measured.client_cpu_ms_per_request = 0.4
+    assert bench_serve.format_table([measured]).splitlines()[-1] == (
+        "  batched: CPU ms per request: service process 3.0 + preprocessing workers 5.0; "
+        "the client 0.4"
+    )
     figure = plotting.serving_comparison(results)
     assert len(figure.axes) == 2
     with pytest.raises(ValueError, match="at least one"):
