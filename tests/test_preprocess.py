@@ -372,10 +372,10 @@ def test_an_mnist_like_pen_is_left_as_it_is():
     assert steps.thickened is steps.cropped
 
 
-def test_a_digit_smaller_than_mnists_box_keeps_its_strokes():
-    tiny = draw_seven(paper((40, 40)), (12, 12, 22, 24), width=5)  # 16 pixels high
+def test_a_digit_less_than_half_mnists_box_keeps_its_strokes():
+    tiny = draw_seven(paper((40, 40)), (16, 16, 21, 22), width=3)  # 9 pixels high
     steps = to_mnist_steps(tiny)
-    assert max(steps.cropped.shape) < preprocess.DIGIT_BOX
+    assert max(steps.cropped.shape) < preprocess.DIGIT_BOX // 2
     assert steps.thickened is steps.cropped
 
 
