@@ -1148,6 +1148,14 @@ def main(argv=None) -> None:
     import uvicorn
 
     logging.basicConfig(format="%(levelname)s:  %(message)s")
+    if not args.no_batching:
+        import tensorflow as tf
+
+        # The preprocessing workers keep the cores busy; TensorFlow's own thread pools would only
+        # take turns with them (one thread each: 2.6 -> 2.2 ms of CPU per request, +15% requests
+        # per second on 2 cores). The first version keeps TensorFlow's defaults.
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
     model = load_model(args.model)
     app = create_app(
         model,
