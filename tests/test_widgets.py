@@ -76,7 +76,7 @@ def test_softmax_temperature_app_follows_the_slider():
     [
         (lambda: apps.softmax_temperature_view([1.0, 2.0], 0.0), "temperature must be a positive"),
         (lambda: apps.softmax_temperature_view([[1.0, 2.0]], 1.0), r"shape \(C,\)"),
-        (lambda: apps.learning_rate_view(X, Y, -0.1), "learning_rate must be positive"),
+        (lambda: apps.learning_rate_view(X, Y, -0.1), "learning_rate must be a positive"),
     ],
 )
 def test_bad_values_are_refused(call, match):
