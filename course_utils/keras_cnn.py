@@ -31,7 +31,7 @@ import numpy as np
 from keras import layers
 
 from . import _validate, data
-from .paths import models_dir
+from .paths import find_model, models_dir
 from .reproducibility import set_seed
 
 MODEL_FILENAME = "lesson07_cnn.keras"
@@ -329,8 +329,9 @@ def load_or_train_cnn(
 ) -> keras.Model:
     """A trained digit classifier for lessons 08-09: lesson 07's model, or a quick stand-in.
 
-    * If ``path`` (default ``models_dir() / "lesson07_cnn.keras"``, written by
-      notebooks/07_keras_cnn_evaluation.ipynb) exists, the saved model is loaded and
+    * If ``path`` (default: lesson 07's model from the latest run, full or fast, as
+      found by ``paths.find_model()``, else ``models_dir() / "lesson07_cnn.keras"``;
+      written by notebooks/07_keras_cnn_evaluation.ipynb) exists, the saved model is loaded and
       returned: that is the course's best model (>= 99.3% on the MNIST test set after
       a full run of lesson 07).
     * Otherwise a small :func:`build_original_cnn` is trained on the spot, with a
@@ -355,7 +356,9 @@ def load_or_train_cnn(
     Taught in notebooks/07_keras_cnn_evaluation.ipynb; used by
     notebooks/08_your_own_digits.ipynb and notebooks/09_serve_the_model.ipynb.
     """
-    path = Path(path) if path is not None else default_model_path()
+    if path is None:
+        path = find_model(MODEL_FILENAME).path or default_model_path()
+    path = Path(path)
     if path.is_file():
         model = keras.models.load_model(path)
         if verbose:
