@@ -27,12 +27,13 @@ import os
 import tempfile
 import threading
 import time
+import timeit
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import serve
+from . import _validate, serve
 
 #: The two configurations of the command-line benchmark: name -> extra options.
 CONFIGURATIONS = {
@@ -62,6 +63,18 @@ class ServingResult:
     main_cpu_ms_per_request: float | None = None
     workers_cpu_ms_per_request: float | None = None
     client_cpu_ms_per_request: float | None = None
+
+
+def milliseconds(call, number: int = 20, repeat: int = 3) -> float:
+    """Milliseconds one ``call()`` takes: ``number`` calls in a row, timed ``repeat``
+    times, the fastest of them divided by ``number`` (the fastest is the one least
+    disturbed by other programs on the machine).
+
+    Taught in notebooks/09_serve_the_model.ipynb, where it times the model alone.
+    """
+    number = _validate.integer(number, "number")
+    repeat = _validate.integer(repeat, "repeat")
+    return 1000 * min(timeit.repeat(call, number=number, repeat=repeat)) / number
 
 
 def sample_files(step: int = 4) -> list[tuple[str, bytes]]:

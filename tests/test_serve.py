@@ -802,3 +802,18 @@ def test_peak_memory_counts_this_process():
         time.sleep(0.2)
     assert memory.peak_mb >= memory.rss_mb() - 1 and memory.peak_mb > 50
     del block
+
+
+def test_milliseconds_times_one_call_at_its_fastest():
+    from course_utils import bench_serve
+
+    calls = []
+
+    def call():
+        calls.append(1)
+        time.sleep(0.002)
+
+    ms = bench_serve.milliseconds(call, number=3, repeat=2)
+    assert len(calls) == 6 and 2.0 <= ms < 50
+    with pytest.raises(ValueError, match="number"):
+        bench_serve.milliseconds(call, number=0)
