@@ -271,6 +271,12 @@ class Notebook:
             "() => !document.querySelector('.jp-mod-current.jp-mod-dirty, .lm-TabBar-tab.jp-mod-dirty')",
             timeout=timeout_s * 1000,
         )
+        # The save ends with JupyterLab listing the checkpoints; a reload right after the
+        # dirty flag clears used to cut that request off (net::ERR_ABORTED, a false error).
+        try:
+            self.page.wait_for_load_state("networkidle", timeout=10_000)
+        except PlaywrightTimeout:
+            pass  # JupyterLab's periodic polls may keep the network busy: the save is done
 
     def cell_with(self, text: str):
         """The code cell whose source contains ``text``."""
