@@ -22,7 +22,7 @@ lesson                   modules
 09 serving              ``serve``
 =======================  =====================================================
 
-Course machinery, not taught: ``run`` (executes the lessons), ``notebooks``
+Course machinery, not taught: ``run`` (executes the lessons), ``nbclean``
 (keeps them clean in git), ``lessons`` (the lesson table and fast parameters),
 ``results`` (``record``), ``paths``, ``environment``, ``bench`` and
 ``bench_preprocess``/``bench_serve`` (measurements), ``book``, ``slides``,

@@ -573,7 +573,7 @@ def write_student_copies(folder: str | Path, names=None) -> list[Path]:
     import nbformat
 
     from .lessons import LESSONS, lesson
-    from .notebooks import cleaned
+    from .nbclean import cleaned
     from .paths import notebooks_dir
 
     folder = Path(folder)

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import notebooks, run
+from course_utils import nbclean, run
 from course_utils.lessons import LESSONS
 from course_utils.paths import notebooks_dir
 
@@ -56,8 +56,8 @@ def test_fast_parameters_are_declared_by_the_notebook(item):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_is_stored_clean(name):
-    assert notebooks.is_clean(NOTEBOOKS / f"{name}.ipynb"), (
-        f"{name} has outputs or run metadata; run: python -m course_utils.notebooks clean {name}"
+    assert nbclean.is_clean(NOTEBOOKS / f"{name}.ipynb"), (
+        f"{name} has outputs or run metadata; run: python -m course_utils.nbclean clean {name}"
     )
 
 
@@ -86,7 +86,7 @@ def test_checked_outputs_match_with_nbval(tmp_path, fast_build):
     copies = []
     for item in LESSONS:
         nb = load_notebook_node(str(NOTEBOOKS / item.filename))
-        if not any(notebooks.CHECK_TAG in c.metadata.get("tags", []) for c in nb.cells):
+        if not any(nbclean.CHECK_TAG in c.metadata.get("tags", []) for c in nb.cells):
             continue
         nb = parameterize_notebook(nb, item.fast, kernel_name=run.KERNEL_NAME, language="python")
         # TensorFlow writes timestamped start-up lines to stderr when it first loads; let them

@@ -1,11 +1,11 @@
-"""course_utils.run and course_utils.notebooks on small notebooks made in tmp_path."""
+"""course_utils.run and course_utils.nbclean on small notebooks made in tmp_path."""
 
 import json
 
 import nbformat
 import pytest
 
-from course_utils import lessons, notebooks, run
+from course_utils import lessons, nbclean, run
 from course_utils.results import MIME_TYPE, read_recorded
 
 
@@ -46,7 +46,7 @@ def toy_course(tmp_path, monkeypatch):
     monkeypatch.setattr(lessons, "LESSONS", table)
     monkeypatch.setattr(run, "LESSONS", table)
     monkeypatch.setattr(run, "notebooks_dir", lambda: book)
-    monkeypatch.setattr(notebooks, "_lesson_paths", lambda names: sorted(book.glob("*.ipynb")))
+    monkeypatch.setattr(nbclean, "_lesson_paths", lambda names: sorted(book.glob("*.ipynb")))
     return tmp_path
 
 
@@ -162,9 +162,9 @@ def test_clean_strips_outputs_but_keeps_checked_cells(tmp_path):
         ]
     nb.metadata["papermill"] = {"duration": 1}
     nbformat.write(nb, str(path))
-    assert not notebooks.is_clean(path)
-    assert notebooks.clean(path) is True
-    assert notebooks.is_clean(path) and notebooks.clean(path) is False
+    assert not nbclean.is_clean(path)
+    assert nbclean.clean(path) is True
+    assert nbclean.is_clean(path) and nbclean.clean(path) is False
     nb = nbformat.read(str(path), as_version=4)
     assert nb.cells[0].outputs == [] and nb.cells[0].execution_count is None
     assert nb.cells[1].outputs[0]["data"]["text/plain"] == "x"
@@ -179,17 +179,17 @@ def test_clean_drops_stderr_of_checked_cells(tmp_path):
         nbformat.v4.new_output("stream", name="stdout", text="1\n"),
     ]
     nbformat.write(nb, str(path))
-    notebooks.clean(path)
+    nbclean.clean(path)
     outputs = nbformat.read(str(path), as_version=4).cells[0].outputs
     assert [o["name"] for o in outputs] == ["stdout"]
     assert "papermill" not in nb.metadata
 
 
 def test_check_command_fails_on_a_dirty_notebook(toy_course, capsys):
-    assert notebooks.main(["check"]) == 1
+    assert nbclean.main(["check"]) == 1
     assert "not clean" in capsys.readouterr().out
-    assert notebooks.main(["clean"]) == 0
-    assert notebooks.main(["check"]) == 0
+    assert nbclean.main(["clean"]) == 0
+    assert nbclean.main(["check"]) == 0
 
 
 def test_widget_output_lands_in_the_cell_without_nbclient_widget_emulation(tmp_path, monkeypatch):
@@ -232,20 +232,20 @@ def test_refresh_stores_the_outputs_of_checked_cells_only(toy_course, monkeypatc
         tags={0: ["parameters"], 1: ["nbval-check-output"]},
     )
     monkeypatch.setattr(paths, "notebooks_dir", lambda: book)
-    notebooks.refresh("00")
+    nbclean.refresh("00")
     stored = nbformat.read(str(book / "00_ok.ipynb"), as_version=4)
     assert [o["text"] for o in stored.cells[1].outputs] == ["4\n"]
     assert stored.cells[2].outputs == [] and len(stored.cells) == 4, (
         "no injected cell, no other outputs"
     )
-    assert notebooks.is_clean(book / "00_ok.ipynb")
+    assert nbclean.is_clean(book / "00_ok.ipynb")
     make_notebook(
         book / "01_broken.ipynb",
         ["NUM_EPOCHS = 1", "raise RuntimeError('boom')"],
         tags={0: ["parameters"]},
     )
     with pytest.raises(RuntimeError, match="nothing stored"):
-        notebooks.refresh("01")
+        nbclean.refresh("01")
 
 
 def test_the_kernels_own_output_goes_to_the_log_and_shows_only_for_a_failing_lesson(

@@ -10,7 +10,7 @@ import re
 import nbformat
 import pytest
 
-from course_utils import notebooks, slides
+from course_utils import nbclean, slides
 from course_utils.lessons import LESSONS
 from course_utils.paths import notebooks_dir, repo_root
 
@@ -76,7 +76,7 @@ def test_clean_notebooks_keep_slide_metadata_and_drop_other_cell_metadata():
             },
         ),
     )
-    cleaned = notebooks.cleaned(notebook)
+    cleaned = nbclean.cleaned(notebook)
     assert cleaned.cells[0].metadata == {"slideshow": {"slide_type": "slide"}}
     assert cleaned.cells[1].metadata == {
         "slideshow": {"slide_type": "skip"},

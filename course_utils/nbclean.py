@@ -8,9 +8,9 @@ tagged ``nbval-check-output`` keep their output (less what went to stderr: log
 lines with timestamps), which the tests compare (with nbval) against a fresh fast run. Those cells hold deterministic values that do
 not depend on the fast parameters.
 
-    python -m course_utils.notebooks clean            # strip every lesson in notebooks/
-    python -m course_utils.notebooks check            # exit 1 if a lesson is not clean
-    python -m course_utils.notebooks refresh 02 03    # re-run fast, store the checked outputs
+    python -m course_utils.nbclean clean            # strip every lesson in notebooks/
+    python -m course_utils.nbclean check            # exit 1 if a lesson is not clean
+    python -m course_utils.nbclean refresh 02 03    # re-run fast, store the checked outputs
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def _lesson_paths(names: list[str]) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.notebooks", description=__doc__.split("\n")[0]
+        prog="python -m course_utils.nbclean", description=__doc__.split("\n")[0]
     )
     parser.add_argument("command", choices=["clean", "check", "refresh"])
     parser.add_argument("lessons", nargs="*", help="lesson numbers or names (default: all)")
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         elif not is_clean(path):
             dirty.append(path)
     for path in dirty:
-        print(f"not clean: {path} (run: python -m course_utils.notebooks clean)")
+        print(f"not clean: {path} (run: python -m course_utils.nbclean clean)")
     return 1 if dirty else 0
 
 
