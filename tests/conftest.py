@@ -78,9 +78,12 @@ def _chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     """Headless Chromium (Debian's, through Playwright) for the browser tests.
+
+    One per test module: Playwright's sync API keeps an asyncio loop running while it
+    is open, so a session-wide browser would break later tests that call asyncio.run().
 
     In CI (``CI=true``) a missing browser or Playwright fails the test; on a
     contributor's machine it skips with the command that installs it. Pages opened
