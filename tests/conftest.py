@@ -134,7 +134,14 @@ def offline_page(browser):
     context.route("**/*", route)
     page.on("console", lambda m: m.type == "error" and errors.append(f"console: {m.text}"))
     page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url} ({r.failure})"))
+
+    def failed(request):
+        # net::ERR_ABORTED is the page cancelling its own request (a reload or a navigation
+        # while JupyterLab lists checkpoints), not a request that could not be answered.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            errors.append(f"failed: {request.url} ({request.failure})")
+
+    page.on("requestfailed", failed)
     page.course_errors = errors
     yield page
     context.close()
