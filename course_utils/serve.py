@@ -358,10 +358,11 @@ class DynamicBatcher:
                 remaining = deadline - loop.time()
                 if remaining <= 0 or self.more_coming() == 0:
                     break
-                try:
-                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
-                except TimeoutError:
-                    break
+                # Poll rather than asyncio.wait_for(queue.get()): before Python 3.12 a
+                # timeout can cancel a get() that already took an item (that request
+                # would never be answered), and on 3.10 it raises asyncio.TimeoutError,
+                # not TimeoutError, which ended this loop and stalled every request.
+                await asyncio.sleep(min(remaining, 0.0005))
             waiting = [(digit, future) for digit, future in batch if not future.done()]
             if not waiting:
                 continue
