@@ -603,7 +603,7 @@ async def _read_upload(request, max_upload_bytes: int, body_timeout: float = BOD
         raise UploadError(413, _too_large(int(declared), max_upload_bytes), close=True)
     try:
         body = await asyncio.wait_for(_read_body(request, max_upload_bytes), body_timeout)
-    except TimeoutError:
+    except asyncio.TimeoutError:  # the builtin TimeoutError only from Python 3.11
         raise UploadError(
             408,
             f"the request body did not arrive within {body_timeout:g} s; send it again",
