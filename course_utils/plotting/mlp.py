@@ -56,7 +56,9 @@ def timing_bars(seconds: dict, *, title: str | None = None, save_as: str | None 
         raise ValueError(f"seconds must be positive numbers, got {seconds}")
     names = list(seconds)
     fig, ax = new_figure(size=(6.4, 0.7 * len(names) + 1.4))
-    ax.barh(names, values, color=PALETTE[: len(names)] if len(names) <= len(PALETTE) else PALETTE[0])
+    # a list, not a tuple: Matplotlib 3.8.0 reads a tuple of two colours as (colour, alpha)
+    colours = list(PALETTE[: len(names)]) if len(names) <= len(PALETTE) else PALETTE[0]
+    ax.barh(names, values, color=colours)
     fastest = min(values)
     for i, value in enumerate(values):
         ax.text(value, i, f"  {value:.2f} s ({value / fastest:.1f}x)", va="center")
