@@ -16,23 +16,25 @@ lesson                   modules
 04 MLP, GradientTape     ``mlp_from_scratch``, ``history``, ``reproducibility``
 05 Keras dense network   ``keras_dense`` (datasets, the ``EpochTimer`` callback)
 06 numpy CNN             ``layers`` (plain, as taught), ``fast_layers`` (the same,
-                         fast), ``network``, ``optim``, ``parallel``, ``bench``
+                         fast), ``network``, ``optim``, ``parallel``
 07 Keras CNN, evaluation ``keras_cnn``, ``metrics``
 08 your own digits       ``preprocess``, ``handwriting``, ``render``
 09 serving              ``serve``
 =======================  =====================================================
 
-Course machinery, not taught: ``run`` (executes the lessons), ``nbclean``
-(keeps them clean in git), ``lessons`` (the lesson table and fast parameters),
-``results`` (``record``), ``paths``, ``environment``, ``bench`` and
-``bench_preprocess``/``bench_serve`` (measurements), ``book``, ``slides``,
-``lecturer_notes``; ``exercises`` holds the checkers, one module per lesson;
-``_validate`` the shared argument checks.
+Called by the lessons but not what they teach: ``results`` (``record``), ``paths``
+(where files are), ``reproducibility`` (``set_seed``), ``history`` (epoch timer),
+``plotting`` (every figure), ``widgets``, ``exercises`` (the checkers, one module per
+lesson) and ``_validate`` (the shared argument checks).
+
+Course machinery (the runner, the lesson table, notebook cleaning, the environment
+check, the benchmarks, the book, the slides, the lecturers' notes) lives apart in
+``course_utils/tools/``: a learner never needs to open it.
 """
 
-from .environment import check_environment
 from .reproducibility import set_seed
 from .results import record
+from .tools.environment import check_environment
 
 __version__ = "0.1.0"
 __all__ = ["check_environment", "record", "set_seed", "__version__"]

@@ -3,7 +3,7 @@
 * ``figures_dir()``: ``$COURSE_FIGURES_DIR`` or ``build_dir() / "figures"``: where a
   lesson saves its figures. Running a lesson never changes a file tracked by git.
 * ``published_figures_dir()``: ``<repo>/figures``, the figures shown in the README;
-  only ``python -m course_utils.run --update-figures`` (a full run) writes there.
+  only ``python -m course_utils.tools.run --update-figures`` (a full run) writes there.
 * ``build_dir()``: ``$COURSE_BUILD_DIR`` or ``<repo>/build`` (git-ignored:
   executed notebooks, ``results.json``, saved models, figures).
 * ``models_dir()``: ``build_dir() / "models"``.

@@ -12,7 +12,7 @@ turns a 28x28 MNIST digit into a square picture of ``size`` x ``size`` pixels:
   (a Gaussian whose width is ``blur`` times the digit's longer side), with paper
   grain, a lighting gradient, and JPEG-compressed.
 
-The preprocessing tests, ``python -m course_utils.bench_preprocess`` and lesson 08
+The preprocessing tests, ``python -m course_utils.tools.bench_preprocess`` and lesson 08
 use it to check that ``preprocess.to_mnist`` gives back the digit whatever the
 picture looks like.
 Taught in notebooks/08_your_own_digits.ipynb.

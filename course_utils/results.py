@@ -2,7 +2,7 @@
 
 ``record(test_accuracy=0.981, seconds_per_epoch=2.4)`` displays the figures in
 the notebook and tags them with a MIME type of their own, so that
-``course_utils.run`` finds them in the executed notebook. Nothing is written
+``course_utils.tools.run`` finds them in the executed notebook. Nothing is written
 to disk by the notebook itself, so a lesson run by hand leaves no stray files.
 Taught from notebooks/00_setup_and_mnist.ipynb onwards.
 """

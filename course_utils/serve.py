@@ -67,7 +67,7 @@ that disconnects mid-upload is logged in one line, without a traceback.
 already loaded model (the tests use it); :class:`BackgroundServer` runs an app
 in a thread, :func:`start_service` runs the documented command in a
 subprocess, and :func:`load_test` measures requests per second
-(``python -m course_utils.bench_serve`` compares the configurations).
+(``python -m course_utils.tools.bench_serve`` compares the configurations).
 
 Taught in notebooks/09_serve_the_model.ipynb.
 """

@@ -161,9 +161,9 @@ class FastCourse:
         self.runs = {}
 
     def lesson(self, name: str):
-        """The :class:`course_utils.run.LessonRun` of lesson ``name``, run now if not yet run."""
-        from course_utils import run
-        from course_utils.lessons import lesson
+        """The :class:`course_utils.tools.run.LessonRun` of lesson ``name``, run now if not yet run."""
+        from course_utils.tools import run
+        from course_utils.tools.lessons import lesson
 
         if name not in self.runs:
             item = lesson(name)
@@ -181,13 +181,13 @@ class FastCourse:
         import json
         from dataclasses import asdict
 
-        from course_utils.lessons import LESSONS
+        from course_utils.tools.lessons import LESSONS
 
         for item in LESSONS:
             self.lesson(item.name)
         report = {
             "mode": "fast",
-            "command": "python -m course_utils.run --fast",
+            "command": "python -m course_utils.tools.run --fast",
             "lessons": [asdict(self.runs[item.name]) for item in LESSONS],
         }
         (self.root / "results-fast.json").write_text(json.dumps(report, indent=2))

@@ -8,7 +8,7 @@ else could a right answer be written? Each :class:`Case` is a learner's function
 what the checker must say: ``ACCEPTED``, or a regular expression that the hint of the
 rejection must match (a word that names the mistake). Every exercise has at least ten
 wrong answers and three right ones. ``tests/test_exercises_catalogue.py`` runs them
-all; the lecturers' pages (``course_utils.lecturer_notes``) list every wrong answer
+all; the lecturers' pages (``course_utils.tools.lecturer_notes``) list every wrong answer
 with the hint its checker prints.
 """
 

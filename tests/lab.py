@@ -24,8 +24,8 @@ from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from course_utils.lessons import lesson
 from course_utils.paths import notebooks_dir
+from course_utils.tools.lessons import lesson
 
 #: The notebook panel on show (JupyterLab keeps other tabs in the page, hidden).
 CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"

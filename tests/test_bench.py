@@ -1,4 +1,4 @@
-"""A tiny run of the benchmark (python -m course_utils.bench): the JSON it writes and its table."""
+"""A tiny run of the benchmark (python -m course_utils.tools.bench): the JSON it writes and its table."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from course_utils import bench
+from course_utils.tools import bench
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

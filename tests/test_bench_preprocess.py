@@ -1,4 +1,4 @@
-"""python -m course_utils.bench_preprocess: the command line, on two digits and one cell."""
+"""python -m course_utils.tools.bench_preprocess: the command line, on two digits and one cell."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from course_utils import bench_preprocess
+from course_utils.tools import bench_preprocess
 
 
 def test_the_bench_prints_the_matrix_and_writes_json(digit_model, tmp_path, capsys):

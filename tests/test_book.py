@@ -1,4 +1,4 @@
-"""The book (python -m course_utils.book): built from the fast run, read offline in Chromium.
+"""The book (python -m course_utils.tools.book): built from the fast run, read offline in Chromium.
 
 The browser tests build the book once per session from ``fast_course`` (the lessons'
 fast runs, shared with test_notebooks.py), serve it on 127.0.0.1 and load every page
@@ -22,8 +22,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_utils import book
-from course_utils.lessons import LESSONS, lesson
+from course_utils.tools import book
+from course_utils.tools.lessons import LESSONS, lesson
 
 MATH_LESSONS = ["01_linear_regression_gd", "02_activations", "03_losses"]
 PAGE_TIMEOUT_MS = 20_000
@@ -38,7 +38,7 @@ def test_without_a_run_the_command_says_which_command_to_run_first(tmp_path, cap
     status = book.main(["--build-dir", str(tmp_path)])
     error = capsys.readouterr().err
     assert status == 2
-    assert "python -m course_utils.run --fast" in error and "found none" in error
+    assert "python -m course_utils.tools.run --fast" in error and "found none" in error
     assert not (tmp_path / "book").exists()
 
 
@@ -113,7 +113,7 @@ def test_a_lesson_page_hides_solutions_and_widgets_and_frames_exercises():
 
 
 def test_readme_sections_and_lesson_summaries_are_read_from_the_readme():
-    readme = (Path(book.__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(book.__file__).resolve().parents[2] / "README.md").read_text()
     title, sections = book.readme_sections(readme)
     assert title and "MNIST_PATH" in book._section(sections, "How the course finds MNIST")
     assert book._section(sections, "For lecturers").strip()
@@ -210,7 +210,7 @@ def built_book(fast_course, tmp_path_factory):
     status = book.main(
         ["--build-dir", str(fast_course.root), "--run", "fast", "--output", str(output)]
     )
-    assert status == 0, "python -m course_utils.book failed; its messages are above"
+    assert status == 0, "python -m course_utils.tools.book failed; its messages are above"
     return output, time.perf_counter() - start
 
 
@@ -294,7 +294,7 @@ def test_page_loads_offline_with_images_and_math(name, site, offline_page, fast_
         for item in LESSONS:
             link = page.locator(f"article a[href='{item.name}.html']")
             assert link.count() >= 1, f"the landing page does not link to lesson {item.name}"
-        assert "pip install" in text and "python -m course_utils.run" in text
+        assert "pip install" in text and "python -m course_utils.tools.run" in text
     else:
         source = nbformat.read(book.notebooks_dir() / f"{name}.ipynb", as_version=4)
         for line in ("Time:", "Prerequisites:"):

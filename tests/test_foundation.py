@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import course_utils
-from course_utils import gradcheck, lessons, paths, plotting
+from course_utils import gradcheck, paths, plotting
 from course_utils.exercises import FAILED, NOT_ATTEMPTED, PASSED, Exercise, Hint
 from course_utils.results import record
+from course_utils.tools import lessons
 
 
 def test_dirs_follow_the_environment(tmp_path, monkeypatch):

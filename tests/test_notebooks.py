@@ -2,7 +2,7 @@
 checked outputs still match (nbval).
 
 The fast runs share one build folder in this session, in lesson order, so that
-lesson 08 finds the model lesson 07 saved, as in ``python -m course_utils.run``.
+lesson 08 finds the model lesson 07 saved, as in ``python -m course_utils.tools.run``.
 """
 
 import os
@@ -13,9 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import nbclean, run
-from course_utils.lessons import LESSONS
 from course_utils.paths import notebooks_dir
+from course_utils.tools import nbclean, run
+from course_utils.tools.lessons import LESSONS
 
 NOTEBOOKS = notebooks_dir()
 NAMES = [item.name for item in LESSONS]
@@ -57,7 +57,7 @@ def test_fast_parameters_are_declared_by_the_notebook(item):
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_is_stored_clean(name):
     assert nbclean.is_clean(NOTEBOOKS / f"{name}.ipynb"), (
-        f"{name} has outputs or run metadata; run: python -m course_utils.nbclean clean {name}"
+        f"{name} has outputs or run metadata; run: python -m course_utils.tools.nbclean clean {name}"
     )
 
 

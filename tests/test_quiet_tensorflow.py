@@ -1,4 +1,4 @@
-"""TensorFlow's start-up messages stay out of the lessons (course_utils.environment)."""
+"""TensorFlow's start-up messages stay out of the lessons (course_utils.tools.environment)."""
 
 import os
 import subprocess
@@ -16,7 +16,7 @@ def test_importing_course_utils_first_keeps_tensorflow_quiet():
         "import course_utils, keras, tensorflow as tf\n"
         "tf.config.list_physical_devices('GPU')\n"
         "keras.layers.Dense(2)(tf.zeros((1, 3)))\n"
-        "from course_utils.environment import tensorflow_startup_messages\n"
+        "from course_utils.tools.environment import tensorflow_startup_messages\n"
         "print(repr(tensorflow_startup_messages()))\n"
     )
     done = subprocess.run(
@@ -28,7 +28,7 @@ def test_importing_course_utils_first_keeps_tensorflow_quiet():
 
 
 def test_the_import_hook_leaves_other_imports_alone():
-    from course_utils import environment
+    from course_utils.tools import environment
 
     finder = environment._QuietTensorFlowImport()
     assert finder.find_spec("json") is None

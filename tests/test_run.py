@@ -1,12 +1,12 @@
-"""course_utils.run and course_utils.nbclean on small notebooks made in tmp_path."""
+"""course_utils.tools.run and course_utils.tools.nbclean on small notebooks made in tmp_path."""
 
 import json
 
 import nbformat
 import pytest
 
-from course_utils import lessons, nbclean, run
 from course_utils.results import MIME_TYPE, read_recorded
+from course_utils.tools import lessons, nbclean, run
 
 
 def make_notebook(path, source_cells, tags=None):

@@ -767,7 +767,8 @@ def test_the_real_command_exits_2_with_a_usage_message(tmp_path):
 
 
 def test_the_benchmark_table_and_figure_show_every_configuration():
-    from course_utils import bench_serve, plotting
+    from course_utils import plotting
+    from course_utils.tools import bench_serve
 
     def result(name, rate, cpu):
         return bench_serve.ServingResult(
@@ -795,7 +796,7 @@ def test_the_benchmark_table_and_figure_show_every_configuration():
 
 
 def test_peak_memory_counts_this_process():
-    from course_utils import bench_serve
+    from course_utils.tools import bench_serve
 
     with bench_serve.PeakMemory(os.getpid()) as memory:
         block = np.ones(50 * 2**20 // 8)  # 50 MiB
@@ -805,7 +806,7 @@ def test_peak_memory_counts_this_process():
 
 
 def test_milliseconds_times_one_call_at_its_fastest():
-    from course_utils import bench_serve
+    from course_utils.tools import bench_serve
 
     calls = []
 

@@ -10,9 +10,9 @@ import re
 import nbformat
 import pytest
 
-from course_utils import nbclean, slides
-from course_utils.lessons import LESSONS
 from course_utils.paths import notebooks_dir, repo_root
+from course_utils.tools import nbclean, slides
+from course_utils.tools.lessons import LESSONS
 
 NAMES = [item.name for item in LESSONS]
 md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
@@ -150,7 +150,7 @@ def test_student_copy_has_no_solution_and_only_stubs(name):
 def test_student_copies_run_top_to_bottom_with_exercises_not_attempted(tmp_path):
     import papermill
 
-    from course_utils import run
+    from course_utils.tools import run
 
     run._register_engine()
     for path in slides.write_student_copies(tmp_path / "class", ["01", "02", "03"]):
@@ -263,12 +263,12 @@ def test_decks_ship_reveal_and_nothing_from_a_cdn(tmp_path):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_each_lesson_has_a_lecturer_page_with_plans_and_its_exercises(name):
-    from course_utils import lecturer_notes
     from course_utils.exercises import Exercise
+    from course_utils.tools import lecturer_notes
 
     path = repo_root() / "lecturers" / f"{name}.md"
     assert path.is_file(), (
-        f"missing {path}; write it, then: python -m course_utils.slides --lecturer-notes {name[:2]}"
+        f"missing {path}; write it, then: python -m course_utils.tools.slides --lecturer-notes {name[:2]}"
     )
     text = path.read_text()
     for needed in (

@@ -103,7 +103,7 @@ def check_environment(*, verbose: bool = True) -> dict:
     import numpy as np
     import tensorflow as tf
 
-    from .data import find_mnist
+    from ..data import find_mnist
 
     gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
     info = {

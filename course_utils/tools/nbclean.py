@@ -3,14 +3,14 @@
 A lesson is committed with no outputs, no execution counts and no run metadata,
 so that a diff shows only what an author changed. Of a cell's metadata only its
 ``tags``, ``jupyter`` (hidden source) and ``slideshow`` (the slide type that
-``course_utils.slides`` and RISE read) are kept. The one exception: code cells
+``course_utils.tools.slides`` and RISE read) are kept. The one exception: code cells
 tagged ``nbval-check-output`` keep their output (less what went to stderr: log
 lines with timestamps), which the tests compare (with nbval) against a fresh fast run. Those cells hold deterministic values that do
 not depend on the fast parameters.
 
-    python -m course_utils.nbclean clean            # strip every lesson in notebooks/
-    python -m course_utils.nbclean check            # exit 1 if a lesson is not clean
-    python -m course_utils.nbclean refresh 02 03    # re-run fast, store the checked outputs
+    python -m course_utils.tools.nbclean clean            # strip every lesson in notebooks/
+    python -m course_utils.tools.nbclean check            # exit 1 if a lesson is not clean
+    python -m course_utils.tools.nbclean refresh 02 03    # re-run fast, store the checked outputs
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 CHECK_TAG = "nbval-check-output"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-_CELL_METADATA_KEPT = ("tags", "jupyter", "slideshow")  # slideshow: course_utils.slides, RISE
+_CELL_METADATA_KEPT = ("tags", "jupyter", "slideshow")  # slideshow: course_utils.tools.slides, RISE
 
 
 def _is_checked(cell) -> bool:
@@ -86,8 +86,8 @@ def clean(path: str | Path) -> bool:
 
 def refresh(name: str) -> Path:
     """Execute a lesson in fast mode and store the outputs of its checked cells in the source."""
+    from ..paths import notebooks_dir
     from .lessons import lesson
-    from .paths import notebooks_dir
     from .run import run_lesson
 
     item = lesson(name)
@@ -117,8 +117,8 @@ def refresh(name: str) -> Path:
 
 
 def _lesson_paths(names: list[str]) -> list[Path]:
+    from ..paths import notebooks_dir
     from .lessons import lesson
-    from .paths import notebooks_dir
 
     if names:
         return [notebooks_dir() / lesson(name).filename for name in names]
@@ -127,7 +127,7 @@ def _lesson_paths(names: list[str]) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.nbclean", description=__doc__.split("\n")[0]
+        prog="python -m course_utils.tools.nbclean", description=__doc__.split("\n")[0]
     )
     parser.add_argument("command", choices=["clean", "check", "refresh"])
     parser.add_argument("lessons", nargs="*", help="lesson numbers or names (default: all)")
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         elif not is_clean(path):
             dirty.append(path)
     for path in dirty:
-        print(f"not clean: {path} (run: python -m course_utils.nbclean clean)")
+        print(f"not clean: {path} (run: python -m course_utils.tools.nbclean clean)")
     return 1 if dirty else 0
 
 

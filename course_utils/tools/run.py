@@ -1,9 +1,9 @@
 """The course's main job: execute every lesson in order and report what each measured.
 
-    python -m course_utils.run            # the full course, each notebook's own defaults
-    python -m course_utils.run --fast     # small parameters (course_utils/lessons.py): minutes
-    python -m course_utils.run --only 04 05 -p NUM_EPOCHS=2
-    python -m course_utils.run --update-figures   # maintainers: a full run that rewrites figures/
+    python -m course_utils.tools.run            # the full course, each notebook's own defaults
+    python -m course_utils.tools.run --fast     # small parameters (course_utils/tools/lessons.py): minutes
+    python -m course_utils.tools.run --only 04 05 -p NUM_EPOCHS=2
+    python -m course_utils.tools.run --update-figures   # maintainers: a full run that rewrites figures/
 
 Each notebook runs with papermill; the executed copies go to ``build/executed/``
 and their figures to ``build/figures/`` (``build/fast/...`` with ``--fast``).
@@ -32,9 +32,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..paths import build_dir, notebooks_dir, published_figures_dir
+from ..results import read_recorded
 from .lessons import LESSONS, Lesson, lesson
-from .paths import build_dir, notebooks_dir, published_figures_dir
-from .results import read_recorded
 
 KERNEL_NAME = "python3"
 ENGINE_NAME = "course"
@@ -295,7 +295,7 @@ def run_course(
         "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores",
         "python": platform.python_version(),
-        "command": "python -m course_utils.run" + (" --fast" if fast else ""),
+        "command": "python -m course_utils.tools.run" + (" --fast" if fast else ""),
         "lessons": [asdict(run) for run in runs],
     }
     root.mkdir(parents=True, exist_ok=True)
@@ -365,7 +365,7 @@ def parse_assignment(text: str) -> tuple[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.run", description="Execute the course's notebooks in order."
+        prog="python -m course_utils.tools.run", description="Execute the course's notebooks in order."
     )
     parser.add_argument("--fast", action="store_true", help="small parameters: every lesson in about a minute")
     parser.add_argument("--only", nargs="+", metavar="LESSON", help="lesson numbers or names, e.g. 03 05")

@@ -1,10 +1,10 @@
 """The course as a book: a static website of every executed lesson that works offline.
 
-    python -m course_utils.book              # from the latest run (full or --fast)
-    python -m course_utils.book --run fast   # from the fast run even if a full one is newer
+    python -m course_utils.tools.book              # from the latest run (full or --fast)
+    python -m course_utils.tools.book --run fast   # from the fast run even if a full one is newer
     python -m http.server -d build/book      # then open http://127.0.0.1:8000
 
-It reads the executed notebooks of ``python -m course_utils.run`` (``build/executed/``
+It reads the executed notebooks of ``python -m course_utils.tools.run`` (``build/executed/``
 for the full run, ``build/fast/executed/`` for ``--fast``, with ``build/results-full.json``
 and ``build/results-fast.json``) and writes ``build/book/`` with Sphinx, MyST-NB and the
 Sphinx Book Theme: a landing page with the lesson table, one page per lesson with its
@@ -32,8 +32,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..paths import build_dir, figures_dir, notebooks_dir, repo_root
 from .lessons import LESSONS, Lesson
-from .paths import build_dir, figures_dir, notebooks_dir, repo_root
 
 #: Which results file and executed-notebook folder each kind of run writes (see run.py).
 RUNS = {
@@ -64,7 +64,7 @@ class NoRunError(RuntimeError):
 
 @dataclass
 class Run:
-    """The run of ``python -m course_utils.run`` a book is built from."""
+    """The run of ``python -m course_utils.tools.run`` a book is built from."""
 
     mode: str  # "full" or "fast"
     results_file: Path
@@ -73,7 +73,7 @@ class Run:
 
     @property
     def command(self) -> str:
-        return "python -m course_utils.run" + (" --fast" if self.mode == "fast" else "")
+        return "python -m course_utils.tools.run" + (" --fast" if self.mode == "fast" else "")
 
     def lesson_runs(self) -> dict:
         """Lesson name -> its entry in the results file (status, seconds, results, error)."""
@@ -111,18 +111,18 @@ def find_run(build: Path | None = None, which: str = "latest") -> Run:
             "full": "the full run",
             "fast": "the fast run",
         }[which]
-        first = "python -m course_utils.run" + (" --fast" if which != "full" else "")
+        first = "python -m course_utils.tools.run" + (" --fast" if which != "full" else "")
         raise NoRunError(
             f"no executed lessons to build the book from: expected {wanted} of python -m "
-            f"course_utils.run in {build} (results-full.json with executed/*.ipynb, or "
+            f"course_utils.tools.run in {build} (results-full.json with executed/*.ipynb, or "
             f"results-fast.json with fast/executed/*.ipynb), found none. Run `{first}` first, "
-            "then `python -m course_utils.book`."
+            "then `python -m course_utils.tools.book`."
         )
     _, mode, results_file, executed = max(found)
     try:
         report = json.loads(results_file.read_text())
     except ValueError as error:
-        command = "python -m course_utils.run" + (" --fast" if mode == "fast" else "")
+        command = "python -m course_utils.tools.run" + (" --fast" if mode == "fast" else "")
         raise NoRunError(
             f"{results_file} is not valid JSON ({error}); run `{command}` again"
         ) from error
@@ -383,7 +383,7 @@ def write_pages(source: Path, run: Run, built: list[Lesson], repo: Path) -> None
     else:
         about = (
             f"The pages show the outputs and figures of the fast run ({measured}): small parameters, "
-            "so accuracies are lower than in the full course (`python -m course_utils.run`)."
+            "so accuracies are lower than in the full course (`python -m course_utils.tools.run`)."
         )
     failed = [name for name, entry in entries.items() if entry.get("status") != "ok"]
     if failed:
@@ -413,7 +413,7 @@ def write_pages(source: Path, run: Run, built: list[Lesson], repo: Path) -> None
 ## Install and run the course
 
 {quick_start}
-This book is built by `python -m course_utils.book` from the latest run, into `build/book/`;
+This book is built by `python -m course_utils.tools.book` from the latest run, into `build/book/`;
 open `build/book/index.html` or serve it with `python -m http.server -d build/book`.
 It works offline. See also [the lecturers' page](lecturers.md) and
 [how the course finds MNIST offline](mnist-offline.md).
@@ -477,7 +477,7 @@ p.course-widget-note { font-style: italic; color: #666; }
 section#the-lessons table { font-size: 0.85em; }
 """
 
-CONF = """# Written by python -m course_utils.book; edit course_utils/book.py instead.
+CONF = """# Written by python -m course_utils.tools.book; edit course_utils/tools/book.py instead.
 project = {project!r}
 author = "the course's authors"
 extensions = ["myst_nb"]
@@ -609,14 +609,14 @@ def build_book(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.book",
+        prog="python -m course_utils.tools.book",
         description="Build build/book/, a static website of the executed lessons that works offline.",
     )
     parser.add_argument(
         "--run",
         choices=["latest", "full", "fast"],
         default="latest",
-        help="which run of python -m course_utils.run to show (default: the latest of the two)",
+        help="which run of python -m course_utils.tools.run to show (default: the latest of the two)",
     )
     parser.add_argument(
         "--build-dir", type=Path, default=None, help="default: $COURSE_BUILD_DIR or build/"

@@ -1,6 +1,6 @@
 """How well ``preprocess.to_mnist`` prepares any picture of a digit, and how fast.
 
-``python -m course_utils.bench_preprocess [--model PATH] [--num-digits 300]`` draws
+``python -m course_utils.tools.bench_preprocess [--model PATH] [--num-digits 300]`` draws
 MNIST test digits as pictures (``course_utils.render``) at every size, margin and
 pen, prepares them with ``preprocess.to_mnist`` and prints the model's accuracy for
 every (size, margin, pen) cell, next to the pipeline used before issue 10 (kept
@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from . import data, keras_cnn, preprocess, render
-from .paths import build_dir
+from .. import data, keras_cnn, preprocess, render
+from ..paths import build_dir
 
 SIZES = (40, 100, 200, 600)
 MARGINS = (0.0, 0.15, 0.3, 0.4)
@@ -121,7 +121,7 @@ def time_per_picture(pipelines, pictures, rounds: int = 5) -> dict:
 
 def sample_accuracy(model, pipelines) -> dict:
     """The share of the 80 sample pictures read right, per pipeline."""
-    from .sample_digits import load_samples
+    from ..sample_digits import load_samples
 
     samples = load_samples()
     labels = np.array([s.label for s in samples])
@@ -153,7 +153,7 @@ def format_matrix(results, sizes=SIZES, margins=MARGINS, pens=PENS) -> str:
 def main(argv: list[str] | None = None) -> dict:
     """The command line; returns the results written to the JSON file."""
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.bench_preprocess", description=__doc__.split("\n\n")[0]
+        prog="python -m course_utils.tools.bench_preprocess", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument(
         "--model", type=Path, default=None, help="a .keras model (default: lesson 07's)"
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> dict:
     original = keras_cnn.predict_in_batches(model, digits).argmax(axis=1)
     samples = sample_accuracy(model, pipelines)
     results = {
-        "command": "python -m course_utils.bench_preprocess " + " ".join(argv or []),
+        "command": "python -m course_utils.tools.bench_preprocess " + " ".join(argv or []),
         "model": model_name,
         "num_digits": len(digits),
         "sizes": list(sizes),

@@ -1,6 +1,6 @@
 """Benchmark: the lesson's CNN trained in numpy and in TensorFlow/Keras, in one run.
 
-``python -m course_utils.bench`` trains the same architecture (conv 3x3x32 -
+``python -m course_utils.tools.bench`` trains the same architecture (conv 3x3x32 -
 ReLU - maxpool 2 - conv 3x3x64 - ReLU - maxpool 2 - dense 128 - ReLU - dense 10,
 Adam, batch 128) for a fixed number of batches in both libraries, on the same
 synthetic 28x28 digits (speed does not depend on what the pixels show, so no
@@ -40,12 +40,12 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from . import _validate, layers
-from .losses import softmax_cross_entropy_backward
-from .network import lesson_cnn
-from .optim import Adam
-from .parallel import DataParallel
-from .paths import build_dir
+from .. import _validate, layers
+from ..losses import softmax_cross_entropy_backward
+from ..network import lesson_cnn
+from ..optim import Adam
+from ..parallel import DataParallel
+from ..paths import build_dir
 
 EPOCH_IMAGES = 60_000
 
@@ -321,7 +321,7 @@ def _machine() -> dict:
 
 
 def format_table(results: dict) -> str:
-    """The benchmark as a text table (what ``python -m course_utils.bench`` prints)."""
+    """The benchmark as a text table (what ``python -m course_utils.tools.bench`` prints)."""
     def mib(value):
         return "n/a" if value is None else f"{value:,.0f} MiB"
 
@@ -366,8 +366,8 @@ def format_table(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    """Command line: ``python -m course_utils.bench [--batches N] [--batch-size B] ...``."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.bench", description=__doc__.split("\n\n")[0])
+    """Command line: ``python -m course_utils.tools.bench [--batches N] [--batch-size B] ...``."""
+    parser = argparse.ArgumentParser(prog="python -m course_utils.tools.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, default=30, help="training batches timed per library (default 30)")
     parser.add_argument("--batch-size", type=int, default=128, help="images per batch (default 128)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median counts (default 3)")

@@ -2,7 +2,7 @@
 
 Run it with::
 
-    python -m course_utils.bench_serve [--model PATH] [--requests 2000] [--clients 32] [--rounds 4]
+    python -m course_utils.tools.bench_serve [--model PATH] [--requests 2000] [--clients 32] [--rounds 4]
 
 It starts the documented command twice on 127.0.0.1, side by side
 (``--no-batching``: the first version, preprocessing in threads and one eager
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _validate, serve
+from .. import _validate, serve
 
 #: The two configurations of the command-line benchmark: name -> extra options.
 CONFIGURATIONS = {
@@ -79,7 +79,7 @@ def milliseconds(call, number: int = 20, repeat: int = 3) -> float:
 
 def sample_files(step: int = 4) -> list[tuple[str, bytes]]:
     """Every ``step``-th sample digit of ``course_utils.sample_digits`` as ``(name, bytes)``."""
-    from .sample_digits import load_samples
+    from ..sample_digits import load_samples
 
     return [(s.path.name, s.read_bytes()) for s in load_samples()[::step]]
 
@@ -292,12 +292,12 @@ def format_table(results: list[ServingResult]) -> str:
 
 
 def _default_model() -> Path:
-    from .paths import models_dir
+    from ..paths import models_dir
 
     for name in ("lesson09_digits.keras", "lesson07_cnn.keras"):
         if (models_dir() / name).is_file():
             return models_dir() / name
-    from .keras_cnn import load_or_train_cnn
+    from ..keras_cnn import load_or_train_cnn
 
     print("no saved model in", models_dir(), "- training a small stand-in (about a minute)")
     path = Path(tempfile.mkdtemp(prefix="bench-serve-")) / "stand_in.keras"
@@ -307,7 +307,7 @@ def _default_model() -> Path:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.bench_serve", description=__doc__.split("\n\n")[0]
+        prog="python -m course_utils.tools.bench_serve", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--model", type=Path, default=None, help="default: lesson 09's or 07's")
     parser.add_argument("--requests", type=int, default=2000, help="requests per configuration")

@@ -3,7 +3,7 @@
 This is the one place that defines the ``--fast`` parameters: small values that
 let a lesson run in about a minute on two CPU cores while still checking that
 its model learns. Without ``--fast`` a lesson runs with its own defaults (the
-full lesson). The wall times of both runs are measured by ``python -m course_utils.run``
+full lesson). The wall times of both runs are measured by ``python -m course_utils.tools.run``
 and shown in the README's lesson table.
 """
 

@@ -1,10 +1,10 @@
 """For lecturers: reveal.js slides from the lessons, and student copies of the notebooks.
 
-    python -m course_utils.slides                      # build/slides/NN_name.html, one deck per lesson
-    python -m course_utils.slides 02 06                # only these lessons
-    python -m course_utils.slides --mark               # write the default slide metadata into notebooks/
-    python -m course_utils.slides --student-copies DIR # notebooks with empty exercises, no solutions
-    python -m course_utils.slides --lecturer-notes     # refresh the mistakes in lecturers/NN_name.md
+    python -m course_utils.tools.slides                      # build/slides/NN_name.html, one deck per lesson
+    python -m course_utils.tools.slides 02 06                # only these lessons
+    python -m course_utils.tools.slides --mark               # write the default slide metadata into notebooks/
+    python -m course_utils.tools.slides --student-copies DIR # notebooks with empty exercises, no solutions
+    python -m course_utils.tools.slides --lecturer-notes     # refresh the mistakes in lecturers/NN_name.md
 
 A deck is built from the lesson itself, so it never drifts from it. Which cells
 appear, and where a slide begins, comes from each cell's
@@ -182,7 +182,7 @@ class Source:
 
 def latest_run(name: str, build: Path | None = None) -> Source:
     """The newer of ``build/executed/NAME.ipynb`` (full) and ``build/fast/executed/`` (fast)."""
-    from .paths import build_dir, figures_dir
+    from ..paths import build_dir, figures_dir
 
     build = Path(build) if build is not None else build_dir()
     found = [
@@ -312,7 +312,7 @@ def deck_notebook(notebook, executed=None, *, run: str = "no run", figures: Path
     saved in ``figures``, and a closing slide with what the run recorded."""
     import nbformat
 
-    from .results import read_recorded
+    from ..results import read_recorded
 
     view, _ = _with_outputs(notebook, executed)
     types = default_slide_types(view)
@@ -458,8 +458,8 @@ def build_deck(
     """Write the deck of lesson ``name`` to ``out / NN_name.html``; return (path, source, stale cells)."""
     import nbformat
 
+    from ..paths import build_dir, notebooks_dir
     from .lessons import lesson
-    from .paths import build_dir, notebooks_dir
 
     item = lesson(name)
     out = Path(out) if out is not None else build_dir() / "slides"
@@ -477,8 +477,8 @@ def build_decks(
     names=None, *, build: Path | None = None, out: Path | None = None, stream=None
 ) -> list[Path]:
     """Build the decks of ``names`` (default: every lesson) and copy reveal.js next to them."""
+    from ..paths import build_dir
     from .lessons import LESSONS, lesson
-    from .paths import build_dir
 
     stream = stream or sys.stdout
     out = Path(out) if out is not None else build_dir() / "slides"
@@ -489,7 +489,7 @@ def build_decks(
         paths.append(path)
         if source.path is None:
             note = (
-                f"no executed copy, so no figures or results: run `python -m course_utils.run --fast "
+                f"no executed copy, so no figures or results: run `python -m course_utils.tools.run --fast "
                 f"--only {item.number}` (or without --fast) first"
             )
         else:
@@ -572,9 +572,9 @@ def write_student_copies(folder: str | Path, names=None) -> list[Path]:
     """Write student copies of the lessons ``names`` (default: all) into ``folder``."""
     import nbformat
 
+    from ..paths import notebooks_dir
     from .lessons import LESSONS, lesson
     from .nbclean import cleaned
-    from .paths import notebooks_dir
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -594,7 +594,7 @@ def write_student_copies(folder: str | Path, names=None) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.slides", description=__doc__.split("\n")[0]
+        prog="python -m course_utils.tools.slides", description=__doc__.split("\n")[0]
     )
     parser.add_argument("lessons", nargs="*", help="lesson numbers or names (default: all)")
     parser.add_argument(
@@ -616,8 +616,8 @@ def main(argv: list[str] | None = None) -> int:
         help="refresh the 'mistakes' section of lecturers/NN_name.md from the checkers' catalogues",
     )
     args = parser.parse_args(argv)
+    from ..paths import notebooks_dir
     from .lessons import LESSONS, lesson
-    from .paths import notebooks_dir
 
     try:
         chosen = [lesson(n) for n in args.lessons] if args.lessons else list(LESSONS)
