@@ -1,6 +1,6 @@
 """Every exercise of lessons 01-09 against its catalogue of right and wrong answers.
 
-The catalogue, ``tests/exercise_catalogue.py``, was written by mutation testing: for
+The catalogue, ``course_utils/exercises/catalogue/``, was written by mutation testing: for
 every line of each reference solution, the mistakes a learner plausibly makes, and
 right answers written other ways. Each wrong answer must be rejected with a hint
 that names the mistake, each right one accepted. Also here: class mode (solutions
@@ -16,10 +16,10 @@ import re
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest
-from exercise_catalogue import ACCEPTED, CATALOGUE
 
 from course_utils import exercises
 from course_utils.exercises import FAILED, HIDDEN_NOTE, PASSED
+from course_utils.exercises.catalogue import ACCEPTED, CATALOGUE
 
 
 def _exercise(lesson: str, name: str):

@@ -70,26 +70,15 @@ def _label(item) -> str:
     return callspec.id
 
 
-def from_catalogue_module(path: Path | None = None) -> list[Mistake]:
-    """Every wrong answer of ``tests/exercise_catalogue.py`` (its ``CATALOGUE``: (module,
-    exercise) -> cases with ``label``, ``fn`` and ``expect``), run through its checker."""
+def from_catalogue_module() -> list[Mistake]:
+    """Every wrong answer of the catalogue (``course_utils.exercises.catalogue.CATALOGUE``:
+    (module, exercise) -> cases with ``label``, ``fn`` and ``expect``), run through its checker."""
     import importlib
-    import importlib.util
 
-    from ..paths import repo_root
+    from ..exercises.catalogue import CATALOGUE
 
-    path = path or repo_root() / "tests" / "exercise_catalogue.py"
-    if not path.is_file():
-        return []
-    spec = importlib.util.spec_from_file_location("_exercise_catalogue", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look themselves up there
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(spec.name, None)
     mistakes = []
-    for (module_name, exercise_name), cases in getattr(module, "CATALOGUE", {}).items():
+    for (module_name, exercise_name), cases in CATALOGUE.items():
         exercise = getattr(
             importlib.import_module(f"course_utils.exercises.{module_name}"), exercise_name
         )
@@ -112,7 +101,7 @@ def from_catalogue_module(path: Path | None = None) -> list[Mistake]:
 def harvest(test_files: list[Path] | None = None) -> list[Mistake]:
     """Every wrong answer of the checkers' catalogues, with the hint its checker prints.
 
-    Two sources: ``tests/exercise_catalogue.py`` (:func:`from_catalogue_module`) and
+    Two sources: ``course_utils/exercises/catalogue/`` (:func:`from_catalogue_module`) and
     the per-lesson catalogue tests ``tests/test_exercises_*.py``, run under pytest
     with a spy on ``Exercise.evaluate``. The generic ``tests/test_exercises.py``
     (stubs, references) is not a catalogue and is left out. Duplicates (same
@@ -129,12 +118,12 @@ def harvest(test_files: list[Path] | None = None) -> list[Mistake]:
             p
             for p in (repo_root() / "tests").glob("test_exercises_*.py")
             if p.name
-            != "test_exercises_catalogue.py"  # runs exercise_catalogue.py, read directly above
+            != "test_exercises_catalogue.py"  # runs the catalogue, read directly above
         )
     if not test_files and not catalogued:
         raise FileNotFoundError(
             f"no catalogue of wrong answers under {repo_root() / 'tests'}: expected "
-            "exercise_catalogue.py or test_exercises_*.py"
+            "test_exercises_*.py"
         )
     lessons = _exercise_lessons()
     seen: list[tuple[object, object, object]] = []
