@@ -35,6 +35,7 @@ check, the benchmarks, the book, the slides, the lecturers' notes) lives apart i
 from .reproducibility import set_seed
 from .results import record
 from .tools.environment import check_environment
+from .tools.lessons import use_quick_values
 
 __version__ = "0.1.0"
-__all__ = ["check_environment", "record", "set_seed", "__version__"]
+__all__ = ["check_environment", "record", "set_seed", "use_quick_values", "__version__"]

@@ -314,3 +314,33 @@ def test_running_a_lesson_with_the_default_folders_changes_no_tracked_file(tmp_p
         "lesson 02 saves figures"
     )
     assert git_status(paths.repo_root()) == before
+
+
+def test_quick_switch_applies_the_fast_values_and_says_which_values_run(capsys):
+    item = lessons.lesson("04")
+    full = {"QUICK": False, **{key: "full" for key in item.fast}}
+    assert lessons.use_quick_values(full, "04") == {}
+    assert "Full lesson" in capsys.readouterr().out
+    quick = {**full, "QUICK": True}
+    assert lessons.use_quick_values(quick, "04") == item.fast
+    assert {key: quick[key] for key in item.fast} == item.fast
+    assert "Quick values: NUM_TRAIN = 3000" in capsys.readouterr().out
+    # The fast run injects the same values with QUICK = False: the lesson says it runs quick.
+    injected = {"QUICK": False, **item.fast}
+    assert lessons.use_quick_values(injected, "04") == {}
+    assert "Quick values" in capsys.readouterr().out
+    lessons.use_quick_values({"QUICK": True}, "02")
+    assert "quick as it is" in capsys.readouterr().out
+
+
+def test_every_lesson_has_the_quick_switch_after_its_parameters():
+    import json
+
+    from course_utils.paths import notebooks_dir
+
+    for item in lessons.LESSONS:
+        cells = json.loads((notebooks_dir() / item.filename).read_text())["cells"]
+        index = next(i for i, c in enumerate(cells) if "parameters" in c["metadata"].get("tags", []))
+        assert "".join(cells[index]["source"]).startswith("QUICK = False"), item.name
+        switch = "".join(cells[index + 1]["source"])
+        assert switch == f'course_utils.use_quick_values(globals(), "{item.number}")', item.name

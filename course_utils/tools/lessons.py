@@ -55,3 +55,25 @@ def lesson(name_or_number: str) -> Lesson:
             return item
     known = ", ".join(item.name for item in LESSONS)
     raise ValueError(f"no lesson called {name_or_number!r}; the lessons are: {known}")
+
+
+def use_quick_values(namespace: dict, lesson_name: str) -> dict:
+    """Apply lesson ``lesson_name``'s quick values to ``namespace`` when it says ``QUICK = True``.
+
+    Called by every lesson in the cell after its parameters cell, with ``globals()``:
+    a learner switches a lesson to its quick values by editing one line,
+    ``QUICK = True``. The values are the ones ``python -m course_utils.tools.run --fast``
+    injects, defined once in :data:`LESSONS`. Prints one line saying which values the
+    lesson runs with, and returns the quick values that were applied (``{}`` if none).
+    """
+    quick = lesson(lesson_name).fast
+    applied = dict(quick) if namespace.get("QUICK") else {}
+    namespace.update(applied)
+    if not quick:
+        print("This lesson is quick as it is: QUICK changes nothing.")
+    elif all(namespace.get(key) == value for key, value in quick.items()):
+        shown = ", ".join(f"{key} = {value!r}" for key, value in quick.items())
+        print(f"Quick values: {shown}. For the full lesson set QUICK = False.")
+    else:
+        print("Full lesson. For a quick run (about a minute), set QUICK = True in the cell above.")
+    return applied
