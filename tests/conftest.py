@@ -6,8 +6,9 @@ import warnings
 
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+import course_utils  # noqa: E402,F401  (sets TensorFlow's log level: course_utils.tools.environment)
 
 
 @pytest.fixture(autouse=True, scope="session")

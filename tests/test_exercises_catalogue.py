@@ -10,10 +10,7 @@ hidden, checks working) for every exercise, and the translation of raw errors.
 from __future__ import annotations
 
 import importlib
-import os
 import re
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest
 

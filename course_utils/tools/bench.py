@@ -123,7 +123,6 @@ class _NumpyRunner:
 
 class _KerasRunner:
     def __init__(self, batch_size: int, seed: int):
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         import keras
 
         keras.utils.set_random_seed(seed)

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from ..paths import build_dir, notebooks_dir, published_figures_dir
 from ..results import read_recorded
+from .environment import TF_LOG_LEVEL
 from .lessons import LESSONS, Lesson, lesson
 
 KERNEL_NAME = "python3"
@@ -200,7 +201,7 @@ def run_lesson(
     env = {
         "COURSE_BUILD_DIR": build,
         "MPLBACKEND": "Agg",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_CPP_MIN_LOG_LEVEL": TF_LOG_LEVEL,
     }
     if figures is not None:
         env["COURSE_FIGURES_DIR"] = figures
