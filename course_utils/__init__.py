@@ -37,5 +37,5 @@ from .results import record
 from .tools.environment import check_environment
 from .tools.lessons import use_quick_values
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one place; pyproject.toml reads it, CHANGELOG.md describes it
 __all__ = ["check_environment", "record", "set_seed", "use_quick_values", "__version__"]
