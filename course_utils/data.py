@@ -81,7 +81,7 @@ def find_mnist(path: str | os.PathLike | None = None) -> MnistSource:
         return MnistSource("argument", Path(path), f"{path} (given as an argument)")
     if os.environ.get("MNIST_PATH"):
         env = Path(os.environ["MNIST_PATH"]).expanduser()
-        state = "" if env.is_file() else ", WHICH DOES NOT EXIST"
+        state = "" if env.is_file() else (", WHICH IS A FOLDER" if env.is_dir() else ", WHICH DOES NOT EXIST")
         return MnistSource("MNIST_PATH", env, f"{env} (from MNIST_PATH{state})")
     cache = keras_cache_path()
     if cache.is_file():
@@ -111,8 +111,14 @@ def load_mnist(
     """
     source = find_mnist(path)
     if source.kind in ("argument", "MNIST_PATH"):
+        origin = "the path given to load_mnist()" if source.kind == "argument" else "MNIST_PATH"
+        if source.path.is_dir():
+            raise MnistFileError(
+                f"{origin} points to the folder {source.path}; expected the file itself, for example "
+                f"{source.path / 'mnist.npz'}"
+                + (" (which is there)" if (source.path / "mnist.npz").is_file() else "")
+            )
         if not source.path.is_file():
-            origin = "the path given to load_mnist()" if source.kind == "argument" else "MNIST_PATH"
             raise FileNotFoundError(
                 f"{origin} points to {source.path}, which does not exist; expected a Keras-style "
                 "mnist.npz (x_train, y_train, x_test, y_test)"
@@ -159,6 +165,8 @@ def read_mnist_npz(path: str | os.PathLike):
         ) from error
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim == 3 and len(x) == 0:
+            raise MnistFileError(f"{path}: x_{split} holds no pictures (shape {x.shape}); expected MNIST's digits")
         if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != IMAGE_SHAPE:
             raise MnistFileError(
                 f"{path}: x_{split} should be uint8 of shape (N, 28, 28), got {x.dtype} {x.shape}"

@@ -32,8 +32,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..paths import build_dir, figures_dir, notebooks_dir, repo_root
+from ..paths import absolute, build_dir, figures_dir, notebooks_dir, repo_root, resolve_build_dir
 from .lessons import LESSONS, Lesson
+from .outputs import FolderNotOursError, claim_folder, clear_folder, command
+
+COMMAND = "python -m course_utils.tools.book"
 
 #: Which results file and executed-notebook folder each kind of run writes (see run.py).
 RUNS = {
@@ -97,7 +100,7 @@ def find_run(build: Path | None = None, which: str = "latest") -> Run:
     """
     if which not in ("latest", *RUNS):
         raise ValueError(f"which run: expected 'latest', 'full' or 'fast', got {which!r}")
-    build = Path(build) if build is not None else build_dir()
+    build = resolve_build_dir(build)
     found = []
     for mode, (results_name, executed_name) in RUNS.items():
         if which not in ("latest", mode):
@@ -577,11 +580,13 @@ def build_book(
             f"the book is built with Sphinx ({error}): python -m pip install -e '.[book]'"
         ) from error
 
-    output = Path(output) if output is not None else build_dir() / "book"
+    output = absolute(output) if output is not None else build_dir() / "book"
     work = Path(work) if work is not None else output.parent / "book-source"
+    claim_folder(output, COMMAND)  # refuses a folder of the user's before any work
     stage(run, work / "source")
-    if output.exists():
-        shutil.rmtree(output)
+    html = work / "html"  # built apart, then moved in: an interrupted build leaves the old book
+    if html.exists():
+        shutil.rmtree(html)
     arguments = [
         "-b",
         "html",
@@ -590,13 +595,17 @@ def build_book(
         "-j",
         "1",
         str(work / "source"),
-        str(output),
+        str(html),
     ]
     if quiet:
         arguments.insert(0, "-q")
     status = build_main(arguments)
-    if status != 0 or not (output / "index.html").is_file():
+    if status != 0 or not (html / "index.html").is_file():
         raise RuntimeError(f"Sphinx failed (exit status {status}); its messages are above")
+    clear_folder(output, COMMAND)
+    for item in html.iterdir():
+        shutil.move(str(item), str(output / item.name))
+    html.rmdir()
     # Source maps are for the theme's developers (a browser fetches them only with its
     # developer tools open): 2.5 MB that a reader's copy does not need.
     for source_map in (output / "_static").rglob("*.map"):
@@ -607,6 +616,7 @@ def build_book(
     return output
 
 
+@command(COMMAND)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_utils.tools.book",
@@ -629,8 +639,8 @@ def main(argv: list[str] | None = None) -> int:
     except NoRunError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    build = args.build_dir if args.build_dir is not None else build_dir()
-    output = args.output if args.output is not None else Path(build) / "book"
+    build = resolve_build_dir(args.build_dir)
+    output = absolute(args.output) if args.output is not None else build / "book"
     lessons = len(run.lesson_runs())
     print(
         f"Building the book from the {run.mode} run ({run.results_file}, {lessons} lesson(s), "
@@ -640,7 +650,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         path = build_book(run, output, work=Path(build) / "book-source", quiet=not args.verbose)
-    except (RuntimeError, ModuleNotFoundError, FileNotFoundError) as error:
+    except (RuntimeError, ModuleNotFoundError, FileNotFoundError, FolderNotOursError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(

@@ -37,7 +37,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..paths import build_dir, repo_root
+from ..paths import repo_root, resolve_build_dir
 
 MARKER = re.compile(r"<!--fact ([A-Za-z0-9_.\-]+)-->(.*?)<!--/fact-->", re.S)
 RUNS = ("full", "fast")
@@ -193,7 +193,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def record(build: Path | None = None, root: Path | None = None) -> list[Path]:
     """Copy the latest runs' and benchmarks' results from ``build`` into ``measured/``."""
-    build = Path(build) if build is not None else build_dir()
+    build = resolve_build_dir(build)
     target = (Path(root) if root is not None else repo_root()) / "measured"
     target.mkdir(exist_ok=True)
     copied = []
