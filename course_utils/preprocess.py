@@ -177,7 +177,7 @@ def to_mnist_steps(image) -> PreprocessSteps:
     Taught in notebooks/08_your_own_digits.ipynb.
     """
     picture = load_image(image)
-    original = np.asarray(_on_white(picture))
+    original = np.asarray(on_white(picture))
     gray = grayscale(picture)
     ink, was_inverted = ink_bright(gray)
     clean = suppress_noise(ink)
@@ -324,11 +324,15 @@ def _from_array(array: np.ndarray) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(array), mode=mode)
 
 
-def _on_white(picture: Image.Image) -> Image.Image:
+def on_white(picture: Image.Image) -> Image.Image:
+    """``picture`` with its transparent pixels put on white paper (RGBA -> RGB)."""
     if picture.mode != "RGBA":
         return picture
     background = Image.new("RGBA", picture.size, (255, 255, 255, 255))
     return Image.alpha_composite(background, picture).convert("RGB")
+
+
+_on_white = on_white  # its former name, which course_utils.tools.bench_preprocess uses
 
 
 # --- the steps ----------------------------------------------------------------------
@@ -343,7 +347,7 @@ def grayscale(picture: Image.Image) -> np.ndarray:
     then resized by averaging pixel areas, so time and memory stay bounded.
     Taught in notebooks/08_your_own_digits.ipynb.
     """
-    gray = _on_white(picture).convert("L")
+    gray = on_white(picture).convert("L")
     longer = max(gray.size)
     if longer > WORKING_SIZE:
         whole = longer // WORKING_SIZE
@@ -356,8 +360,8 @@ def grayscale(picture: Image.Image) -> np.ndarray:
     return np.asarray(gray, dtype=np.float32) / 255.0
 
 
-def _border(image: np.ndarray) -> np.ndarray:
-    """The pixels of the outermost rows and columns (a frame 1/16 of each side thick)."""
+def border(image: np.ndarray) -> np.ndarray:
+    """The pixels of the outermost rows and columns of (H, W) ``image``: a frame 1/16 of a side thick."""
     height, width = image.shape
     rows, cols = max(1, height // 16), max(1, width // 16)
     return np.concatenate(
@@ -386,7 +390,7 @@ def ink_bright(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     Taught in notebooks/08_your_own_digits.ipynb.
     """
     gray = np.asarray(gray, dtype=np.float32)
-    background = float(np.median(_border(gray)))
+    background = float(np.median(border(gray)))
     step = max(1, round(max(gray.shape) / STATISTICS_SIZE))  # a sample keeps fine strokes dark
     darkest, brightest = np.percentile(gray[::step, ::step], [0.1, 99.9])
     if background - darkest > brightest - background:
@@ -394,7 +398,7 @@ def ink_bright(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     return gray.copy(), False
 
 
-def _shrunk(image: np.ndarray, longer: int) -> np.ndarray:
+def shrink(image: np.ndarray, longer: int) -> np.ndarray:
     """``image`` (H, W) float32 shrunk by averaging so that its longer side is at most ``longer``."""
     height, width = image.shape
     factor = longer / max(height, width)
@@ -443,7 +447,7 @@ def _quadratic_terms(height: int, width: int) -> np.ndarray:
     return terms
 
 
-def _smooth_background(small: np.ndarray, paper: np.ndarray) -> np.ndarray:
+def fit_lighting(small: np.ndarray, paper: np.ndarray) -> np.ndarray:
     """A quadratic surface a + bx + cy + dx^2 + exy + fy^2 fitted to the ``paper`` pixels.
 
     Fitted only to pixels that are not ink, it follows uneven lighting across the
@@ -464,43 +468,27 @@ def _smooth_background(small: np.ndarray, paper: np.ndarray) -> np.ndarray:
     return (terms[..., :used] @ coefficients.astype(np.float32)).astype(np.float32)
 
 
-def _blank(why: str) -> ImageError:
+def no_digit(why: str) -> ImageError:
     return ImageError(
         f"no digit found: {why}; write the digit darker or photograph it closer",
         reason="blank",
     )
 
 
-def suppress_noise(ink: np.ndarray) -> np.ndarray:
-    """Flatten uneven lighting, find the ink with Otsu's threshold and remove paper noise.
+def flatten_lighting(ink: np.ndarray) -> np.ndarray:
+    """``ink`` (H, W) float, ink bright, less its lighting: the paper becomes about 0 everywhere.
 
-    ink: (H, W) float in [0, 1], ink bright.
-
-    1. On a copy shrunk to ``STATISTICS_SIZE`` pixels, Otsu's threshold separates
-       ink from paper; a quadratic surface fitted to the paper (the pixels clearly
-       below the threshold) is the lighting, and is subtracted from the image;
-    2. on every k-th pixel of the flattened image (about ``STATISTICS_SIZE`` per
-       side; a sample, not an average, so that a fine stroke keeps its contrast),
-       Otsu's threshold is taken again, the paper's grain is measured robustly
-       (1.4826 times the median absolute deviation of the paper pixels) and the
-       ink's level is the median ink pixel.
-
-    "No digit found" (:class:`ImageError`, reason "blank") when the ink stands out
-    from the paper by less than ``MIN_CONTRAST`` or six times the grain: only a
-    blank or nearly uniform page. Then, at full size, the flattened image is mapped
-    linearly from ``INK_RAMP[0]`` of the ink's level (or four times the grain,
-    whichever is higher) to 0 and from ``INK_RAMP[1]`` of it to 1, which keeps
-    anti-aliased edges and does not depend on blur or JPEG; ink blobs smaller than
-    ``SPECK_FRACTION`` of the largest one (dust, grain) become 0.
-    Returns (H, W) float32 in [0, 1].
-    Taught in notebooks/08_your_own_digits.ipynb.
+    On a copy shrunk to ``STATISTICS_SIZE`` pixels, Otsu's threshold separates ink
+    from paper; a smooth surface fitted to the paper only (the pixels clearly below
+    the threshold, :func:`fit_lighting`) is the lighting, and is subtracted at full
+    size. Returns (H, W) float32.
     """
     ink = np.asarray(ink, dtype=np.float32)
-    small = _shrunk(ink, STATISTICS_SIZE)
+    small = shrink(ink, STATISTICS_SIZE)
     threshold = otsu_threshold(small)
     below = small[small < threshold]
     paper = small < threshold - 0.25 * (threshold - float(np.median(below))) if below.size else None
-    background = _smooth_background(
+    background = fit_lighting(
         small, paper if paper is not None and paper.any() else small <= threshold
     )
     if background.shape != ink.shape:
@@ -509,12 +497,23 @@ def suppress_noise(ink: np.ndarray) -> np.ndarray:
                 (ink.shape[1], ink.shape[0]), Image.Resampling.BILINEAR
             )
         )
-    flat = ink - background
-    # every step-th pixel, not an average: a fine stroke keeps its contrast, the grain its spread
-    step = max(1, round(max(ink.shape) / STATISTICS_SIZE))
+    return ink - background
+
+
+def measure_ink(flat: np.ndarray) -> tuple[float, float, float]:
+    """The paper's level, its grain and the ink's contrast in ``flat`` (H, W), ink bright.
+
+    Taken on every k-th pixel (about ``STATISTICS_SIZE`` per side; a sample, not an
+    average, so that a fine stroke keeps its contrast): Otsu's threshold splits
+    paper from ink; the level is the median paper pixel, the grain 1.4826 times the
+    paper's median absolute deviation (a robust standard deviation), the contrast
+    the median ink pixel less the level. Raises :class:`ImageError` ("blank") when
+    nothing stands out by ``MIN_CONTRAST`` or six times the grain.
+    """
+    step = max(1, round(max(flat.shape) / STATISTICS_SIZE))
     sample = flat[::step, ::step]
     if float(sample.max() - sample.min()) < MIN_CONTRAST:
-        raise _blank("the picture is blank (nothing stands out from the background)")
+        raise no_digit("the picture is blank (nothing stands out from the background)")
     threshold = otsu_threshold(sample)
     paper_values = sample[sample < threshold]
     level = float(np.median(paper_values))
@@ -522,16 +521,37 @@ def suppress_noise(ink: np.ndarray) -> np.ndarray:
     strokes = sample[sample >= max(threshold, level + 6 * grain)]
     contrast = float(np.median(strokes)) - level if strokes.size else 0.0
     if contrast < max(MIN_CONTRAST, 6 * grain):
-        raise _blank("the picture is blank (nothing stands out from the paper's grain)")
+        raise no_digit("the picture is blank (nothing stands out from the paper's grain)")
+    return level, grain, contrast
+
+
+def suppress_noise(ink: np.ndarray) -> np.ndarray:
+    """Flatten uneven lighting, find the ink with Otsu's threshold and remove paper noise.
+
+    ink: (H, W) float in [0, 1], ink bright. The lighting is subtracted
+    (:func:`flatten_lighting`), the paper's level, grain and the ink's contrast are
+    measured (:func:`measure_ink`, which raises :class:`ImageError` "blank" for a
+    blank page), and the flattened image is mapped linearly from ``INK_RAMP[0]`` of
+    the ink's contrast above the paper (or four times the grain, whichever is
+    higher) to 0 and from ``INK_RAMP[1]`` of it to 1, which keeps anti-aliased
+    edges and does not depend on blur or JPEG. Ink blobs much smaller than the
+    largest (:func:`remove_specks`) become 0. Returns (H, W) float32 in [0, 1].
+    Taught in notebooks/08_your_own_digits.ipynb.
+    """
+    flat = flatten_lighting(ink)
+    level, grain, contrast = measure_ink(flat)
     low = level + max(INK_RAMP[0] * contrast, 4 * grain)
     high = level + max(INK_RAMP[1] * contrast, low - level + 1e-3)
     clean = np.clip((flat - low) / (high - low), 0.0, 1.0)
-    return _remove_specks(clean.astype(np.float32))
+    return remove_specks(clean.astype(np.float32))
 
 
-def _remove_specks(image: np.ndarray, fraction: float | None = None) -> np.ndarray:
-    """``image`` with every 8-connected ink blob smaller than ``fraction`` of the largest set to 0."""
-    fraction = SPECK_FRACTION if fraction is None else fraction
+def remove_specks(image: np.ndarray, fraction: float = SPECK_FRACTION) -> np.ndarray:
+    """``image`` with every ink blob smaller than ``fraction`` of the largest set to 0.
+
+    image: (H, W) float, ink > 0. A blob is a group of touching ink pixels
+    (8-connected, ``scipy.ndimage.label``). Returns (H, W) float32.
+    """
     labels, count = ndimage.label(image > 0, structure=np.ones((3, 3)))
     if count <= 1:
         return image
@@ -610,17 +630,33 @@ def normalise_strokes(
     # widening by r on each side also lengthens the digit by 2r: w + 2r = target * (L + 2r)
     longer, width = max(small.shape), relative * max(small.shape)
     if relative < min_width:
-        radius = (min_width * longer - width) / (2 * (1 - min_width))
-        small = np.pad(small, int(np.ceil(radius)) + 1)
-        distance = ndimage.distance_transform_edt(small <= 0.5)
-        result = np.maximum(small, np.clip(radius + 0.5 - distance, 0.0, 1.0))
+        result = widen_strokes(small, (min_width * longer - width) / (2 * (1 - min_width)))
     else:
-        radius = (width - max_width * longer) / (2 * (1 - max_width))
-        distance = ndimage.distance_transform_edt(np.pad(small > 0.5, 1))[1:-1, 1:-1]
-        result = np.minimum(small, np.clip(distance - radius, 0.0, 1.0))
+        result = narrow_strokes(small, (width - max_width * longer) / (2 * (1 - max_width)))
     result = result.astype(np.float32)
     top, left, bottom, right = ink_bounding_box(result > 0.05)
     return result[top:bottom, left:right]
+
+
+def widen_strokes(image: np.ndarray, radius: float) -> np.ndarray:
+    """Every stroke of ``image`` (H, W), ink bright, widened by ``radius`` pixels on each side.
+
+    A paper pixel within ``radius`` of the ink becomes ink (round, like a pen's
+    tip; the half pixel at the edge anti-aliased). Returns the image padded by
+    ``ceil(radius) + 1`` on every side, so that no widened stroke is cut.
+    """
+    image = np.pad(image, int(np.ceil(radius)) + 1)
+    distance = ndimage.distance_transform_edt(image <= 0.5)
+    return np.maximum(image, np.clip(radius + 0.5 - distance, 0.0, 1.0))
+
+
+def narrow_strokes(image: np.ndarray, radius: float) -> np.ndarray:
+    """Every stroke of ``image`` (H, W), ink bright, narrowed by ``radius`` pixels on each side.
+
+    An ink pixel within ``radius`` of the paper becomes paper. Returns (H, W).
+    """
+    distance = ndimage.distance_transform_edt(np.pad(image > 0.5, 1))[1:-1, 1:-1]
+    return np.minimum(image, np.clip(distance - radius, 0.0, 1.0))
 
 
 def fit_to_box(image: np.ndarray, box: int = DIGIT_BOX) -> np.ndarray:
@@ -695,7 +731,7 @@ def naive_to_mnist(image, *, scale: bool = False) -> np.ndarray:
     no MNIST model was trained on (they learnt from [0, 1]). Returns (28, 28) float32.
     Taught in notebooks/08_your_own_digits.ipynb.
     """
-    picture = _on_white(load_image(image)).convert("L")
+    picture = on_white(load_image(image)).convert("L")
     small = np.asarray(picture.resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR))
     pixels = small.astype(np.float32)
     return pixels / 255.0 if scale else pixels
@@ -717,18 +753,28 @@ __all__ = [
     "WORKING_SIZE",
     "PreprocessSteps",
     "STAGES",
+    "border",
     "centre_by_mass",
     "centre_of_mass",
+    "fit_lighting",
     "fit_to_box",
+    "flatten_lighting",
     "grayscale",
     "ink_bounding_box",
     "ink_bright",
     "load_image",
+    "measure_ink",
+    "narrow_strokes",
+    "no_digit",
+    "on_white",
     "naive_to_mnist",
     "normalise_strokes",
     "otsu_threshold",
+    "remove_specks",
+    "shrink",
     "stroke_width",
     "suppress_noise",
     "to_mnist",
     "to_mnist_steps",
+    "widen_strokes",
 ]
