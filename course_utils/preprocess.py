@@ -116,7 +116,6 @@ class ImageError(ValueError):
     :data:`ERROR_REASONS` ("blank", "too_large", ...), for programs that react to
     the kind of problem (lesson 09's service picks its HTTP status by it). A
     ``ValueError``, so callers that already catch ``ValueError`` keep working.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
 
     def __init__(self, message: str, *, reason: str):
@@ -135,7 +134,6 @@ class PreprocessSteps:
     (28, 28) result. ``was_inverted`` says whether the ink was dark (so the image was inverted),
     ``bounding_box`` is ``(top, left, bottom, right)`` of the ink in ``denoised``
     (bottom/right exclusive) and ``centre_of_mass`` is ``(row, col)`` in ``centred``.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
 
     original: np.ndarray
@@ -166,16 +164,12 @@ def to_mnist(image) -> np.ndarray:
     image: a file path, bytes, a PIL image or an array (see the module docstring).
     Returns (28, 28) float32 in [0, 1], white ink on black, the digit's longer side
     20 px and its centre of mass at the centre. Raises :class:`ImageError`.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     return to_mnist_steps(image).centred
 
 
 def to_mnist_steps(image) -> PreprocessSteps:
-    """Like :func:`to_mnist`, returning every intermediate stage (:class:`PreprocessSteps`).
-
-    Taught in notebooks/08_your_own_digits.ipynb.
-    """
+    """Like :func:`to_mnist`, returning every intermediate stage (:class:`PreprocessSteps`)."""
     picture = load_image(image)
     original = np.asarray(on_white(picture))
     gray = grayscale(picture)
@@ -212,7 +206,6 @@ def load_image(image) -> Image.Image:
     or a numpy array (H, W), (H, W, 1), (H, W, 3) or (H, W, 4). EXIF rotation of
     photos is applied. Raises :class:`ImageError` for anything that cannot be a
     picture, ``TypeError`` for objects of another kind.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     if isinstance(image, np.ndarray):
         return _from_array(image)
@@ -345,7 +338,6 @@ def grayscale(picture: Image.Image) -> np.ndarray:
     with the longer side at most ``WORKING_SIZE``: a large picture is first reduced
     by a whole factor (Pillow's ``reduce``, averaging blocks of pixels, cheap) and
     then resized by averaging pixel areas, so time and memory stay bounded.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     gray = on_white(picture).convert("L")
     longer = max(gray.size)
@@ -384,10 +376,9 @@ def ink_bright(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     further from it: the image is inverted when its darkest pixels (0.1th
     percentile, of every k-th pixel, about ``STATISTICS_SIZE`` per side) lie
     further below the background than its brightest (99.9th percentile) lie above
-    it; a fine pen on a large page covers well under 1% of it. Dark ink on a light page is inverted, white chalk on
-    a mid-gray board (0.6) is not, dark ink on a gray page (0.4) is. Returns
-    ``(image, was_inverted)`` with image (H, W) float32 in [0, 1].
-    Taught in notebooks/08_your_own_digits.ipynb.
+    it; a fine pen on a large page covers well under 1% of it. Dark ink on a light
+    page is inverted, white chalk on a mid-gray board (0.6) is not, dark ink on a
+    gray page (0.4) is. Returns ``(image, was_inverted)``, image (H, W) float32.
     """
     gray = np.asarray(gray, dtype=np.float32)
     background = float(np.median(border(gray)))
@@ -416,7 +407,6 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     picture of ink on paper it falls between the paper's and the ink's levels,
     whatever their share of the pixels. Returns a float between the smallest and
     the largest value.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     values = np.asarray(values, dtype=np.float32).ravel()
     low, high = float(values.min()), float(values.max())
@@ -536,7 +526,6 @@ def suppress_noise(ink: np.ndarray) -> np.ndarray:
     higher) to 0 and from ``INK_RAMP[1]`` of it to 1, which keeps anti-aliased
     edges and does not depend on blur or JPEG. Ink blobs much smaller than the
     largest (:func:`remove_specks`) become 0. Returns (H, W) float32 in [0, 1].
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     flat = flatten_lighting(ink)
     level, grain, contrast = measure_ink(flat)
@@ -566,7 +555,7 @@ def ink_bounding_box(image: np.ndarray) -> tuple[int, int, int, int]:
     """The smallest box holding all ink: ``(top, left, bottom, right)``, bottom/right exclusive.
 
     image: (H, W) float, ink > 0. Raises :class:`ImageError` ("no digit found") when
-    there is no ink. Taught in notebooks/08_your_own_digits.ipynb.
+    there is no ink.
     """
     rows = np.flatnonzero(np.any(image > 0, axis=1))
     cols = np.flatnonzero(np.any(image > 0, axis=0))
@@ -586,7 +575,7 @@ def stroke_width(image: np.ndarray) -> float:
     half the stroke's width, in any direction. The width is twice the median of
     those centre-line distances (the local maxima; the mean of their middle half,
     which ignores junctions and stroke ends), less half a pixel. Returns 0.0
-    when there is no ink. Taught in notebooks/08_your_own_digits.ipynb.
+    when there is no ink.
     """
     ink = np.asarray(image) > 0.5
     if not ink.any():
@@ -614,7 +603,6 @@ def normalise_strokes(
     or narrowed (a thick marker) by the same amount on both sides, using the
     distance of each pixel to the ink or to the paper (round, like a pen's tip).
     Returns a 2-D float32 array in [0, 1], cropped to the ink.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     image = np.asarray(image, dtype=np.float32)
     if max(image.shape) < DIGIT_BOX // 2:
@@ -667,7 +655,6 @@ def fit_to_box(image: np.ndarray, box: int = DIGIT_BOX) -> np.ndarray:
     unlike Lanczos it adds no ringing); the result is rescaled so that its
     strongest pixel is 1. Returns (h, w) float32 with
     ``max(h, w) == box`` and ``min(h, w) >= 1``.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     height, width = image.shape
     factor = box / max(height, width)
@@ -694,7 +681,6 @@ def centre_by_mass(
     pixels and never pushes ink out of the field. Returns ``(image, (row, col))``:
     image (size, size) float32 and its centre of mass. Raises ``ValueError`` when
     the digit has no ink (see :func:`centre_of_mass`) or does not fit.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     height, width = digit.shape
     if height > size or width > size:
@@ -712,8 +698,6 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
 
     image: (H, W) float. Raises ``ValueError`` when the image has no ink (its sum is
     not positive).
-
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     image = np.asarray(image, dtype=np.float64)
     rows, cols = np.mgrid[: image.shape[0], : image.shape[1]]
@@ -729,7 +713,6 @@ def naive_to_mnist(image, *, scale: bool = False) -> np.ndarray:
     The whole picture is shrunk to 28x28 and turned gray, without inversion,
     cropping or centring; with ``scale=False`` the pixels stay in 0..255, a range
     no MNIST model was trained on (they learnt from [0, 1]). Returns (28, 28) float32.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     picture = on_white(load_image(image)).convert("L")
     small = np.asarray(picture.resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR))
