@@ -403,7 +403,9 @@ def write_pages(source: Path, run: Run, built: list[Lesson], repo: Path) -> None
         )
 
     intro = _rewrite_links(sections.get("", ""), 0, built, figures, repo)
-    quick_start = _rewrite_links(_section(sections, "Quick start"), 0, built, figures, repo)
+    quick_start = _rewrite_links(
+        _section(sections, "Start here") or _section(sections, "Quick start"), 0, built, figures, repo
+    )
     toc_lessons = "\n".join(item.name for item in built)
     index = f"""# {title}
 
@@ -413,7 +415,7 @@ def write_pages(source: Path, run: Run, built: list[Lesson], repo: Path) -> None
 {about} Each lesson's page links to its notebook, without outputs, for you to run.
 
 {lesson_table(run, lesson_summaries(readme), built)}
-## Install and run the course
+## Start here
 
 {quick_start}
 This book is built by `python -m course_utils.tools.book` from the latest run, into `build/book/`;

@@ -25,7 +25,10 @@ The facts:
 * ``NN.KEY``: what lesson NN recorded with ``course_utils.record(KEY=...)`` in the full run
   (``NN.fast.KEY`` in the fast run); accuracies are printed as percentages;
 * ``full.date``, ``full.machine``, ``fast.date``: when and where the runs were made;
-* ``bench.KEY`` and ``bench_serve.KEY``: the benchmarks' numbers, where they were recorded.
+* ``bench.KEY`` and ``bench_serve.KEY``: the benchmarks' numbers, where they were recorded;
+* ``NN.learner_time``, ``NN.words``, ``NN.exercises``: a learner's time for lesson NN,
+  counted from the notebook itself (its prose and code at :data:`WORDS_PER_MINUTE`, plus
+  :data:`MINUTES_PER_EXERCISE` for each exercise), so it follows every edit of the lesson.
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ from ..paths import repo_root, resolve_build_dir
 
 MARKER = re.compile(r"<!--fact ([A-Za-z0-9_.\-]+)-->(.*?)<!--/fact-->", re.S)
 RUNS = ("full", "fast")
+#: A learner's reading speed for technical prose with code, and the time one exercise takes
+#: (reading its task, writing a few lines, one or two tries at the check).
+WORDS_PER_MINUTE = 120
+MINUTES_PER_EXERCISE = 8
 BENCHES = ("bench", "bench_serve", "bench_preprocess")
 
 
@@ -100,10 +107,28 @@ def facts(folder: Path | None = None) -> dict[str, str]:
             for key, value in item.get("results", {}).items():
                 found[prefix + key] = formatted(key, value)
         found[f"course.{mode}_time"] = duration(total)
+    found.update(learner_facts(folder.parent / "notebooks"))
     for name in BENCHES:
         report = _load(folder / f"{name}.json")
         for key, value in _flatten(report or {}).items():
             found[f"{name}.{key}"] = formatted(key, value)
+    return found
+
+
+def learner_facts(notebooks: Path) -> dict[str, str]:
+    """``NN.words``, ``NN.exercises`` and ``NN.learner_time`` of every lesson in ``notebooks``."""
+    import nbformat
+
+    found = {}
+    for path in sorted(Path(notebooks).glob("[0-9][0-9]_*.ipynb")):
+        number = path.name[:2]
+        cells = nbformat.read(path, as_version=4).cells
+        words = sum(len(re.findall(r"[A-Za-z0-9_]+", cell.source)) for cell in cells)
+        exercises = sum(bool(re.search(r"\.check\(", cell.source)) for cell in cells if cell.cell_type == "code")
+        minutes = words / WORDS_PER_MINUTE + MINUTES_PER_EXERCISE * exercises
+        found[f"{number}.words"] = f"{words:,}"
+        found[f"{number}.exercises"] = str(exercises)
+        found[f"{number}.learner_time"] = f"{5 * max(1, round(minutes / 5))} min"
     return found
 
 
