@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..paths import absolute, build_dir, figures_dir, notebooks_dir, repo_root, resolve_build_dir
+from . import glossary
 from .lessons import LESSONS, Lesson
 from .outputs import FolderNotOursError, claim_folder, clear_folder, command
 
@@ -223,6 +224,14 @@ def prepare_lesson(
     return nb
 
 
+def link_glossary(nb, terms) -> None:
+    """Link the first mention of each glossary term on a lesson's page to its entry."""
+    done: set[str] = set()
+    for cell in nb.cells[1:]:  # not the title cell
+        if cell.cell_type == "markdown":
+            cell.source = glossary.link_terms(cell.source, terms, "glossary.md", done)
+
+
 def _stream(text: str):
     from nbformat.v4 import new_output
 
@@ -402,6 +411,12 @@ def write_pages(source: Path, run: Run, built: list[Lesson], repo: Path) -> None
             text if text.lstrip().startswith("# ") else f"# {path.stem}\n\n{text}"
         )
 
+    about_pages = "lecturers\nmnist-offline"
+    if (repo / glossary.FILENAME).is_file():
+        text = _rewrite_links((repo / glossary.FILENAME).read_text(), 0, built, figures, repo)
+        (source / "glossary.md").write_text(text)
+        about_pages += "\nglossary"
+
     intro = _rewrite_links(sections.get("", ""), 0, built, figures, repo)
     quick_start = _rewrite_links(
         _section(sections, "Start here") or _section(sections, "Quick start"), 0, built, figures, repo
@@ -420,7 +435,7 @@ def write_pages(source: Path, run: Run, built: list[Lesson], repo: Path) -> None
 {quick_start}
 This book is built by `python -m course_utils.tools.book` from the latest run, into `build/book/`;
 open `build/book/index.html` or serve it with `python -m http.server -d build/book`.
-It works offline. See also [the lecturers' page](lecturers.md) and
+It works offline. See also [the glossary](glossary.md), [the lecturers' page](lecturers.md) and
 [how the course finds MNIST offline](mnist-offline.md).
 
 ```{{toctree}}
@@ -434,8 +449,7 @@ It works offline. See also [the lecturers' page](lecturers.md) and
 :hidden:
 :caption: About the course
 
-lecturers
-mnist-offline
+{about_pages}
 ```
 """
     (source / "index.md").write_text(index)
@@ -540,6 +554,7 @@ def stage(run: Run, source: Path, repo: Path | None = None) -> list[Lesson]:
     (source / "_static").mkdir(parents=True)
     entries = run.lesson_runs()
     built = []
+    terms = glossary.read(repo / glossary.FILENAME) if (repo / glossary.FILENAME).is_file() else []
     for item in LESSONS:
         executed = run.notebook(item)
         if not executed.is_file():
@@ -555,6 +570,7 @@ def stage(run: Run, source: Path, repo: Path | None = None) -> list[Lesson]:
             run.command,
             run.figures(),
         )
+        link_glossary(nb, terms)
         nbformat.write(nb, source / item.filename)
         built.append(item)
     write_pages(source, run, built, repo)
