@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _validate
 from . import gradient_descent as gd
 from .activations import softmax
 
@@ -64,8 +65,7 @@ def softmax_temperature_view(logits, temperature: float):
     logits = np.asarray(logits, dtype=float)
     if logits.ndim != 1 or logits.size < 2:
         raise ValueError(f"logits must be a vector of at least two scores, shape (C,), got shape {logits.shape}")
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating)) or not temperature > 0:
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+    temperature = _validate.number(temperature, "temperature", positive=True)
     probs = softmax(logits / temperature)
     fig = plotting.softmax_bars(logits, {f"T = {temperature:.3g}": probs})
     summary = f"T = {temperature:.3g}: probabilities " + " ".join(f"{p:.3f}" for p in probs)
