@@ -201,3 +201,14 @@ class FastCourse:
 def fast_course(tmp_path_factory):
     """:class:`FastCourse`: lessons executed in fast mode, each at most once per session."""
     return FastCourse(tmp_path_factory.mktemp("fast-course"))
+
+
+#: Fixtures that train a model or run lessons: a test that uses one, even through another
+#: fixture, is slow whatever its own marks say, so `-m "not slow"` really leaves training out.
+TRAINING_FIXTURES = {"digit_model", "fast_course"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
