@@ -33,14 +33,14 @@ from .parallel import DataParallel
 # --------------------------------------------------------------- the plain training code
 
 
-def forward(layers: Sequence[Layer], x: np.ndarray) -> np.ndarray:
+def forward(layers, x):
     """Run the layers in order on x: (N, ...). Returns the last layer's output, the logits (N, K)."""
     for layer in layers:
         x = layer.forward(x)
     return x
 
 
-def backward(layers: Sequence[Layer], dlogits: np.ndarray) -> np.ndarray:
+def backward(layers, dlogits):
     """Run the layers in reverse on dlogits: (N, K); each fills its ``grads``. Returns dx, the input's gradient."""
     dout = dlogits
     for layer in reversed(layers):
@@ -48,7 +48,7 @@ def backward(layers: Sequence[Layer], dlogits: np.ndarray) -> np.ndarray:
     return dout
 
 
-def train_step(network, x: np.ndarray, y: np.ndarray, optimizer: Optimizer) -> tuple[float, float]:
+def train_step(network, x, y, optimizer):
     """One gradient step on the batch x: (N, ...), y: (N,). Returns ``(loss, accuracy)`` before the step."""
     logits = network.forward(x)  # (N, 10)
     loss = softmax_cross_entropy(logits, y)

@@ -9,7 +9,13 @@ from threadpoolctl import threadpool_info
 
 from course_utils.network import lesson_cnn
 from course_utils.optim import SGD, Adam
-from course_utils.parallel import SETTINGS, DataParallel, fastest_setting, replicate, set_blas_threads
+from course_utils.parallel import (
+    SETTINGS,
+    DataParallel,
+    fastest_setting,
+    replicate,
+    set_blas_threads,
+)
 
 
 def test_a_replica_shares_the_weights_but_not_the_caches_or_gradients():
