@@ -362,14 +362,16 @@ def _check_maxpool2d_backward(fn):
     switched_off=("course_utils.layers.maxpool2d_backward", "course_utils.fast_layers.maxpool2d_backward"),
 )
 def maxpool2d_backward(dout, cache):
-    x_shape, (ph, pw), stride, winner = cache  # winner: (N, OH, OW, C), a window's pixel counted row by row
+    x_shape, (ph, pw), stride, winner = cache  # winner: (N, OH, OW, C), which pixel of each window won
     n, oh, ow, c = dout.shape
-    # one row per window, as im2col made them: (N, OH, OW, PH*PW, C), zero except at the winner
+    # out = max(window): nudging the winner by h moves out by h (derivative 1); nudging any other
+    # pixel does not move it (derivative 0). So each dout value goes to its window's winner, the rest get 0.
+    # One row per window, laid out as im2col made them: (N, OH, OW, PH*PW, C), float like dout.
     dwindows = np.zeros((n, oh, ow, ph * pw, c), dtype=dout.dtype)
     np.put_along_axis(dwindows, winner[:, :, :, None, :], dout[:, :, :, None, :], axis=3)
-    # col2im adds every window back where it came from (overlapping windows add up)
+    # col2im puts every window back where it came from; a pixel that won in two overlapping
+    # windows receives both gradients, added
     return layers.col2im(dwindows.reshape(n * oh * ow, ph * pw * c), x_shape, (ph, pw), stride)
-
 
 EXERCISES = (conv_output_size, dense_backward, maxpool2d_backward)
 
