@@ -1,5 +1,9 @@
 """A sequential network of numpy layers, its softmax cross-entropy output and a training loop.
 
+The plain training code, as lesson 06 writes it: ``forward(layers, x)`` and
+``backward(layers, dlogits)`` run the layers in order and in reverse,
+``train_step(network, x, y, optimizer)`` takes one gradient step and
+``train_epoch(...)`` one pass over the data in mini-batches.
 ``Sequential(layers)`` chains layers from :mod:`course_utils.layers`: ``forward``
 runs them in order and returns the logits, ``backward`` runs them in reverse.
 The output is softmax followed by cross-entropy, fused
@@ -262,7 +266,7 @@ def random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) ->
 
     x: (N, H, W, C). Returns a new array shaped and typed like x. A digit moved by a
     pixel or two is still the same digit: training on such copies (data augmentation)
-    makes the network less sensitive to where the digit sits, and it overfits later.
+    shows the network positions it has not seen (lesson 06 says how to measure the gain).
     """
     if not isinstance(x, np.ndarray) or x.ndim != 4:
         raise ValueError(f"random_shift: expected images of shape (N, H, W, C), got shape {getattr(x, 'shape', None)}")
