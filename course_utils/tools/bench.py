@@ -149,16 +149,6 @@ class _KerasRunner:
         return _timed(lambda: self.model.fit(x, y, batch_size=self.batch_size, epochs=1, shuffle=False, verbose=0))
 
 
-def _one_blas_thread(function):
-    """Call ``function`` with BLAS limited to one thread.
-
-    A few images are too little work to share between threads, and on a busy machine
-    the waiting threads would distort the timing.
-    """
-    with threadpool_limits(limits=1, user_api="blas"):
-        return function()
-
-
 def _blas_threads() -> int | None:
     counts = [info["num_threads"] for info in threadpool_info() if info.get("user_api") == "blas"]
     return counts[0] if counts else None
@@ -169,7 +159,14 @@ def time_naive_convolution(num_images: int = 2, seed: int = 0) -> dict:
 
     Both run once untimed first (a warm-up: the first call of anything pays for imports,
     caches and memory), then the naive loops once and the im2col version five times (its best counts).
+    BLAS is held at one thread (a few images are too little work to share, and on a busy machine
+    waiting BLAS threads would make the im2col version look many times slower than it is).
     """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _time_naive_convolution(num_images, seed)
+
+
+def _time_naive_convolution(num_images: int, seed: int) -> dict:
     rng = np.random.default_rng(seed)
     network = lesson_cnn(seed)
     conv1, conv2 = network.layers[0].params, network.layers[3].params
@@ -301,7 +298,7 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
         "ratio_1_thread": None,
         "ratio_2_workers": None,
         "ratio_best": None,
-        "naive_conv": _one_blas_thread(lambda: time_naive_convolution(naive_images, seed)),
+        "naive_conv": time_naive_convolution(naive_images, seed),
     }
     if "numpy_1_thread" in times:
         results["numpy_1_thread"] = {**_speed(times["numpy_1_thread"], per_round, batch_size), "blas_threads": 1,
