@@ -506,8 +506,8 @@ def build_decks(
 # --- student copies -----------------------------------------------------------------------
 
 _SOLUTION_SENTENCE = re.compile(
-    r"[ \t]*(?:Stuck\?\s+)?\(?`ex\.\w+\.solution\(\)`(?:\s+and\s+`ex\.\w+\.solution\(\)`)?"
-    r"\s+(?:shows|prints?)\s+one\s+answer\.\)?"
+    r"[ \t]*(?:Stuck\?\s+)?\(?`ex\.\w+\.solution\(\)`(?:(?:,\s*|\s+and\s+)`ex\.\w+\.solution\(\)`)*"
+    r"\s+(?:shows|prints?)\s+one\s+answer(?:\s+with\s+(?:the|its)\s+reasoning)?\.\)?"
 )
 
 
