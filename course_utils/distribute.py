@@ -30,6 +30,7 @@ Taught in notebooks/10_beyond_one_machine.ipynb.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import shutil
@@ -371,7 +372,8 @@ class Nginx:
         check = subprocess.run([*self.command, "-t"], capture_output=True, text=True, timeout=30)
         if check.returncode != 0:
             raise RuntimeError(f"nginx rejected the configuration:\n{check.stderr}")
-        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        atexit.register(self.stop)  # also when the notebook's kernel ends before stop()
         try:
             _wait_for_port(self.port, startup_timeout, self.process)
         except BaseException:
@@ -432,6 +434,7 @@ class Replica:
         self.command = [sys.executable, "-m", "course_utils.serve", "--model", str(model_path), "--port", str(self.port), *options]
         self._log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(self.command, stdout=self._log, stderr=subprocess.STDOUT)
+        atexit.register(self.kill)
         deadline = time.monotonic() + startup_timeout
         try:
             while True:
@@ -471,6 +474,7 @@ class LoadReport:
     answers: list
     seconds: float
     errors: list = field(default_factory=list)
+    action_at: float | None = None  # seconds after the start when ``after``'s action ran
 
     @property
     def requests_per_second(self) -> float:
@@ -497,9 +501,10 @@ def load_test(url: str, pictures, *, num_requests: int, concurrency: int = 16, a
     lock = threading.Lock()
     fired = threading.Event()
     action_thread = None
+    action_at = None
 
     def send(client: httpx.Client, i: int) -> None:
-        nonlocal done, action_thread
+        nonlocal done, action_thread, action_at
         name, content = pictures[i % len(pictures)]
         try:
             response = client.post(url + "/predict", files={"file": (name, content)}, timeout=timeout)
@@ -513,6 +518,7 @@ def load_test(url: str, pictures, *, num_requests: int, concurrency: int = 16, a
             done += 1
             if after and done == after[0] and not fired.is_set():
                 fired.set()
+                action_at = time.perf_counter() - start
                 action_thread = threading.Thread(target=after[1])
                 action_thread.start()
 
@@ -523,7 +529,7 @@ def load_test(url: str, pictures, *, num_requests: int, concurrency: int = 16, a
     seconds = time.perf_counter() - start
     if action_thread is not None:
         action_thread.join()
-    return LoadReport(num_requests, answers, seconds, sorted(errors))
+    return LoadReport(num_requests, answers, seconds, sorted(errors), action_at)
 
 
 if __name__ == "__main__":
