@@ -426,7 +426,7 @@ class Replica:
     (SIGKILL, as a crash would), ``stop()`` politely; both are safe to call twice.
     """
 
-    def __init__(self, model_path, port: int | None = None, *, options=(), startup_timeout: float = 120.0):
+    def __init__(self, model_path, port: int | None = None, *, options=(), startup_timeout: float = 300.0):
         import httpx
 
         self.port = port or free_ports(1)[0]
