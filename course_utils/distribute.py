@@ -214,13 +214,29 @@ def worker_command(index: int, ports, data_path, out_dir, **options) -> list[str
     return command
 
 
-def run_workers(data_path, out_dir, *, num_workers: int = 2, timeout: float = WORKER_TIMEOUT, threads_per_worker: int | None = None, **options) -> WorkersResult:
+def run_workers(data_path, out_dir, *, num_workers: int = 2, timeout: float = WORKER_TIMEOUT, threads_per_worker: int | None = None, attempts: int = 3, **options) -> WorkersResult:
     """Start ``num_workers`` worker processes on 127.0.0.1 and wait for all of them.
 
     ``options`` go to :func:`train_worker` (``num_steps``, ``batch_size``, ...).
-    Raises ``RuntimeError`` with the workers' logs if one fails, ``TimeoutError``
-    after ``timeout`` seconds; in every case every worker is ended before it returns.
+    Raises ``RuntimeError`` with the workers' logs as soon as one fails (the others,
+    which would wait for it forever, are ended), ``TimeoutError`` after ``timeout``
+    seconds; in every case every worker is ended before it returns. A port taken by
+    another program between choosing it and the worker's start is retried with new
+    ports, up to ``attempts`` times.
     """
+    for attempt in range(1, attempts + 1):
+        try:
+            return _run_workers_once(data_path, out_dir, num_workers, timeout, threads_per_worker, options)
+        except _PortTaken:
+            if attempt == attempts:
+                raise RuntimeError(f"the workers could not listen on free ports in {attempts} attempts") from None
+
+
+class _PortTaken(RuntimeError):
+    pass
+
+
+def _run_workers_once(data_path, out_dir, num_workers, timeout, threads_per_worker, options) -> WorkersResult:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ports = free_ports(num_workers)
@@ -236,11 +252,12 @@ def run_workers(data_path, out_dir, *, num_workers: int = 2, timeout: float = WO
             logs.append(log)
             processes.append(subprocess.Popen(worker_command(i, ports, data_path, out, **options),
                                               env=env, stdout=log, stderr=subprocess.STDOUT))
-        deadline = start + timeout
-        for process in processes:
-            process.wait(timeout=max(0.1, deadline - time.perf_counter()))
-    except subprocess.TimeoutExpired:
-        raise TimeoutError(f"the {num_workers} workers did not finish within {timeout:g} s; logs in {out}") from None
+        while any(p.poll() is None for p in processes):
+            if any(p.returncode not in (None, 0) for p in processes):
+                break  # one failed: the others would wait for it in the all-reduce
+            if time.perf_counter() - start > timeout:
+                raise TimeoutError(f"the {num_workers} workers did not finish within {timeout:g} s; logs in {out}")
+            time.sleep(0.1)
     finally:
         for process in processes:
             _end(process)
@@ -249,6 +266,8 @@ def run_workers(data_path, out_dir, *, num_workers: int = 2, timeout: float = WO
     texts = [(out / f"worker_{i}.log").read_text() for i in range(num_workers)]
     failed = [i for i, p in enumerate(processes) if p.returncode != 0]
     if failed:
+        if any("Could not start gRPC server" in text for text in texts):
+            raise _PortTaken()
         raise RuntimeError(f"worker(s) {failed} failed:\n" + "\n".join(texts[i][-2000:] for i in failed))
     with np.load(out / "weights.npz") as arrays:
         weights = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
