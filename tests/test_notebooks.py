@@ -74,6 +74,8 @@ def test_lesson_runs_in_fast_mode(item, fast_course):
         f"{item.name} failed: {result.error} (executed copy: {result.output})"
     )
     assert result.results, f"{item.name} recorded no figures"
+    # the kernel's peak memory is measured (a Python kernel with numpy is well above 50 MiB)
+    assert result.peak_rss_mib > 50, f"{item.name}: peak memory {result.peak_rss_mib} MiB"
 
 
 @pytest.mark.slow

@@ -22,6 +22,8 @@ The facts:
 
 * ``NN.full_time``, ``NN.fast_time``: lesson NN's wall time in the full and the fast run;
   ``course.full_time``, ``course.fast_time``: the whole course;
+* ``NN.full_memory``, ``NN.fast_memory``: the largest memory (RSS) of its kernel and the
+  processes it started;
 * ``NN.KEY``: what lesson NN recorded with ``course_utils.record(KEY=...)`` in the full run
   (``NN.fast.KEY`` in the fast run); accuracies are printed as percentages;
 * ``full.date``, ``full.machine``, ``fast.date``: when and where the runs were made;
@@ -103,6 +105,8 @@ def facts(folder: Path | None = None) -> dict[str, str]:
             number = item["name"].split("_", 1)[0]
             total += item["seconds"]
             found[f"{number}.{mode}_time"] = duration(item["seconds"])
+            if item.get("peak_rss_mib"):
+                found[f"{number}.{mode}_memory"] = f"{item['peak_rss_mib']:,.0f} MiB"
             prefix = f"{number}." if mode == "full" else f"{number}.fast."
             for key, value in item.get("results", {}).items():
                 found[prefix + key] = formatted(key, value)

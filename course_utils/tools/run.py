@@ -101,6 +101,48 @@ class LessonRun:
     error: str = ""
     output: str = ""
     log: str = ""
+    peak_rss_mib: float = 0.0  # the kernel and its subprocesses at their largest (MiB)
+
+
+class _PeakMemory:
+    """Samples the memory (RSS) of this process's children, the kernel and whatever it
+    starts (lesson 06's workers, lesson 09's service), every ``interval`` seconds, and keeps
+    the largest total: what a lesson needs on a shared server (lecturers/class.md)."""
+
+    def __init__(self, interval: float = 0.25):
+        import threading
+
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=5)
+        return False
+
+    @property
+    def mib(self) -> float:
+        return round(self.peak / 2**20, 1)
 
 
 def declared_parameters(notebook: str | os.PathLike) -> dict:
@@ -215,7 +257,7 @@ def run_lesson(
     # copy, which is replaced only when the lesson has ended (passed or failed): Ctrl-C or
     # a full disk leave the last complete notebook for the book and the slides.
     partial = output.with_name(f".{output.name}.partial.ipynb")
-    with _environment(**env), open(log, "wb") as kernel_log:
+    with _environment(**env), open(log, "wb") as kernel_log, _PeakMemory() as memory:
         try:
             papermill.execute_notebook(
                 str(source),
@@ -246,7 +288,9 @@ def run_lesson(
         os.replace(partial, output)
     seconds = time.perf_counter() - start
     results = read_recorded(nbformat.read(output, as_version=4)) if output.is_file() else {}
-    return LessonRun(item.name, status, round(seconds, 1), parameters, results, error, str(output), str(log))
+    return LessonRun(
+        item.name, status, round(seconds, 1), parameters, results, error, str(output), str(log), memory.mib
+    )
 
 
 def log_tail(run: LessonRun, lines: int = LOG_TAIL_LINES) -> str:
@@ -362,17 +406,18 @@ def _merge_report(path: Path, report: dict) -> None:
 
 
 def format_table(runs: list[LessonRun]) -> str:
-    """The closing table: lesson, status, wall time and recorded figures."""
-    rows = [("lesson", "status", "time", "recorded")]
+    """The closing table: lesson, status, wall time, peak memory and recorded figures."""
+    rows = [("lesson", "status", "time", "memory", "recorded")]
     for run in runs:
         recorded = ", ".join(f"{k}={_short(v)}" for k, v in run.results.items())
-        rows.append((run.name, run.status, _duration(run.seconds), recorded or "-"))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        memory = f"{run.peak_rss_mib:,.0f} MiB" if run.peak_rss_mib else "-"
+        rows.append((run.name, run.status, _duration(run.seconds), memory, recorded or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = []
     for k, row in enumerate(rows):
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3])
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4])
         if k == 0:
-            lines.append("-" * (sum(widths) + 6 + max(len(r[3]) for r in rows)))
+            lines.append("-" * (sum(widths) + 8 + max(len(r[4]) for r in rows)))
     total = sum(run.seconds for run in runs)
     failed = sum(run.status != "ok" for run in runs)
     lines.append(f"{len(runs)} lesson(s), {failed} failed, {_duration(total)} in all")
