@@ -239,8 +239,9 @@ MAE_GRADIENT = [
     ),
     Case(
         "np.dot and len, returns an array",
-        lambda x, y, w, b: np.array([np.dot(_mae_sign(x, y, w, b), x), np.sum(_mae_sign(x, y, w, b))])
-        / len(x),
+        lambda x, y, w, b: (
+            np.array([np.dot(_mae_sign(x, y, w, b), x), np.sum(_mae_sign(x, y, w, b))]) / len(x)
+        ),
         ACCEPTED,
     ),
     Case(
@@ -268,7 +269,10 @@ MAE_GRADIENT = [
     ),
     Case(
         "keeps the factor 2 of the square",
-        lambda x, y, w, b: (2 * np.mean(_mae_sign(x, y, w, b) * x), 2 * np.mean(_mae_sign(x, y, w, b))),
+        lambda x, y, w, b: (
+            2 * np.mean(_mae_sign(x, y, w, b) * x),
+            2 * np.mean(_mae_sign(x, y, w, b)),
+        ),
         r"factor 2|no square",
     ),
     Case(
@@ -306,7 +310,10 @@ MAE_GRADIENT = [
     ),
     Case(
         "mean(sign(e)) * mean(x)",
-        lambda x, y, w, b: (np.mean(_mae_sign(x, y, w, b)) * np.mean(x), np.mean(_mae_sign(x, y, w, b))),
+        lambda x, y, w, b: (
+            np.mean(_mae_sign(x, y, w, b)) * np.mean(x),
+            np.mean(_mae_sign(x, y, w, b)),
+        ),
         r"\bdw\b",
     ),
     Case(
