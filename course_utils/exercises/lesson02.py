@@ -309,6 +309,12 @@ def _check_softmax_backward_square_and_large(fn):
     got = as_array(fn(dout.copy(), large.copy()), large.shape, "softmax_backward")
     expected = softmax_backward.reference(dout, large)
     if not np.all(np.isfinite(got)):
+        if np.all(np.isfinite(got[0])) and not np.all(np.isfinite(got[2])):
+            raise Hint(
+                f"for scores {large.tolist()} you got {got.tolist()}: the row [0, 1, 2] came out nan because you "
+                "subtracted the maximum of the whole array (1002), so all its exponentials underflowed to 0 and "
+                "0 / 0 = nan. Subtract each row's own maximum, np.max(z, axis=1, keepdims=True)."
+            )
         raise Hint(
             f"for scores of 1000 you got {got.tolist()}: np.exp overflowed (inf / inf = nan). Compute p with a "
             "stable softmax, each row's maximum subtracted first, as in exercise 3."
