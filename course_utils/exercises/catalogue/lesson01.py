@@ -332,7 +332,7 @@ MAE_GRADIENT = [
     Case(
         "forgets b in the prediction",
         lambda x, y, w, b: (np.mean(np.sign(w * x - y) * x), np.mean(np.sign(w * x - y))),
-        r"\bb\b",
+        r"without b",
     ),
     Case("e / |e|: nan where an error is 0", _mae_ratio, r"0 / 0|nan"),
     Case("slope -1 at an error of exactly 0", _mae_two_sided, r"corner|slope 0|use 0"),
