@@ -1,9 +1,11 @@
-"""Exercises of lesson 02: a softmax that never overflows, and two derivatives.
+"""Exercises of lesson 02: a softmax that never overflows, two derivatives, and softmax's backward pass.
 
 * ``stable_softmax``: ``fn(z: (N, C)) -> (N, C)``, each row a probability
   distribution, finite even for scores of 1000.
 * ``relu_derivative``: ``fn(z: any shape) -> same shape``, 1 where z > 0, else 0.
 * ``sigmoid_derivative``: ``fn(z: any shape) -> same shape``, s (1 - s) with s = sigmoid(z).
+* ``softmax_backward``: ``fn(dout: (N, C), z: (N, C)) -> (N, C)``, row i is dout[i] times the
+  Jacobian of softmax at z[i] (the lesson shows the Jacobian, not this product).
 
 A numpy warning while the learner's function runs (an overflow in np.exp) fails the
 check with an explanation (see ``course_utils.exercises``).
@@ -99,8 +101,12 @@ def _check_stable_softmax(fn):
     switched_off=("course_utils.activations.softmax",),
 )
 def stable_softmax(z):
-    shifted = z - np.max(z, axis=1, keepdims=True)  # the largest score of each row becomes 0
-    exp_z = np.exp(shifted)  # every value in (0, 1]: no overflow
+    # z: (N, C), one row of scores per example. softmax(z) = softmax(z - c) for any c per row,
+    # because exp(-c) cancels above and below the fraction line.
+    shifted = z - np.max(z, axis=1, keepdims=True)  # (N, 1) column: each row loses its own max
+    exp_z = np.exp(shifted)  # every exponent <= 0, so every value in (0, 1]: no overflow
+    # The row sum is at least 1 (the max's own term is exp(0)), so no 0 / 0 either.
+    # keepdims=True keeps it as an (N, 1) column, which divides row by row.
     return exp_z / np.sum(exp_z, axis=1, keepdims=True)
 
 
@@ -157,7 +163,10 @@ def _check_relu_derivative(fn):
     ),
 )
 def relu_derivative(z):
-    return (z > 0).astype(float)  # the slope: 1 where z > 0, 0 elsewhere (at 0 too)
+    # ReLU is max(0, z): slope 1 where z > 0, flat (slope 0) where z < 0. At exactly 0 it has a
+    # corner; TensorFlow uses 0 there, which `z > 0` gives. The comparison works on any shape at
+    # once (no `if`), and .astype(float) turns True/False into 1.0/0.0.
+    return (z > 0).astype(float)
 
 
 # --- the sigmoid derivative ---------------------------------------------------------------
@@ -217,10 +226,129 @@ def _check_sigmoid_derivative(fn):
     ),
 )
 def sigmoid_derivative(z):
-    s = 1 / (1 + np.exp(-np.clip(z, -500, 500)))  # sigmoid; the clip keeps exp() finite
+    # exp(-z) overflows to inf for z < -709. Clipping z to [-500, 500] keeps exp() finite and
+    # changes only slopes below 1e-217, which are 0 for any practical purpose.
+    s = 1 / (1 + np.exp(-np.clip(z, -500, 500)))  # sigmoid, same shape as z, in [0, 1]
+    # s * (1 - s) only multiplies numbers in [0, 1]: no inf / inf, unlike exp(-z) / (1 + exp(-z))**2.
     return s * (1 - s)
 
 
-EXERCISES = (stable_softmax, relu_derivative, sigmoid_derivative)
+# --- softmax's backward pass --------------------------------------------------------------
 
-__all__ = ["EXERCISES", "relu_derivative", "sigmoid_derivative", "stable_softmax"]
+DOUT = np.array([[0.5, -1.0, 2.0, 0.0], [1.0, 0.3, -0.2, -1.5], [-0.7, 0.9, 0.4, 1.2]])
+SCORES = np.array([[1.0, 2.0, 3.0, 0.5], [0.2, -1.0, 0.0, 2.0], [-2.0, 0.0, 4.0, 1.0]])
+
+
+def _check_softmax_backward(fn):
+    dout, z = DOUT, SCORES
+    got = fn(dout.copy(), z.copy())
+    if np.ndim(got) == 3:
+        raise Hint(
+            f"you returned one C x C Jacobian per row, shape {np.shape(got)}: return the product dout[i] @ J_i "
+            f"for each row i, one gradient per score, shape {z.shape} like z."
+        )
+    got = as_array(got, z.shape, "softmax_backward")
+    expected = softmax_backward.reference(dout, z)
+    if np.allclose(got, expected, atol=1e-9):
+        _check_softmax_backward_square_and_large(fn)
+        return
+    p = activations.softmax(z)
+    weighted = np.sum(dout * p, axis=1, keepdims=True)
+    named = {
+        "the wrong sign: J = diag(p) - p p^T, so row i of the result is p * (dout - ...), not the other way round.": -expected,
+        "that is only the diagonal of the Jacobian, p_i (1 - p_i), applied entry by entry as for the sigmoid: "
+        "each probability also depends on every other score (the -p_i p_j terms), so every entry of dout "
+        "reaches every score.": dout * p * (1 - p),
+        "dout * p is only the diag(p) part of J = diag(p) - p p^T: the - p p^T part is missing.": dout
+        * p,
+        "the sum over the row must weight each dout by its probability: it is dout[i] @ p[i], "
+        "np.sum(dout * p, axis=1, keepdims=True), not sum(p) (which is 1) or sum(dout).": p
+        * (dout - 1),
+        "the sum over the row must weight each dout by its probability: it is dout[i] @ p[i], "
+        "np.sum(dout * p, axis=1, keepdims=True), not the plain sum of dout.": p
+        * (dout - np.sum(dout, axis=1, keepdims=True)),
+        "every entry is off by a factor p: J_ij = p_i (delta_ij - p_j), so after the bracket multiply by p "
+        "once more.": dout - weighted,
+        "the sum went over the whole array (no axis): each example has its own probabilities, so sum each row, "
+        "np.sum(..., axis=1, keepdims=True).": p * (dout - np.sum(dout * p)),
+        "the sum went down the columns (axis=0): each example is a row, so sum along axis=1, keepdims=True.": p
+        * (dout - np.sum(dout * p, axis=0)),
+        "the formula needs the probabilities p = softmax(z), not the scores z themselves.": z
+        * (dout - np.sum(dout * z, axis=1, keepdims=True)),
+        "that is p - dout, cross-entropy's p - y: here dout is the gradient arriving from any loss above, "
+        "and it must be multiplied by the Jacobian.": p - dout,
+        "every row used the Jacobian of the first row: each example has its own p, so its own "
+        "J = diag(p) - p p^T.": dout @ (np.diag(p[0]) - np.outer(p[0], p[0])),
+    }
+    for hint, wrong in named.items():
+        if np.allclose(got, wrong, atol=1e-9):
+            raise Hint(hint)
+    if np.allclose(got.sum(axis=1), 0.0, atol=1e-9):
+        raise Hint(
+            "each row of your result sums to 0, as it should (adding the same number to every score changes "
+            f"nothing), but the values are off: for dout = {dout[0].tolist()} and z = {z[0].tolist()} row 0 is "
+            f"{np.round(expected[0], 4).tolist()}, got {np.round(got[0], 4).tolist()}."
+        )
+    raise Hint(
+        f"for dout = {dout[0].tolist()} and z = {z[0].tolist()} row 0 of the gradient is "
+        f"{np.round(expected[0], 4).tolist()}, got {np.round(got[0], 4).tolist()}. Row i is dout[i] @ J_i "
+        "with J_i = diag(p_i) - p_i p_i^T; write out one entry of that product and simplify. Each row of the "
+        "result sums to 0."
+    )
+
+
+def _check_softmax_backward_square_and_large(fn):
+    dout, z = DOUT[:, :3], SCORES[:, :3]
+    got = as_array(fn(dout.copy(), z.copy()), z.shape, "softmax_backward")
+    if not np.allclose(got, softmax_backward.reference(dout, z), atol=1e-9):
+        raise Hint(
+            "right on a 3 x 4 input but wrong on a 3 x 3 one: a row sum or maximum without keepdims=True has "
+            "shape (N,) and is lined up with the columns. Use np.sum(..., axis=1, keepdims=True)."
+        )
+    large = np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0], [0.0, 1.0, 2.0]])
+    got = as_array(fn(dout.copy(), large.copy()), large.shape, "softmax_backward")
+    expected = softmax_backward.reference(dout, large)
+    if not np.all(np.isfinite(got)):
+        if np.all(np.isfinite(got[0])) and not np.all(np.isfinite(got[2])):
+            raise Hint(
+                f"for scores {large.tolist()} you got {got.tolist()}: the row [0, 1, 2] came out nan because you "
+                "subtracted the maximum of the whole array (1002), so all its exponentials underflowed to 0 and "
+                "0 / 0 = nan. Subtract each row's own maximum, np.max(z, axis=1, keepdims=True)."
+            )
+        raise Hint(
+            f"for scores of 1000 you got {got.tolist()}: np.exp overflowed (inf / inf = nan). Compute p with a "
+            "stable softmax, each row's maximum subtracted first, as in exercise 3."
+        )
+    if not np.allclose(got, expected, atol=1e-9):
+        raise Hint(
+            f"for scores {large.tolist()} the gradient is {np.round(expected, 4).tolist()}, got "
+            f"{np.round(got, 4).tolist()}: compute p with each row's own maximum subtracted, not the whole array's."
+        )
+
+
+@exercise(
+    _check_softmax_backward,
+    task="Write softmax_backward(dout, z) for dout and z of shape (N, C): row i is dout[i] times the Jacobian "
+    "of softmax at z[i], shape (N, C), without overflow for scores of 1000.",
+    switched_off=("course_utils.activations.softmax_backward",),
+)
+def softmax_backward(dout, z):
+    # dout, z: (N, C). dout[i, j] = dL/dp_ij, the gradient arriving from above for row i.
+    shifted = np.exp(z - np.max(z, axis=1, keepdims=True))  # stable, as in stable_softmax
+    p = shifted / np.sum(shifted, axis=1, keepdims=True)  # (N, C), each row sums to 1
+    # Chain rule: dL/dz_j = sum_i dL/dp_i * dp_i/dz_j = sum_i dout_i * p_i (delta_ij - p_j)
+    #                     = p_j * dout_j - p_j * sum_i dout_i p_i.
+    # So the C x C Jacobian is never built: one weighted row sum, dout . p, per example.
+    weighted = np.sum(dout * p, axis=1, keepdims=True)  # (N, 1); keepdims lines it up by row
+    return p * (dout - weighted)  # (N, C); each row sums to 0, as the Jacobian's columns do
+
+
+EXERCISES = (stable_softmax, relu_derivative, sigmoid_derivative, softmax_backward)
+
+__all__ = [
+    "EXERCISES",
+    "relu_derivative",
+    "sigmoid_derivative",
+    "softmax_backward",
+    "stable_softmax",
+]

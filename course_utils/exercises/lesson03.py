@@ -1,10 +1,14 @@
-"""Exercises of lesson 03: one-hot labels, cross-entropy from logits, and its gradient p - y.
+"""Exercises of lesson 03: one-hot labels, cross-entropy from logits, its gradient p - y, and
+binary cross-entropy from one logit per example.
 
 * ``one_hot``: ``fn(labels: (N,) ints, num_classes) -> (N, num_classes)`` of 0s and 1s.
 * ``cross_entropy_from_logits``: ``fn(logits: (N, C), labels: (N,)) -> float``, the
   mean cross-entropy, finite even for logits of ±1000.
 * ``cross_entropy_gradient``: ``fn(logits: (N, C), labels: (N,)) -> (N, C)``, the
   gradient of that mean with respect to the logits, (softmax(logits) - one_hot) / N.
+* ``binary_cross_entropy_from_logits``: ``fn(logits: (N,), targets: (N,) of 0/1) -> float``,
+  the mean of -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))], finite for logits of ±1000
+  with no overflow (the lesson gives the formula from probabilities only).
 
 Taught in notebooks/03_losses.ipynb.
 """
@@ -117,8 +121,13 @@ def _check_one_hot_few_examples(fn):
     switched_off=("course_utils.data.one_hot",),
 )
 def one_hot(labels, num_classes):
+    # labels: (N,) integers in 0 .. num_classes - 1. Rows are examples, columns are classes, so the
+    # shape comes from len(labels) and the argument num_classes (a batch need not hold every class).
+    # np.zeros gives floats, the type the losses compute with.
     encoded = np.zeros((len(labels), num_classes))
-    encoded[np.arange(len(labels)), labels] = 1.0  # row i gets a 1 in column labels[i]
+    # Two index arrays pick one entry per pair: row i, column labels[i]. (encoded[:, labels]
+    # would set whole columns.)
+    encoded[np.arange(len(labels)), labels] = 1.0
     return encoded
 
 
@@ -211,8 +220,14 @@ def _check_cross_entropy_from_logits(fn):
     ),
 )
 def cross_entropy_from_logits(logits, labels):
-    shifted = logits - np.max(logits, axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))  # log-softmax
+    # logits: (N, C); labels: (N,) integers. Each row gets its own maximum, an (N, 1) column:
+    # with one maximum for the whole batch, a row near 0 beside a row near 1000 would underflow.
+    shifted = logits - np.max(logits, axis=1, keepdims=True)  # every entry <= 0
+    # log-softmax: log p = shifted - log(sum(exp(shifted))). The sum is at least 1 (the maximum's
+    # own term is exp(0)), so its log is finite: no log(0), unlike np.log(softmax(logits)).
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))  # (N, C)
+    # One log-probability per row, at its label: shape (N,). The loss is their mean, negated
+    # (log p <= 0, and the loss should be >= 0).
     return -np.mean(log_probs[np.arange(len(labels)), labels])
 
 
@@ -292,13 +307,128 @@ def _check_cross_entropy_gradient(fn):
     ),
 )
 def cross_entropy_gradient(logits, labels):
-    n, num_classes = logits.shape
-    shifted = np.exp(logits - np.max(logits, axis=1, keepdims=True))
-    probs = shifted / np.sum(shifted, axis=1, keepdims=True)  # softmax, (N, C)
-    one_hot_labels = np.eye(num_classes)[labels]  # (N, C)
-    return (probs - one_hot_labels) / n  # the loss is a mean over N examples
+    n, num_classes = logits.shape  # (N, C)
+    shifted = np.exp(logits - np.max(logits, axis=1, keepdims=True))  # stable: exponents <= 0
+    probs = shifted / np.sum(shifted, axis=1, keepdims=True)  # softmax of each row, (N, C)
+    one_hot_labels = np.eye(num_classes)[labels]  # row labels[i] of the identity, (N, C)
+    # For one example dL/dz = p - y (section 4). The loss is the mean over N examples, so each
+    # example's gradient carries the 1/N of that mean (not 1/C: the classes are not averaged).
+    return (probs - one_hot_labels) / n
 
 
-EXERCISES = (one_hot, cross_entropy_from_logits, cross_entropy_gradient)
+# --- binary cross-entropy from one logit ---------------------------------------------------
 
-__all__ = ["EXERCISES", "cross_entropy_from_logits", "cross_entropy_gradient", "one_hot"]
+BINARY_LOGITS = np.array([2.0, -1.0, 0.5, -3.0, 2.5])
+BINARY_TARGETS = np.array([1.0, 0.0, 0.0, 1.0, 1.0])
+
+
+def _check_binary_cross_entropy_from_logits(fn):
+    z, y = BINARY_LOGITS, BINARY_TARGETS
+    n = len(z)
+    expected = float(binary_cross_entropy_from_logits.reference(z, y))
+    got = _scalar(fn(z.copy(), y.copy()), n)
+    if not np.isclose(got, expected, rtol=1e-6):
+        softplus = np.log1p(np.exp(-np.abs(z)))
+        named = {
+            f"got {got:.4f}, the negative of the loss {expected:.4f}: the loss is minus the mean log-probability, "
+            "and it is never negative.": -expected,
+            f"got {got:.4f}, {n} times the answer {expected:.4f} for {n} examples: take the mean over the batch, "
+            "not the sum.": n * expected,
+            "the targets are swapped: y = 1 means 'yes', whose probability is sigmoid(z); "
+            "you scored each example against 1 - y.": np.mean(
+                np.maximum(z, 0) - z * (1 - y) + softplus
+            ),
+            "the term z * y has the wrong sign: -y log sigmoid(z) - (1 - y) log(1 - sigmoid(z)) gives "
+            "-z * y, not +z * y.": np.mean(np.maximum(z, 0) + z * y + softplus),
+            "the log(1 + exp(-|z|)) term is missing: max(z, 0) - z * y alone is the loss only far from z = 0.": np.mean(
+                np.maximum(z, 0) - z * y
+            ),
+            "min(z, 0) where max(z, 0) belongs: the positive part of z is what exp(-|z|) leaves out.": np.mean(
+                np.minimum(z, 0) - z * y + softplus
+            ),
+            "np.max(z, 0) is the largest entry of z (the 0 is the axis), one number for every example: the "
+            "entry-by-entry maximum of z and 0 is np.maximum(z, 0).": np.mean(
+                np.max(z) - z * y + softplus
+            ),
+            "use the natural logarithm, np.log or np.log1p (base e, which sigmoid's exp goes with), not np.log10 "
+            "or np.log2.": np.mean(np.maximum(z, 0) - z * y + np.log10(1 + np.exp(-np.abs(z)))),
+            "log(1 + exp(-|z|)) lost its 1: np.log1p(a) is log(1 + a), np.log(a) is not.": np.mean(
+                np.maximum(z, 0) - z * y - np.abs(z)
+            ),
+            "with max(z, 0) in front the last term needs |z|, log(1 + exp(-|z|)): log(1 + exp(-z)) is right only "
+            "for z >= 0, and exp(-z) overflows at z = -1000.": np.mean(
+                np.maximum(z, 0) - z * y + np.log1p(np.exp(-z))
+            ),
+        }
+        for hint, wrong in named.items():
+            if np.isclose(got, wrong, rtol=1e-6):
+                raise Hint(hint)
+        raise Hint(
+            f"for logits {z.tolist()} and targets {y.tolist()} the mean binary cross-entropy is {expected:.4f}, "
+            f"got {got:.4f}. Per example it is -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))]; write both logs "
+            "in terms of z first."
+        )
+    z = np.array([1000.0, -1000.0, 1000.0, -1000.0, 0.0])
+    expected = float(binary_cross_entropy_from_logits.reference(z, y))
+    got = _scalar(fn(z.copy(), y.copy()), n)
+    if not np.isfinite(got):
+        raise Hint(
+            f"for logits {z.tolist()} your loss is {got}: sigmoid(1000) rounds to exactly 1 and sigmoid(-1000) to 0, "
+            "so log(1 - p) or log(p) is log(0) = -inf (and 0 * -inf = nan), or exp(1000) overflowed. Compute from "
+            "logits: write log sigmoid(z) and log(1 - sigmoid(z)) in terms of z, then exponentiate only -|z|."
+        )
+    clipped = np.clip(1 / (1 + np.exp(-np.clip(z, -500, 500))), 1e-7, 1 - 1e-7)
+    if np.isclose(got, -np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)), rtol=1e-3):
+        raise Hint(
+            f"for logits of ±1000 the loss is {expected:.1f}, got {got:.4f}: clipping the probabilities (or adding "
+            "a small eps) caps each example's loss near 16 however wrong the model is. Compute from the logit "
+            "instead, where nothing needs clipping."
+        )
+    if not np.isclose(got, expected, rtol=1e-6):
+        raise Hint(
+            f"for logits {z.tolist()} and targets {y.tolist()} the loss is {expected:.4f}, got {got:.4f}: right for "
+            "small logits, wrong for large ones. Is something clipped or rounded on the way?"
+        )
+
+
+@exercise(
+    _check_binary_cross_entropy_from_logits,
+    task="Write binary_cross_entropy_from_logits(logits, targets) for one logit per example, shape (N,), and "
+    "targets of 0s and 1s: the mean binary cross-entropy of sigmoid(logits), finite for logits of ±1000 "
+    "without any overflow.",
+    switched_off=(
+        "course_utils.losses.binary_cross_entropy",
+        "tensorflow.nn.sigmoid_cross_entropy_with_logits",
+        "keras.losses.binary_crossentropy",
+        "keras.losses.BinaryCrossentropy",
+    ),
+)
+def binary_cross_entropy_from_logits(logits, targets):
+    z, y = logits, targets  # both (N,); y is 1 for "yes", 0 for "no"
+    # With p = sigmoid(z) = 1 / (1 + exp(-z)):
+    #   log p      = -log(1 + exp(-z))
+    #   log(1 - p) = log sigmoid(-z) = -z - log(1 + exp(-z))
+    # so the loss per example, -[y log p + (1 - y) log(1 - p)], is z - z * y + log(1 + exp(-z)).
+    # That overflows for z = -1000 (exp(1000) is inf). For z < 0 use the equal form
+    # -z * y + log(1 + exp(z)); both cases in one line:
+    #   max(z, 0) - z * y + log(1 + exp(-|z|)).
+    # exp(-|z|) lies in (0, 1], so nothing overflows, and log1p(a) = log(1 + a) is exact for tiny a.
+    # No probability is ever rounded to 0 or 1, so there is no log(0) and nothing to clip.
+    per_example = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))  # (N,), each >= 0
+    return np.mean(per_example)  # the loss is the mean over the batch
+
+
+EXERCISES = (
+    one_hot,
+    cross_entropy_from_logits,
+    cross_entropy_gradient,
+    binary_cross_entropy_from_logits,
+)
+
+__all__ = [
+    "EXERCISES",
+    "binary_cross_entropy_from_logits",
+    "cross_entropy_from_logits",
+    "cross_entropy_gradient",
+    "one_hot",
+]

@@ -196,7 +196,165 @@ GRADIENT_DESCENT_STEP = [
 ]
 
 
+def _mae_loop(x, y, w, b):
+    dw = db = 0.0
+    for xi, yi in zip(x, y):
+        error = w * xi + b - yi
+        if error > 0:
+            dw, db = dw + xi, db + 1
+        elif error < 0:
+            dw, db = dw - xi, db - 1
+    return dw / len(x), db / len(x)
+
+
+def _mae_ratio(x, y, w, b):
+    e = w * x + b - y
+    slope = e / np.abs(e)  # 0 / 0 where an error is exactly 0
+    return np.mean(slope * x), np.mean(slope)
+
+
+def _mae_two_sided(x, y, w, b):
+    slope = np.where(w * x + b - y > 0, 1.0, -1.0)  # -1 at an error of 0
+    return np.mean(slope * x), np.mean(slope)
+
+
+def _mae_inplace(x, y, w, b):
+    y -= w * x + b  # y now holds minus the error: the caller's array changed
+    return -np.mean(np.sign(y) * x), -np.mean(np.sign(y))
+
+
+def _mae_sign(x, y, w, b):
+    return np.sign(w * x + b - y)
+
+
+MAE_GRADIENT = [
+    Case("reference written as a loop with if/elif", _mae_loop, ACCEPTED),
+    Case(
+        "comparisons instead of np.sign",
+        lambda x, y, w, b: (
+            np.mean(((w * x + b > y).astype(float) - (w * x + b < y)) * x),
+            np.mean((w * x + b > y).astype(float) - (w * x + b < y)),
+        ),
+        ACCEPTED,
+    ),
+    Case(
+        "np.dot and len, returns an array",
+        lambda x, y, w, b: (
+            np.array([np.dot(_mae_sign(x, y, w, b), x), np.sum(_mae_sign(x, y, w, b))]) / len(x)
+        ),
+        ACCEPTED,
+    ),
+    Case(
+        "nested np.where",
+        lambda x, y, w, b: (
+            np.mean(np.where(w * x + b > y, x, np.where(w * x + b < y, -x, 0.0))),
+            np.mean(np.where(w * x + b > y, 1.0, np.where(w * x + b < y, -1.0, 0.0))),
+        ),
+        ACCEPTED,
+    ),
+    Case(
+        "the mean squared error's gradient",
+        lambda x, y, w, b: (2 * np.mean((w * x + b - y) * x), 2 * np.mean(w * x + b - y)),
+        r"squared error|sign|slope",
+    ),
+    Case(
+        "the error instead of its sign",
+        lambda x, y, w, b: (np.mean((w * x + b - y) * x), np.mean(w * x + b - y)),
+        r"error itself|slope",
+    ),
+    Case(
+        "sign flipped (y - y_hat)",
+        lambda x, y, w, b: (np.mean(np.sign(y - w * x - b) * x), np.mean(np.sign(y - w * x - b))),
+        r"sign",
+    ),
+    Case(
+        "keeps the factor 2 of the square",
+        lambda x, y, w, b: (
+            2 * np.mean(_mae_sign(x, y, w, b) * x),
+            2 * np.mean(_mae_sign(x, y, w, b)),
+        ),
+        r"factor 2|no square",
+    ),
+    Case(
+        "sum instead of mean",
+        lambda x, y, w, b: (np.sum(_mae_sign(x, y, w, b) * x), np.sum(_mae_sign(x, y, w, b))),
+        r"mean|sum",
+    ),
+    Case(
+        "divides by N - 1",
+        lambda x, y, w, b: (
+            np.sum(_mae_sign(x, y, w, b) * x) / (len(x) - 1),
+            np.sum(_mae_sign(x, y, w, b)) / (len(x) - 1),
+        ),
+        r"N - 1",
+    ),
+    Case(
+        "(db, dw) swapped",
+        lambda x, y, w, b: (np.mean(_mae_sign(x, y, w, b)), np.mean(_mae_sign(x, y, w, b) * x)),
+        r"order|swap",
+    ),
+    Case(
+        "|e| instead of its slope",
+        lambda x, y, w, b: (np.mean(np.abs(w * x + b - y) * x), np.mean(np.abs(w * x + b - y))),
+        r"loss of each point|slope",
+    ),
+    Case(
+        "the sign of e * x",
+        lambda x, y, w, b: (np.mean(np.sign((w * x + b - y) * x)), np.mean(_mae_sign(x, y, w, b))),
+        r"sign of the product|error alone",
+    ),
+    Case(
+        "dw forgets the factor x",
+        lambda x, y, w, b: (np.mean(_mae_sign(x, y, w, b)), np.mean(_mae_sign(x, y, w, b))),
+        r"\bx\b",
+    ),
+    Case(
+        "mean(sign(e)) * mean(x)",
+        lambda x, y, w, b: (
+            np.mean(_mae_sign(x, y, w, b)) * np.mean(x),
+            np.mean(_mae_sign(x, y, w, b)),
+        ),
+        r"\bdw\b",
+    ),
+    Case(
+        "clips the error to [-1, 1]",
+        lambda x, y, w, b: (
+            np.mean(np.clip(w * x + b - y, -1, 1) * x),
+            np.mean(np.clip(w * x + b - y, -1, 1)),
+        ),
+        r"clip|however small",
+    ),
+    Case(
+        "returns the loss",
+        lambda x, y, w, b: (np.mean(np.abs(w * x + b - y)),) * 2,
+        r"loss",
+    ),
+    Case(
+        "forgets b in the prediction",
+        lambda x, y, w, b: (np.mean(np.sign(w * x - y) * x), np.mean(np.sign(w * x - y))),
+        r"without b",
+    ),
+    Case("e / |e|: nan where an error is 0", _mae_ratio, r"0 / 0|nan"),
+    Case("slope -1 at an error of exactly 0", _mae_two_sided, r"corner|slope 0|use 0"),
+    Case(
+        "slope +1 at an error of exactly 0 (e >= 0)",
+        lambda x, y, w, b: (
+            np.mean(np.where(w * x + b - y >= 0, 1.0, -1.0) * x),
+            np.mean(np.where(w * x + b - y >= 0, 1.0, -1.0)),
+        ),
+        r"corner|slope 0|use 0",
+    ),
+    Case("changes y in place", _mae_inplace, r"chang|in place|modif"),
+    Case(
+        "per-example slopes, not averaged",
+        lambda x, y, w, b: (_mae_sign(x, y, w, b) * x, _mae_sign(x, y, w, b)),
+        r"Average over the examples",
+    ),
+]
+
+
 CATALOGUE = {
     ("lesson01", "mse_gradient"): MSE_GRADIENT,
     ("lesson01", "gradient_descent_step"): GRADIENT_DESCENT_STEP,
+    ("lesson01", "mae_gradient"): MAE_GRADIENT,
 }

@@ -280,8 +280,134 @@ STABLE_SOFTMAX = [
 ]
 
 
+def _p(z):
+    e = np.exp(z - np.max(z, axis=1, keepdims=True))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+def _backward_loop(dout, z):
+    grad = np.zeros_like(dout)
+    for i in range(len(z)):
+        p = _p(z[i : i + 1])[0]
+        jacobian = np.diag(p) - np.outer(p, p)  # (C, C)
+        grad[i] = dout[i] @ jacobian
+    return grad
+
+
+def _backward_einsum(dout, z):
+    p = _p(z)
+    jacobians = np.einsum("ni,ij->nij", p, np.eye(z.shape[1])) - np.einsum("ni,nj->nij", p, p)
+    return np.einsum("ni,nij->nj", dout, jacobians)
+
+
+def _backward_inplace(dout, z):
+    p = _p(z)
+    dout -= np.sum(dout * p, axis=1, keepdims=True)  # changes the caller's dout
+    return p * dout
+
+
+def _backward_naive(dout, z):
+    p = np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
+    return p * (dout - np.sum(dout * p, axis=1, keepdims=True))
+
+
+def _backward_global_max(dout, z):
+    e = np.exp(z - np.max(z))
+    p = e / np.sum(e, axis=1, keepdims=True)
+    return p * (dout - np.sum(dout * p, axis=1, keepdims=True))
+
+
+SOFTMAX_BACKWARD = [
+    Case("one Jacobian per row, in a loop", _backward_loop, ACCEPTED),
+    Case("a batch of Jacobians with einsum", _backward_einsum, ACCEPTED),
+    Case(
+        "act.softmax, then p * dout minus p times the weighted sum",
+        lambda dout, z: (
+            _course("activations").softmax(z) * dout
+            - _course("activations").softmax(z)
+            * (_course("activations").softmax(z) * dout).sum(axis=1, keepdims=True)
+        ),
+        ACCEPTED,
+    ),
+    Case(
+        "through log_softmax_backward, with dL/dlog p = dout * p",
+        lambda dout, z: _course("activations").log_softmax_backward(dout * _p(z), z),
+        ACCEPTED,
+    ),
+    Case(
+        "sign flipped",
+        lambda dout, z: _p(z) * (np.sum(dout * _p(z), axis=1, keepdims=True) - dout),
+        r"sign",
+    ),
+    Case(
+        "only the diagonal, as for the sigmoid",
+        lambda dout, z: dout * _p(z) * (1 - _p(z)),
+        r"diagonal|every other score",
+    ),
+    Case("dout * p", lambda dout, z: dout * _p(z), r"p p\^T|missing"),
+    Case(
+        "sum of p instead of dout . p",
+        lambda dout, z: _p(z) * (dout - np.sum(_p(z), axis=1, keepdims=True)),
+        r"weight each dout by its probability",
+    ),
+    Case(
+        "plain sum of dout",
+        lambda dout, z: _p(z) * (dout - np.sum(dout, axis=1, keepdims=True)),
+        r"weight each dout by its probability",
+    ),
+    Case(
+        "forgets the factor p in front",
+        lambda dout, z: dout - np.sum(dout * _p(z), axis=1, keepdims=True),
+        r"factor p",
+    ),
+    Case(
+        "sum over the whole array",
+        lambda dout, z: _p(z) * (dout - np.sum(dout * _p(z))),
+        r"whole array|each row",
+    ),
+    Case(
+        "sum down the columns",
+        lambda dout, z: _p(z) * (dout - np.sum(dout * _p(z), axis=0)),
+        r"axis",
+    ),
+    Case(
+        "row sum without keepdims",
+        lambda dout, z: _p(z) * (dout - np.sum(dout * _p(z), axis=1)),
+        r"keepdims",
+    ),
+    Case(
+        "scores instead of probabilities",
+        lambda dout, z: z * (dout - np.sum(dout * z, axis=1, keepdims=True)),
+        r"probabilities",
+    ),
+    Case("cross-entropy's p - y", lambda dout, z: _p(z) - dout, r"p - y|Jacobian"),
+    Case(
+        "the first row's Jacobian for every row",
+        lambda dout, z: dout @ (np.diag(_p(z)[0]) - np.outer(_p(z)[0], _p(z)[0])),
+        r"first row|own",
+    ),
+    Case(
+        "returns the Jacobians",
+        lambda dout, z: (
+            np.einsum("ni,ij->nij", _p(z), np.eye(z.shape[1]))
+            - np.einsum("ni,nj->nij", _p(z), _p(z))
+        ),
+        r"Jacobian|shape",
+    ),
+    Case("naive softmax: overflows at 1000", _backward_naive, r"overflow"),
+    Case("maximum of the whole array", _backward_global_max, r"whole array"),
+    Case("changes dout in place", _backward_inplace, r"chang|in place|modif"),
+    Case(
+        "the course's own act.softmax_backward",
+        lambda dout, z: _course("activations").softmax_backward(dout, z),
+        r"switched off",
+    ),
+]
+
+
 CATALOGUE = {
     ("lesson02", "relu_derivative"): RELU_DERIVATIVE,
     ("lesson02", "sigmoid_derivative"): SIGMOID_DERIVATIVE,
     ("lesson02", "stable_softmax"): STABLE_SOFTMAX,
+    ("lesson02", "softmax_backward"): SOFTMAX_BACKWARD,
 }

@@ -246,8 +246,8 @@ CROSS_ENTROPY_FROM_LOGITS = [
     ),
     Case(
         "log of clipped probabilities",
-        lambda logits, labels: -np.mean(
-            np.log(np.clip(_softmax_ref(logits), 1e-7, 1))[np.arange(len(labels)), labels]
+        lambda logits, labels: (
+            -np.mean(np.log(np.clip(_softmax_ref(logits), 1e-7, 1))[np.arange(len(labels)), labels])
         ),
         r"clipping the probabilities",
     ),
@@ -374,7 +374,137 @@ CROSS_ENTROPY_GRADIENT = [
         lambda logits, labels: _grad_ref(logits, (labels + 1) % logits.shape[1]),
         r"column labels\[i\]",
     ),
-    Case("a column missing", lambda logits, labels: _grad_ref(logits, labels)[:, :2], r"shape \(4, 3\)"),
+    Case(
+        "a column missing",
+        lambda logits, labels: _grad_ref(logits, labels)[:, :2],
+        r"shape \(4, 3\)",
+    ),
+]
+
+
+def _softplus(a):
+    """log(1 + exp(a)), stable: exponentiates only -|a|."""
+    return np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))
+
+
+def _bce_where(z, y):
+    # -log sigmoid(z) = softplus(-z) for a yes, -log(1 - sigmoid(z)) = softplus(z) for a no
+    return np.mean(np.where(y == 1, _softplus(-z), _softplus(z)))
+
+
+def _bce_two_class_softmax(z, y):
+    logits = np.stack([np.zeros_like(z), z], axis=1)  # (N, 2): sigmoid(z) = softmax([0, z])[1]
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.mean(log_probs[np.arange(len(z)), y.astype(int)])
+
+
+def _bce_loop(z, y):
+    import math
+
+    total = 0.0
+    for zi, yi in zip(z, y):
+        total += max(zi, 0.0) - zi * yi + math.log1p(math.exp(-abs(zi)))
+    return total / len(z)
+
+
+def _bce_naive(z, y):
+    p = 1 / (1 + np.exp(-z))  # overflows for z = -1000
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def _bce_stable_sigmoid_then_log(z, y):
+    p = _course("activations").sigmoid(z)  # rounds to exactly 0 or 1 at z = ±1000
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def _bce_clipped(z, y):
+    p = np.clip(_course("activations").sigmoid(z), 1e-7, 1 - 1e-7)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def _bce_inplace(z, y):
+    y *= z  # reuses targets as z * y: changes the caller's array
+    return np.mean(np.maximum(z, 0) - y + np.log1p(np.exp(-np.abs(z))))
+
+
+def _bce(z, y, left=None, product=None, tail=None):
+    left = np.maximum(z, 0) if left is None else left
+    product = z * y if product is None else product
+    tail = np.log1p(np.exp(-np.abs(z))) if tail is None else tail
+    return np.mean(left - product + tail)
+
+
+BINARY_CROSS_ENTROPY_FROM_LOGITS = [
+    Case(
+        "np.logaddexp",
+        lambda z, y: np.mean(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)),
+        ACCEPTED,
+    ),
+    Case("np.where between two stable softplus", _bce_where, ACCEPTED),
+    Case("two-class log-softmax of [0, z]", _bce_two_class_softmax, ACCEPTED),
+    Case("a loop with math.log1p", _bce_loop, ACCEPTED),
+    Case(
+        "np.log(1 + ...) instead of np.log1p",
+        lambda z, y: np.mean(np.maximum(z, 0) - z * y + np.log(1 + np.exp(-np.abs(z)))),
+        ACCEPTED,
+    ),
+    Case("from probabilities, p = 1 / (1 + exp(-z))", _bce_naive, r"log\(0\)|overflow"),
+    Case("log of the stable act.sigmoid", _bce_stable_sigmoid_then_log, r"log\(0\)"),
+    Case("clipped probabilities", _bce_clipped, r"clip|eps"),
+    Case("sign flipped", lambda z, y: -_bce(z, y), r"negative|minus"),
+    Case("sum instead of mean", lambda z, y: len(z) * _bce(z, y), r"mean|sum"),
+    Case("targets swapped", lambda z, y: _bce(z, 1 - y), r"swapped|1 - y"),
+    Case("+ z * y", lambda z, y: _bce(z, y, product=-z * y), r"z \* y|sign"),
+    Case(
+        "no log(1 + exp(-|z|)) term",
+        lambda z, y: _bce(z, y, tail=np.zeros_like(z)),
+        r"log\(1 \+ exp\(-\|z\|\)\)|missing",
+    ),
+    Case(
+        "min(z, 0) for max(z, 0)",
+        lambda z, y: _bce(z, y, left=np.minimum(z, 0)),
+        r"max\(z, 0\)|min",
+    ),
+    Case(
+        "np.max(z, 0): a reduction", lambda z, y: _bce(z, y, left=np.max(z, 0)), r"np\.maximum|axis"
+    ),
+    Case(
+        "log10",
+        lambda z, y: _bce(z, y, tail=np.log10(1 + np.exp(-np.abs(z)))),
+        r"natural|log10",
+    ),
+    Case(
+        "log(exp(-|z|)): the 1 lost", lambda z, y: _bce(z, y, tail=-np.abs(z)), r"lost its 1|log1p"
+    ),
+    Case(
+        "log1p(exp(-z)) without the absolute value",
+        lambda z, y: np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-z))),
+        r"overflow|log\(0\)|-\|z\|",
+    ),
+    Case(
+        "softplus written plainly: log(1 + exp(z)) - z * y",
+        lambda z, y: np.mean(np.log(1 + np.exp(z)) - z * y),
+        r"overflow|log\(0\)",
+    ),
+    Case(
+        "np.where computes the overflowing branch too",
+        lambda z, y: np.mean(
+            np.where(z >= 0, z - z * y + np.log1p(np.exp(-z)), -z * y + np.log1p(np.exp(z)))
+        ),
+        r"overflow|both of its branches",
+    ),
+    Case(
+        "one loss per example",
+        lambda z, y: np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))),
+        r"one loss per example|mean",
+    ),
+    Case("changes targets in place", _bce_inplace, r"chang|in place|modif"),
+    Case(
+        "the course's losses.binary_cross_entropy",
+        lambda z, y: _course("losses").binary_cross_entropy(y, z, from_logits=True),
+        r"switched off",
+    ),
 ]
 
 
@@ -382,4 +512,5 @@ CATALOGUE = {
     ("lesson03", "one_hot"): ONE_HOT,
     ("lesson03", "cross_entropy_from_logits"): CROSS_ENTROPY_FROM_LOGITS,
     ("lesson03", "cross_entropy_gradient"): CROSS_ENTROPY_GRADIENT,
+    ("lesson03", "binary_cross_entropy_from_logits"): BINARY_CROSS_ENTROPY_FROM_LOGITS,
 }
