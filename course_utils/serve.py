@@ -105,6 +105,17 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 #: Largest picture the service decodes, in pixels: 36 megapixels (6000 x 6000, or a
 #: 7360 x 4912 camera), below ``preprocess.MAX_PIXELS``; phones save 12 MP by default.
 MAX_PIXELS = 36_000_000
+#: Largest picture with more than 8 bits per channel (16-bit or 32-bit integer, float: Pillow
+#: modes ``I;16``, ``I``, ``F``): these cannot be reduced while decoding and cost 4 bytes a
+#: pixel at every step of preprocessing (a 5999 x 5999 16-bit PNG of 92 KB took 1 GB).
+MAX_DEEP_PIXELS = 4_000_000
+#: Bytes of uploads being received and handled at once; a request over it gets 503 at once.
+MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024
+#: Seconds a worker may take to decode and preprocess one picture; 504 after, and the
+#: workers are replaced (a hung worker would otherwise hold every later request).
+REQUEST_TIMEOUT = 10.0
+#: Seconds a client is told to wait (``Retry-After``) when the service is busy or restarting.
+RETRY_AFTER_S = 1
 #: Pictures are decoded (JPEG draft mode) and reduced to a longer side of about this;
 #: preprocessing works at ``preprocess.WORKING_SIZE`` (512) px, so nothing is lost.
 DECODE_SIDE = 1024
@@ -135,11 +146,14 @@ class UploadError(Exception):
     Taught in notebooks/09_serve_the_model.ipynb.
     """
 
-    def __init__(self, status_code: int, detail: str, *, close: bool = False):
+    def __init__(
+        self, status_code: int, detail: str, *, close: bool = False, retry_after: int | None = None
+    ):
         super().__init__(detail)
         self.status_code = status_code
         self.detail = detail
         self.close = close
+        self.retry_after = retry_after
 
 
 def export_saved_model(model, path: str | os.PathLike) -> Path:
@@ -251,6 +265,14 @@ def open_bounded(
                 f"at most {max_pixels:,} pixels; shrink the picture first",
                 reason="too_large",
             )
+        if picture.mode in _DEEP_MODES and width * height > MAX_DEEP_PIXELS:
+            raise preprocess.ImageError(
+                f"the image is too large for its depth ({width} x {height} pixels, mode "
+                f"{picture.mode}: more than 8 bits per channel): the service accepts such "
+                f"pictures up to {MAX_DEEP_PIXELS:,} pixels (8-bit ones up to {max_pixels:,}); "
+                "save it as an 8-bit PNG or a JPEG, or shrink it first",
+                reason="too_large",
+            )
         _check_aspect((width, height), "picture")  # a 20000x1 strip: refused before decoding
         target = longest_side / max(width, height, 1)
         if picture.format == "JPEG" and target < 0.5:
@@ -268,6 +290,9 @@ def open_bounded(
         except ValueError:  # a mode reduce() does not handle (16-bit): preprocess shrinks it
             pass
     return picture
+
+
+_DEEP_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
 
 
 def _check_aspect(size: tuple[int, int], what: str) -> None:
@@ -394,6 +419,8 @@ def create_app(
     body_timeout: float = BODY_TIMEOUT,
     preprocess_workers: int | None = None,
     max_decodes: int | None = None,
+    request_timeout: float = REQUEST_TIMEOUT,
+    max_in_flight_bytes: int = MAX_IN_FLIGHT_BYTES,
 ):
     """The FastAPI application serving ``model`` (see the module docstring for the API).
 
@@ -407,8 +434,11 @@ def create_app(
     core; Pillow's median filter holds Python's lock, so threads would share one
     core); 0 preprocesses in threads of this process, as the first version did.
     max_decodes: how many pictures are decoded at the same time (default: one per
-    worker, at least 2). ``app.state.batcher`` is the :class:`DynamicBatcher`
-    (None unless batched).
+    worker, at least 2). request_timeout: seconds a worker may take for one
+    picture (504 after, and the workers are replaced). max_in_flight_bytes: the
+    bytes of uploads handled at once (503 above). ``app.state.batcher`` is the
+    :class:`DynamicBatcher` (None unless batched), ``app.state.workers`` the
+    :class:`WorkerPool`.
     Taught in notebooks/09_serve_the_model.ipynb.
     """
     _check_positive_int("max_upload_bytes", max_upload_bytes)
@@ -424,11 +454,15 @@ def create_app(
         raise ValueError(f"batch_window_ms must be a finite number >= 0, got {batch_window_ms!r}")
     if not _is_number(body_timeout) or body_timeout <= 0:
         raise ValueError(f"body_timeout must be a finite number > 0, got {body_timeout!r}")
+    if not _is_number(request_timeout) or request_timeout <= 0:
+        raise ValueError(f"request_timeout must be a finite number > 0, got {request_timeout!r}")
+    _check_positive_int("max_in_flight_bytes", max_in_flight_bytes)
 
     runner = model if inference == "eager" else CompiledModel(model)
     # One prediction at start-up: builds (traces) the model's graph before the first client waits.
     predict_probabilities(runner, np.zeros((1, 28, 28), dtype=np.float32))
-    pool = _preprocess_pool(workers)
+    pool = WorkerPool(workers, request_timeout)
+    budget = UploadBudget(max_in_flight_bytes)
     decode_slots = asyncio.Semaphore(max_decodes)
     lock = threading.Lock()
     batcher = None
@@ -444,14 +478,16 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app):
         task = asyncio.create_task(batcher.run()) if batcher else None
+        supervisor = asyncio.create_task(pool.supervise())
         try:
             yield
         finally:
+            supervisor.cancel()
             if task:
                 task.cancel()
                 batcher.close()
             # wait for the workers to end: uvicorn re-raises SIGTERM afterwards, and atexit never runs
-            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+            await asyncio.to_thread(pool.shutdown)
 
     app = FastAPI(
         title="MNIST digit classifier",
@@ -462,18 +498,31 @@ def create_app(
     app.state.model = model
     app.state.max_upload_bytes = max_upload_bytes
     app.state.batcher = batcher
+    app.state.workers = pool
 
     @app.exception_handler(UploadError)
     async def _upload_error(request, error: UploadError):
-        headers = {"connection": "close"} if error.close else None
+        headers = {"connection": "close"} if error.close else {}
+        if error.retry_after is not None:
+            headers["retry-after"] = str(error.retry_after)
         return JSONResponse(
             status_code=error.status_code, content={"detail": error.detail}, headers=headers
         )
 
     @app.get("/health")
     async def health():
-        """Is the service up, and which model does it serve?"""
-        return {"status": "ok", "model": model_name}
+        """Is the service up (always 200 while it runs), can it answer now, and which model?"""
+        ready = pool.ready
+        return {"status": "ok" if ready else "degraded", "ready": ready, "model": model_name}
+
+    @app.get("/ready")
+    async def ready():
+        """200 when ``/predict`` can answer, 503 while workers are being replaced (a readiness probe)."""
+        if pool.ready:
+            return {"ready": True}
+        return JSONResponse(
+            status_code=503, content={"ready": False}, headers={"retry-after": str(RETRY_AFTER_S)}
+        )
 
     def predict_one(digit: np.ndarray) -> np.ndarray:
         with lock:
@@ -500,26 +549,28 @@ def create_app(
         """Classify the picture in the multipart field ``file``."""
         from starlette.requests import ClientDisconnect
 
+        taken = [0]  # bytes of this request counted in the budget, given back when it is answered
         try:
-            content = await _read_upload(request, max_upload_bytes, body_timeout)
+            content = await _read_upload(request, max_upload_bytes, body_timeout, budget, taken)
+            preprocessing[0] += 1
+            try:
+                async with decode_slots:
+                    outcome = await pool.run(content)
+            finally:
+                preprocessing[0] -= 1
         except ClientDisconnect:
             client = (
                 f"{request.client.host}:{request.client.port}" if request.client else "a client"
             )
             logger.warning("%s disconnected before its upload arrived; nothing to answer", client)
             return JSONResponse(status_code=400, content={"detail": "disconnected"})
-        loop = asyncio.get_running_loop()
-        preprocessing[0] += 1
-        try:
-            async with decode_slots:
-                outcome = await loop.run_in_executor(pool, _digit_or_error, content)
         finally:
-            preprocessing[0] -= 1
+            budget.give(taken[0])
         if outcome[0] == "error":
             raise _image_error(preprocess.ImageError(outcome[2], reason=outcome[1]))
         digit = outcome[1]
         if batcher is None:
-            probs = await loop.run_in_executor(None, predict_one, digit)
+            probs = await asyncio.get_running_loop().run_in_executor(None, predict_one, digit)
         else:
             probs = await batcher.predict(digit)
         # a JSONResponse is sent as it is (FastAPI would first walk a returned dict to encode it)
@@ -539,10 +590,8 @@ def _end_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, daemon=True, name="watch-parent").start()
 
 
-def _preprocess_pool(workers: int):
-    """``workers`` started processes for :func:`_digit_or_error`, or threads when ``workers`` is 0."""
-    if workers == 0:
-        return ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="preprocess")
+def _start_processes(workers: int):
+    """A started pool of ``workers`` processes for :func:`_digit_or_error`, warmed up."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -559,6 +608,152 @@ def _preprocess_pool(workers: int):
     for future in [pool.submit(_digit_or_error, warm_up.getvalue()) for _ in range(workers)]:
         future.result()  # the workers have imported everything before the first client
     return pool
+
+
+class WorkerPool:
+    """Processes that decode and preprocess uploads, replaced when one dies or hangs.
+
+    ``await pool.run(content)`` returns :func:`_digit_or_error`'s outcome within
+    ``timeout`` seconds. A worker that dies (``kill -9``, the out-of-memory killer)
+    breaks a ``ProcessPoolExecutor`` for good; a worker that hangs (SIGSTOP) holds
+    its task and the queue's lock, so the others stall too. Either way the pool
+    is replaced, as gunicorn replaces its workers: the old processes are killed,
+    new ones started in a thread (the event loop keeps answering), and the
+    requests the old pool held get :class:`UploadError` 503 (died) or 504 (too
+    slow) with ``Retry-After``, and one log line. :attr:`ready` is False while a
+    replacement starts. ``workers=0`` preprocesses in threads of this process, as
+    the first version did (a thread cannot be killed: only the time limit holds).
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+
+    def __init__(self, workers: int, timeout: float = REQUEST_TIMEOUT):
+        self.workers = workers
+        self.timeout = timeout
+        self.restarts = 0
+        self._replacing: asyncio.Task | None = None
+        if workers == 0:
+            self._pool = ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="preprocess")
+        else:
+            self._pool = _start_processes(workers)
+
+    @property
+    def ready(self) -> bool:
+        """True when every worker is alive and none is being replaced."""
+        return self._pool is not None and self._replacing is None and not self._broken(self._pool)
+
+    def _broken(self, pool) -> bool:
+        if self.workers == 0:
+            return False
+        # ProcessPoolExecutor marks itself broken when a worker dies (a private attribute)
+        processes = getattr(pool, "_processes", None) or {}
+        return bool(getattr(pool, "_broken", False)) or any(
+            not process.is_alive() for process in processes.values()
+        )
+
+    async def run(self, content: bytes):
+        pool = self._pool
+        if pool is None or self._broken(pool):
+            self.replace(pool, "a preprocessing worker died")
+            raise self._unavailable()
+        loop = asyncio.get_running_loop()
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return await asyncio.wait_for(
+                loop.run_in_executor(pool, _digit_or_error, content), self.timeout
+            )
+        except BrokenProcessPool:
+            self.replace(pool, "a preprocessing worker died")
+            raise self._unavailable() from None
+        except asyncio.TimeoutError:
+            self.replace(pool, f"a preprocessing worker took more than {self.timeout:g} s")
+            raise UploadError(
+                504,
+                f"preparing the picture took more than {self.timeout:g} s, the service's limit; "
+                "the workers are being replaced: send it again",
+                retry_after=RETRY_AFTER_S,
+            ) from None
+
+    async def supervise(self, every_s: float = 0.25) -> None:
+        """Check the workers every ``every_s`` seconds and replace them when one has died."""
+        while True:
+            await asyncio.sleep(every_s)
+            if self._pool is not None and self._broken(self._pool):
+                self.replace(self._pool, "a preprocessing worker died")
+
+    def _unavailable(self) -> UploadError:
+        return UploadError(
+            503,
+            "the service is replacing a preprocessing worker that stopped; send it again "
+            f"in {RETRY_AFTER_S} s",
+            retry_after=RETRY_AFTER_S,
+        )
+
+    def replace(self, pool, why: str) -> None:
+        """Kill ``pool``'s processes and start new ones in the background (once per broken pool)."""
+        if self.workers == 0 or self._replacing is not None or pool is not self._pool:
+            return
+        logger.warning("%s; replacing the %d workers", why, self.workers)
+        self._pool = None
+        self._replacing = asyncio.get_running_loop().create_task(self._replace(pool))
+
+    async def _replace(self, old) -> None:
+        try:
+            if old is not None:
+                _kill(old)
+            self._pool = await asyncio.to_thread(_start_processes, self.workers)
+            self.restarts += 1
+            logger.warning("the %d preprocessing workers are running again", self.workers)
+        except Exception as error:  # the next request tries again
+            logger.error("could not start the preprocessing workers: %s", error)
+        finally:
+            self._replacing = None
+
+    def shutdown(self) -> None:
+        if self._replacing is not None:
+            self._replacing.cancel()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill(pool) -> None:
+    """SIGKILL a process pool's workers (a stopped one too) and let the executor go."""
+    import signal
+
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            os.kill(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, TypeError):
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+class UploadBudget:
+    """The bytes of uploads in flight, at most ``limit``: over it, a 503 at once, not more memory.
+
+    ``take(n)`` counts ``n`` more bytes or raises :class:`UploadError` 503 with
+    ``Retry-After``; ``give(n)`` gives them back when the request is answered. (The
+    event loop runs one request's code at a time, so no lock is needed.)
+    Taught in notebooks/09_serve_the_model.ipynb.
+    """
+
+    def __init__(self, limit: int = MAX_IN_FLIGHT_BYTES):
+        self.limit = limit
+        self.used = 0
+
+    def take(self, n: int) -> None:
+        if self.used + n > self.limit:
+            raise UploadError(
+                503,
+                f"the service is busy: {self.used:,} bytes of uploads are in flight and this one "
+                f"would pass the limit of {self.limit:,}; send it again in {RETRY_AFTER_S} s",
+                close=True,
+                retry_after=RETRY_AFTER_S,
+            )
+        self.used += n
+
+    def give(self, n: int) -> None:
+        self.used -= n
 
 
 def _is_number(value) -> bool:
@@ -578,16 +773,25 @@ def _image_error(error: preprocess.ImageError) -> UploadError:
     return UploadError(STATUS_BY_REASON.get(error.reason, 400), str(error))
 
 
-async def _read_body(request, max_upload_bytes: int) -> bytearray:
+async def _read_body(request, max_upload_bytes: int, budget=None, taken=None) -> bytearray:
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > max_upload_bytes:
             raise UploadError(413, _too_large(len(body), max_upload_bytes), close=True)
+        if budget is not None and len(body) > taken[0]:  # more than the declared length
+            budget.take(len(body) - taken[0])
+            taken[0] = len(body)
     return body
 
 
-async def _read_upload(request, max_upload_bytes: int, body_timeout: float = BODY_TIMEOUT) -> bytes:
+async def _read_upload(
+    request,
+    max_upload_bytes: int,
+    body_timeout: float = BODY_TIMEOUT,
+    budget: UploadBudget | None = None,
+    taken: list[int] | None = None,
+) -> bytes:
     """The bytes of the uploaded file, or an :class:`UploadError` saying what is wrong."""
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/form-data"):
@@ -601,8 +805,13 @@ async def _read_upload(request, max_upload_bytes: int, body_timeout: float = BOD
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_upload_bytes:
         raise UploadError(413, _too_large(int(declared), max_upload_bytes), close=True)
+    if budget is not None and declared is not None and declared.isdigit():
+        budget.take(int(declared))  # before reading: a refused upload costs no memory
+        taken[0] = int(declared)
     try:
-        body = await asyncio.wait_for(_read_body(request, max_upload_bytes), body_timeout)
+        body = await asyncio.wait_for(
+            _read_body(request, max_upload_bytes, budget, taken), body_timeout
+        )
     except asyncio.TimeoutError:  # the builtin TimeoutError only from Python 3.11
         raise UploadError(
             408,
@@ -1131,6 +1340,20 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"seconds a request body may take to arrive; 408 after (default {BODY_TIMEOUT:g})",
     )
     parser.add_argument(
+        "--request-timeout-s",
+        type=_positive_number,
+        default=REQUEST_TIMEOUT,
+        help="seconds a worker may take to prepare one picture; 504 after, and the workers are "
+        f"replaced (default {REQUEST_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--max-in-flight-mb",
+        type=_upload_megabytes,
+        default=MAX_IN_FLIGHT_BYTES / 1024 / 1024,
+        help="MiB of uploads handled at once; a request over it gets 503 and Retry-After "
+        f"(default {MAX_IN_FLIGHT_BYTES / 1024 / 1024:g})",
+    )
+    parser.add_argument(
         "--keep-alive-s",
         type=_positive_number,
         default=KEEP_ALIVE,
@@ -1167,6 +1390,8 @@ def main(argv=None) -> None:
         batch_window_ms=args.batch_window_ms,
         max_batch_size=args.max_batch_size,
         body_timeout=args.body_timeout_s,
+        request_timeout=args.request_timeout_s,
+        max_in_flight_bytes=int(args.max_in_flight_mb * 1024 * 1024),
     )
     mode = (
         "one at a time (eager)"
