@@ -17,7 +17,7 @@ import httpx
 import psutil
 import pytest
 
-from course_utils import serve
+from course_utils import preprocess, serve
 from course_utils.sample_digits import load_samples
 
 REQUEST_TIMEOUT = 2.0  # seconds: the service's time limit per picture in these tests
@@ -192,10 +192,10 @@ def test_a_deep_picture_is_refused_from_its_header(fault_service):
 
 
 def test_open_bounded_counts_the_depth_of_a_picture():
-    with pytest.raises(serve.preprocess.ImageError, match="more than 8 bits") as refused:
+    with pytest.raises(preprocess.ImageError, match="more than 8 bits") as refused:
         serve.open_bounded(png_header_only(2001, 2000, 16))
     assert refused.value.reason == "too_large"
-    with pytest.raises(serve.preprocess.ImageError, match="too large") as refused:
+    with pytest.raises(preprocess.ImageError, match="too large") as refused:
         serve.open_bounded(png_header_only(6001, 6000, 8))
     assert refused.value.reason == "too_large"
 
