@@ -300,6 +300,92 @@ def compare_services(
             service.stop()
 
 
+def request_breakdown(model_path, files=None, repeats: int = 20) -> dict[str, float]:
+    """CPU milliseconds per request of each step of the service, measured one by one in this process.
+
+    Steps: reading the multipart body (``limits._read_upload``: starlette's parser), decoding
+    (``open_bounded``), preprocessing (``preprocess.to_mnist_steps``), sending the picture to a
+    worker and the digit back (pickling both), the model per digit in a batch of 32 and alone
+    (compiled), and the client building and reading one request (``http.client``, without the
+    network). Each is ``time.process_time`` over ``repeats`` runs of every file, the median per run.
+    """
+    import asyncio
+    import pickle
+
+    from .. import preprocess
+    from ..handwriting import predict_probabilities
+    from ..serve import limits
+
+    files = files or sample_files()
+    contents = [content for _, content in files]
+
+    def per_call(call, items) -> float:
+        times = []
+        for _ in range(repeats):
+            started = time.process_time()
+            for item in items:
+                call(item)
+            times.append((time.process_time() - started) / len(items))
+        return 1000 * float(np.median(times))
+
+    def read_upload(content):
+        body, content_type = serve.client._multipart("digit.png", content)
+        from starlette.requests import Request
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/predict",
+            "headers": [(b"content-type", content_type.encode())],
+        }
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive():
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        return asyncio.run(limits._read_upload(Request(scope, receive), serve.MAX_UPLOAD_BYTES))
+
+    pictures = [serve.open_bounded(content) for content in contents]
+    digits = [preprocess.to_mnist_steps(picture).result for picture in pictures]
+    runner = serve.CompiledModel(serve.load_model(model_path))
+    batch = np.stack((digits * 32)[:32])
+    predict_probabilities(runner, batch)  # traced once
+
+    def asyncio_overhead(_):
+        async def nothing():
+            return None
+
+        asyncio.run(nothing())
+
+    steps = {
+        "multipart body (starlette)": per_call(read_upload, contents)
+        - per_call(asyncio_overhead, contents),
+        "decoding (open_bounded)": per_call(serve.open_bounded, contents),
+        "preprocessing (to_mnist_steps)": per_call(
+            lambda picture: preprocess.to_mnist_steps(picture), pictures
+        ),
+        "to and from a worker (pickle)": per_call(
+            lambda content: pickle.loads(pickle.dumps(content)), contents
+        )
+        + per_call(lambda digit: pickle.loads(pickle.dumps(("digit", digit))), digits),
+        "model, per digit in a batch of 32": per_call(
+            lambda _: predict_probabilities(runner, batch), [None]
+        )
+        / 32,
+        "model, one digit alone": per_call(
+            lambda digit: predict_probabilities(runner, digit), digits[:4]
+        ),
+    }
+    return steps
+
+
+def format_breakdown(steps: dict[str, float]) -> str:
+    """``request_breakdown``'s steps, one line each."""
+    rows = ["CPU ms per request, step by step (this process, one step at a time):"]
+    rows += [f"  {name:<36}{ms:7.2f}" for name, ms in steps.items()]
+    return "\n".join(rows)
+
+
 def format_table(results: list[ServingResult]) -> str:
     """The results side by side, one row per configuration."""
     rows = [
@@ -402,6 +488,7 @@ def main(argv=None) -> None:
         + ", ".join(f"{x:.1f}" for x in load_after)
         + f"; {os.cpu_count()} cores"
     )
+    print(format_breakdown(request_breakdown(model_path)))
     if args.json:
         import json
 
