@@ -92,7 +92,7 @@ def _check_top3_app(fn):
     import numpy as np
 
     with warnings.catch_warnings():  # starlette's note about httpx's successor, not for learners
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
 
     probabilities = np.array(ANSWER["probabilities"])
