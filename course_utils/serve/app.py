@@ -51,7 +51,6 @@ def export_saved_model(model, path: str | os.PathLike) -> Path:
     improved CNN has them) default to training mode there: the exported model would
     classify randomly shifted digits. This endpoint calls ``model(x, training=False)``.
     x: (N, 28, 28, 1) float32 in [0, 1]. Returns ``Path(path)``.
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     import keras
     import tensorflow as tf
@@ -69,7 +68,6 @@ def check_model_path(path: str | os.PathLike) -> Path:
 
     Raises ``FileNotFoundError`` (nothing there) or ``ValueError`` (neither a
     ``.keras``/``.h5`` file nor a SavedModel folder) saying what was expected.
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     path = Path(path)
     if not path.exists():
@@ -91,7 +89,6 @@ def load_model(path: str | os.PathLike):
     ``tf.saved_model.load`` (a folder); both work with
     ``handwriting.predict_probabilities``. Raises ``FileNotFoundError`` or
     ``ValueError`` with what was expected (:func:`check_model_path`).
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     path = check_model_path(path)
     if path.is_dir():
@@ -112,7 +109,6 @@ class CompiledModel:
     SavedModel's ``serve`` endpoint is already such a graph and is used as it is.
     ``handwriting.predict_probabilities(CompiledModel(model), digits)`` works like
     ``predict_probabilities(model, digits)``.
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
 
     def __init__(self, model):
@@ -158,7 +154,6 @@ def create_app(
     bytes of uploads handled at once (503 above). ``app.state.batcher`` is the
     :class:`DynamicBatcher` (None unless batched), ``app.state.workers`` the
     :class:`WorkerPool`.
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     max_upload_bytes = _validate.integer(max_upload_bytes, "max_upload_bytes")
     max_batch_size = _validate.integer(max_batch_size, "max_batch_size")

@@ -28,7 +28,6 @@ class DynamicBatcher:
     ``more_coming()`` (optional) says how many requests are on their way (being
     preprocessed); when none is, the batch goes at once instead of waiting out the
     window, so a lone request is not delayed.
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
 
     def __init__(

@@ -63,8 +63,6 @@ def _model_path(text: str) -> Path:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line's parser; every bad value is a usage error (exit 2) before the model loads.
-
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     parser = argparse.ArgumentParser(
         prog="python -m course_utils.serve",
@@ -146,7 +144,6 @@ def main(argv=None) -> None:
     """The command line: ``python -m course_utils.serve --model PATH [--port 8000] [--host 127.0.0.1] ...``.
 
     ``--help`` lists the options (batching, timeouts, upload limit).
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     args = build_parser().parse_args(argv)
     import uvicorn

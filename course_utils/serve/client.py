@@ -23,13 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..tools.environment import TF_LOG_LEVEL
 from .limits import FIELD_NAME
 
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port that is free on ``host`` right now.
-
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     with socket.socket() as sock:
         sock.bind((host, 0))
@@ -39,8 +38,6 @@ def free_port(host: str = "127.0.0.1") -> int:
 @dataclass
 class ServiceProcess:
     """The service started by :func:`start_service`: its ``url``, ``command`` and process.
-
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
 
     url: str
@@ -85,8 +82,6 @@ def service_command(model_path, port: int, host: str = "127.0.0.1", options=()) 
     """The documented command line: ``python -m course_utils.serve --model PATH --port PORT --host HOST``.
 
     options: more arguments, e.g. ``["--no-batching"]`` or ``["--body-timeout-s", "2"]``.
-
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     return [
         sys.executable,
@@ -119,7 +114,6 @@ def start_service(
     this Python process exits. package_root: a folder holding another copy of
     ``course_utils`` to serve instead of this one (``bench_serve`` runs the first
     version of the service so).
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     import tempfile
 
@@ -138,7 +132,7 @@ def start_service(
             command,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **extra_env},
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": TF_LOG_LEVEL, **extra_env},
             cwd=package_root,
         )
     service = ServiceProcess(f"http://{host}:{port}", command, process, log_path)
@@ -168,7 +162,6 @@ class LoadReport:
     holds the seconds of the *answered* requests only (status 200), so requests
     that failed do not pull the median and the 95th percentile towards 0; likewise
     :attr:`requests_per_second` counts answered requests only.
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
 
     num_requests: int
@@ -237,7 +230,6 @@ def load_test(
     CPU per request where ``httpx`` cost 2.6 ms, CPU that a client sharing the
     machine's cores with the service takes from the service.
     Returns a :class:`LoadReport`.
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     import http.client
     from urllib.parse import urlsplit

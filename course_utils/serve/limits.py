@@ -71,7 +71,6 @@ class UploadError(Exception):
     """A client's mistake: ``status_code`` (4xx) and a ``detail`` sentence.
 
     ``close=True`` also closes the connection (the body was not read to its end).
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
 
     def __init__(
@@ -95,7 +94,6 @@ class UploadBudget:
     ``take(n)`` counts ``n`` more bytes or raises :class:`UploadError` 503 with
     ``Retry-After``; ``give(n)`` gives them back when the request is answered. (The
     event loop runs one request's code at a time, so no lock is needed.)
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
 
     def __init__(self, limit: int = MAX_IN_FLIGHT_BYTES):
@@ -131,7 +129,6 @@ def open_bounded(
     for the moment of its reduction. EXIF orientation travels with the result
     (``preprocess`` applies it). Pictures that cannot be decoded raise the
     ``preprocess.ImageError`` that ``preprocess.load_image`` gives them.
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     try:
         picture = Image.open(io.BytesIO(content))
@@ -190,7 +187,6 @@ def digit_from_upload(content: bytes) -> np.ndarray:
     ``preprocess.to_mnist_steps`` and refuses an ink bounding box more than
     :data:`MAX_ASPECT` times wider than tall (a line; a tall thin stroke is a 1). Raises
     ``preprocess.ImageError``.
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     picture = open_bounded(content)
     steps = preprocess.to_mnist_steps(picture)
@@ -303,7 +299,6 @@ def header_timeout_protocol(header_timeout: float = HEADER_TIMEOUT) -> type:
     byte of its next request), stops it once h11 has parsed the request line and
     headers, and otherwise answers 408 and closes the connection after
     ``header_timeout`` seconds. Pass it as ``uvicorn.Config(app, http=...)``.
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     header_timeout = _validate.number(header_timeout, "header_timeout", positive=True)
     import h11

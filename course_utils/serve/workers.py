@@ -84,7 +84,6 @@ class WorkerPool:
     slow) with ``Retry-After``, and one log line. :attr:`ready` is False while a
     replacement starts. ``workers=0`` preprocesses in threads of this process, as
     the first version did (a thread cannot be killed: only the time limit holds).
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
 
     def __init__(self, workers: int, timeout: float = REQUEST_TIMEOUT):

@@ -77,8 +77,6 @@ def first_version_root(commit: str = FIRST_VERSION, folder=None) -> Path:
 @dataclass
 class ServingResult:
     """What one configuration measured; latencies in milliseconds, memory in MiB (None: not measured).
-
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
 
     name: str
@@ -252,7 +250,6 @@ def compare_services(
     hardly change, and the client's (this process's, during the rounds).
     configurations: name -> options, or name -> ``(options, package_root)`` to serve
     another copy of ``course_utils`` (default :data:`CONFIGURATIONS`).
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     import psutil
 
