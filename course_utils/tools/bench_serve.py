@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -439,7 +440,9 @@ def main(argv=None) -> None:
     parser.add_argument("--requests", type=int, default=2000, help="requests per configuration")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds (default 4)")
-    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument(
+        "--json", type=Path, default=None, help="where the results go (default build/bench_serve.json)"
+    )
     parser.add_argument(
         "--baseline",
         default=FIRST_VERSION,
@@ -485,11 +488,31 @@ def main(argv=None) -> None:
         + ", ".join(f"{x:.1f}" for x in load_after)
         + f"; {os.cpu_count()} cores"
     )
-    print(format_breakdown(request_breakdown(model_path)))
-    if args.json:
-        import json
+    breakdown = request_breakdown(model_path)
+    print(format_breakdown(breakdown))
+    import json
 
-        args.json.write_text(json.dumps([asdict(r) for r in results], indent=1))
+    from ..paths import build_dir
+    from .outputs import write_atomic
+
+    first, batched = results[0], results[-1]
+    report = {
+        "command": "python -m course_utils.tools.bench_serve " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "model": str(model_path),
+        "requests": args.requests,
+        "clients": args.clients,
+        "load_before": round(load_before[0], 1),
+        "load_after": round(load_after[0], 1),
+        "first": asdict(first),
+        "batched": asdict(batched),
+        "speedup": batched.requests_per_second / first.requests_per_second if first.requests_per_second else None,
+        "configurations": [asdict(r) for r in results],
+        "breakdown_ms": breakdown,
+    }
+    output = args.json or build_dir() / "bench_serve.json"
+    write_atomic(output, json.dumps(report, indent=1, default=str))
+    print(f"Wrote {output}")
 
 
 if __name__ == "__main__":
