@@ -381,6 +381,11 @@ def _check_l2_once(fn, weight_decay, other):
                 f"{', '.join(missed)} did not get the decay: the penalty sums over every weight matrix "
                 "(a loop over model.weights), not just one of them."
             )
+        if all(abs(lam - weight_decay / w.size) <= 1e-2 * weight_decay / w.size for (lam, _), w in zip(seen, weights_before)):
+            raise Hint(
+                "your penalty takes the mean of the squares (tf.reduce_mean), which divides each matrix's "
+                "penalty by its number of weights: the formula sums them (tf.reduce_sum)."
+            )
         lams = [lam for lam, _ in seen]
         fits = [fit for _, fit in seen]
         lam = float(np.mean(lams))
