@@ -22,7 +22,8 @@ lesson                   modules
 09 serving              ``serve``
 =======================  =====================================================
 
-Called by the lessons but not what they teach: ``results`` (``record``), ``paths``
+Called by the lessons but not what they teach: ``progress`` (``course_utils.progress()``:
+the exercises you have passed), ``results`` (``record``), ``paths``
 (where files are), ``reproducibility`` (``set_seed``), ``history`` (epoch timer),
 ``plotting`` (every figure), ``widgets``, ``exercises`` (the checkers, one module per
 lesson) and ``_validate`` (the shared argument checks).
@@ -32,10 +33,11 @@ check, the benchmarks, the book, the slides, the lecturers' notes) lives apart i
 ``course_utils/tools/``: a learner never needs to open it.
 """
 
+from .progress import progress
 from .reproducibility import set_seed
 from .results import record
 from .tools.environment import check_environment
 from .tools.lessons import use_quick_values
 
-__version__ = "0.1.0"
-__all__ = ["check_environment", "record", "set_seed", "use_quick_values", "__version__"]
+__version__ = "0.2.0"  # the one place; pyproject.toml reads it, CHANGELOG.md describes it
+__all__ = ["check_environment", "progress", "record", "set_seed", "use_quick_values", "__version__"]

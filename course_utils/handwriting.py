@@ -42,7 +42,6 @@ class Prediction:
 
     ``digit`` is the most likely class, ``probabilities`` (10,) float sums to 1 and
     ``image`` (28, 28) float32 in [0, 1] is the preprocessed digit the model saw.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
 
     digit: int
@@ -66,7 +65,6 @@ def top_k(probabilities, k: int = 3) -> list[tuple[int, float]]:
     """The ``k`` most likely classes: ``[(class, probability), ...]``, most likely first.
 
     probabilities: (C,) with C >= k. Ties keep the smaller class first.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     probs = np.asarray(probabilities, dtype=np.float64)
     if probs.ndim != 1:
@@ -81,7 +79,6 @@ def format_top_k(probabilities, k: int = 3) -> str:
     """``"7: 97.1%, 1: 1.2%, 9: 0.5%"`` for the ``k`` most likely digits.
 
     probabilities: (C,) with C >= k (one row, see :func:`top_k`). Returns a str.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     return ", ".join(f"{digit}: {100 * p:.1f}%" for digit, p in top_k(probabilities, k))
 
@@ -102,7 +99,6 @@ def predict_probabilities(model, images) -> np.ndarray:
     images: (28, 28) or (N, 28, 28) float (no range check: the lesson feeds the
     naive 0-255 inputs on purpose). Returns probabilities (N, 10) float64, rows
     summing to 1 (a softmax is applied when the model outputs logits).
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     x = np.asarray(images, dtype=np.float32)
     if x.ndim == 2:
@@ -135,7 +131,6 @@ def predict_image(model, image) -> Prediction:
 
     image: a path, bytes, PIL image or array (see ``course_utils.preprocess``).
     Returns a :class:`Prediction`; raises ``preprocess.ImageError`` for bad pictures.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     digit_image = to_mnist(image)
     probs = predict_probabilities(model, digit_image)[0]
@@ -144,8 +139,6 @@ def predict_image(model, image) -> Prediction:
 
 def digit_png(image: np.ndarray, scale: int = 5) -> bytes:
     """A 28x28 digit (float in [0, 1], ink bright) as PNG bytes, enlarged ``scale`` times, ink dark.
-
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     pixels = np.clip(255 - np.asarray(image) * 255, 0, 255).astype(np.uint8)
     picture = Image.fromarray(pixels, mode="L")
@@ -162,7 +155,6 @@ def probabilities_html(probabilities, k: int = 3) -> str:
 
     probabilities: (C,) with C >= k (one row, see :func:`top_k`). Returns a str
     holding one ``<div>`` with a bar per digit, most likely first.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     rows = "".join(
         f'<div style="display:flex;align-items:center;gap:6px;font-family:monospace">'
@@ -220,7 +212,6 @@ class UploadApp(_PredictionView):
     ``UploadApp(model).widget`` is an ipywidgets box: a ``FileUpload`` button, the
     preprocessed 28x28 digit and the top-3 probabilities. The button calls
     :meth:`handle_upload`, which tests and notebooks can call with the file's bytes.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
 
     PROMPT = "Upload a photo or scan of one digit."
@@ -386,7 +377,6 @@ class DrawingPad(_PredictionView):
     :meth:`pen_up` (each takes x, y in canvas pixels) and :meth:`clear`; the
     prediction is refreshed when a stroke ends and, while drawing, at most every
     ``update_seconds``.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
 
     PROMPT = "Draw a digit in the box."

@@ -27,13 +27,10 @@ Taught in notebooks/05_keras_ann.ipynb.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
-import numpy as np
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
+import numpy as np
 import tensorflow as tf  # noqa: E402
 
 from . import _validate, history  # noqa: E402

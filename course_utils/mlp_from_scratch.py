@@ -32,14 +32,11 @@ Taught in notebooks/04_mlp_gradienttape.ipynb.
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable, Iterator
 
-import numpy as np
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
+import numpy as np
 import tensorflow as tf  # noqa: E402
 
 from . import _validate, data, metrics  # noqa: E402

@@ -1,5 +1,9 @@
 """A sequential network of numpy layers, its softmax cross-entropy output and a training loop.
 
+The plain training code, as lesson 06 writes it: ``forward(layers, x)`` and
+``backward(layers, dlogits)`` run the layers in order and in reverse,
+``train_step(network, x, y, optimizer)`` takes one gradient step and
+``train_epoch(...)`` one pass over the data in mini-batches.
 ``Sequential(layers)`` chains layers from :mod:`course_utils.layers`: ``forward``
 runs them in order and returns the logits, ``backward`` runs them in reverse.
 The output is softmax followed by cross-entropy, fused
@@ -29,6 +33,49 @@ from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
 from .losses import softmax_cross_entropy, softmax_cross_entropy_backward
 from .optim import Optimizer
 from .parallel import DataParallel
+
+# --------------------------------------------------------------- the plain training code
+
+
+def forward(layers, x):
+    """Run the layers in order on x: (N, ...). Returns the last layer's output, the logits (N, K)."""
+    for layer in layers:
+        x = layer.forward(x)
+    return x
+
+
+def backward(layers, dlogits):
+    """Run the layers in reverse on dlogits: (N, K); each fills its ``grads``. Returns dx, the input's gradient."""
+    dout = dlogits
+    for layer in reversed(layers):
+        dout = layer.backward(dout)
+    return dout
+
+
+def train_step(network, x, y, optimizer):
+    """One gradient step on the batch x: (N, ...), y: (N,). Returns ``(loss, accuracy)`` before the step."""
+    logits = network.forward(x)  # (N, 10)
+    loss = softmax_cross_entropy(logits, y)
+    network.backward(softmax_cross_entropy_backward(logits, y))  # fills every layer's grads
+    optimizer.step(network.params, network.grads)  # updates every layer's params in place
+    return loss, float(np.mean(logits.argmax(axis=1) == y))
+
+
+def train_epoch(network, x, y, optimizer, batch_size, rng, augment=None, on_batch=None):
+    """One pass over x: (N, ...), y: (N,) in shuffled mini-batches. Returns ``(batch losses, accuracy)``.
+
+    ``augment(x_batch, rng)`` changes every batch; ``on_batch(loss)`` is called after every step.
+    """
+    losses, correct = [], 0.0
+    for xb, yb in data.iterate_minibatches(x, y, batch_size, rng=rng):
+        if augment is not None:
+            xb = augment(xb, rng)
+        loss, accuracy = network.train_step(xb, yb, optimizer)
+        losses.append(loss)
+        correct += accuracy * len(yb)
+        if on_batch is not None:
+            on_batch(loss)
+    return losses, correct / len(x)
 
 
 class Sequential:
@@ -66,9 +113,7 @@ class Sequential:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, ...) the first layer's input. Returns the logits (N, K)."""
-        for layer in self.layers:
-            x = layer.forward(x)
-        return x
+        return forward(self.layers, x)
 
     def activations(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Every layer's output for x: (N, ...), by layer name, in order: what the network "sees"."""
@@ -79,10 +124,7 @@ class Sequential:
 
     def backward(self, dlogits: np.ndarray) -> np.ndarray | None:
         """dlogits: (N, K). Fills every layer's ``grads``; returns dx (None if the first layer skips it)."""
-        dout = dlogits
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
-        return dout
+        return backward(self.layers, dlogits)
 
     def loss(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Forward pass and mean softmax cross-entropy: returns ``(loss, logits)``."""
@@ -122,10 +164,7 @@ class Sequential:
 
     def train_step(self, x: np.ndarray, y: np.ndarray, optimizer: Optimizer) -> tuple[float, float]:
         """One gradient step on the batch x: (N, ...), y: (N,). Returns ``(loss, accuracy)`` before the step."""
-        loss, logits = self.loss(x, y)
-        self.backward(softmax_cross_entropy_backward(logits, y))
-        optimizer.step(self.params, self.grads)
-        return loss, float(np.mean(logits.argmax(axis=1) == y))
+        return train_step(self, x, y, optimizer)
 
     def predict_logits(self, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
         """Logits (N, K) for x: (N, ...), computed ``batch_size`` examples at a time."""
@@ -191,30 +230,25 @@ class Sequential:
                 if learning_rate_schedule is not None:
                     optimizer.learning_rate = float(learning_rate_schedule(epoch))
                 history.learning_rate.append(optimizer.learning_rate)
-                losses, correct, seen = [], 0.0, 0
                 bar = tqdm(total=num_batches, desc=f"epoch {epoch + 1}/{num_epochs}", unit="batch",
                            disable=not progress, file=sys.stdout, mininterval=1.0, leave=True)
-                history.on_epoch_begin(epoch)
-                for xb, yb in data.iterate_minibatches(x, y, batch_size, rng=rng):
-                    if augment is not None:
-                        xb = augment(xb, rng)
-                    loss, accuracy = trainer.train_step(xb, yb, optimizer)
+
+                def on_batch(loss, bar=bar, epoch=epoch):
                     if not math.isfinite(loss):
                         bar.close()
                         raise FloatingPointError(
                             f"the loss became {loss} in epoch {epoch + 1}: weights or activations overflowed; "
                             f"lower the learning rate (now {optimizer.learning_rate:g}) or scale the inputs to [0, 1]")
-                    losses.append(loss)
-                    correct += accuracy * len(yb)
-                    seen += len(yb)
                     bar.update(1)
-                    if len(losses) % 10 == 0:
-                        bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}", accuracy=f"{correct / seen:.4f}",
-                                        refresh=False)
+                    if bar.n % 10 == 0:
+                        bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+
+                history.on_epoch_begin(epoch)
+                losses, accuracy = train_epoch(trainer, x, y, optimizer, batch_size, rng, augment, on_batch)
                 history.on_epoch_end(epoch)
                 history.batch_loss.extend(losses)
                 history.history["loss"].append(float(np.mean(losses)))
-                history.history["accuracy"].append(correct / len(x))
+                history.history["accuracy"].append(accuracy)
                 if validation_data is not None:
                     scores = self.evaluate(*validation_data)
                     history.history["val_loss"].append(scores["loss"])
@@ -232,7 +266,7 @@ def random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) ->
 
     x: (N, H, W, C). Returns a new array shaped and typed like x. A digit moved by a
     pixel or two is still the same digit: training on such copies (data augmentation)
-    makes the network less sensitive to where the digit sits, and it overfits later.
+    shows the network positions it has not seen (lesson 06 says how to measure the gain).
     """
     if not isinstance(x, np.ndarray) or x.ndim != 4:
         raise ValueError(f"random_shift: expected images of shape (N, H, W, C), got shape {getattr(x, 'shape', None)}")
@@ -278,4 +312,4 @@ def lesson_cnn(seed: int | np.random.Generator = 0, dtype=np.float32, *, fast: b
     ])
 
 
-__all__ = ["History", "Sequential", "lesson_cnn", "random_shift"]
+__all__ = ["History", "Sequential", "backward", "forward", "lesson_cnn", "random_shift", "train_epoch", "train_step"]

@@ -16,13 +16,18 @@ Threads help in Python here because numpy releases the GIL inside matrix
 products and elementwise operations on large arrays, so the parts really run on
 different cores. During a step BLAS is held at one thread (``threadpoolctl``),
 so the workers do not compete with BLAS's own threads; :func:`set_blas_threads`
-sets that limit for a whole session.
+sets that limit for a whole session. Which setting is fastest depends on the
+machine and on what else runs on it, so :func:`fastest_setting` measures it with
+a short probe instead of assuming.
 Taught in notebooks/06_numpy_cnn.ipynb (section "How to make it fast").
 """
 
 from __future__ import annotations
 
 import copy
+import statistics
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -128,4 +133,42 @@ def set_blas_threads(num_threads: int | None) -> int | None:
     return num_threads
 
 
-__all__ = ["DataParallel", "replicate", "set_blas_threads"]
+#: The (workers, BLAS threads) settings :func:`fastest_setting` tries; None: BLAS's default threads.
+SETTINGS = ((1, None), (1, 1), (2, 1))
+
+
+def fastest_setting(make_network: Callable, make_optimizer: Callable, x: np.ndarray, y: np.ndarray, *,
+                    settings=SETTINGS, rounds: int = 3) -> dict:
+    """Measure training steps on the batch x: (N, ...), y: (N,) in every (workers, BLAS threads) setting.
+
+    ``make_network()`` and ``make_optimizer()`` give each setting its own network and optimizer.
+    Each setting first takes one untimed step (a warm-up), then the settings take one step each
+    in ``rounds`` alternating rounds, so a burst of load hits all of them alike; the median
+    round counts. Returns ``{"seconds_per_batch": {(workers, blas_threads): s}, "workers": w,
+    "blas_threads": t}`` with the fastest setting's w and t.
+    """
+    rounds = _validate.integer(rounds, "rounds")
+    x, y = _validate.examples(x, y, "fastest_setting")
+    trainers, times = {}, {}
+    try:
+        for workers, threads in settings:
+            network = make_network()
+            trainers[workers, threads] = (DataParallel(network, workers) if workers > 1 else network, make_optimizer())
+            times[workers, threads] = []
+        for round_ in range(rounds + 1):  # round 0 warms up and is not counted
+            for (workers, threads), (trainer, optimizer) in trainers.items():
+                with threadpool_limits(limits=threads, user_api="blas"):
+                    start = time.perf_counter()
+                    trainer.train_step(x, y, optimizer)
+                    if round_:
+                        times[workers, threads].append(time.perf_counter() - start)
+    finally:
+        for trainer, _ in trainers.values():
+            if isinstance(trainer, DataParallel):
+                trainer.close()
+    seconds = {setting: statistics.median(t) for setting, t in times.items()}
+    workers, threads = min(seconds, key=seconds.get)
+    return {"seconds_per_batch": seconds, "workers": workers, "blas_threads": threads}
+
+
+__all__ = ["SETTINGS", "DataParallel", "fastest_setting", "replicate", "set_blas_threads"]

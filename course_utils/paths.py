@@ -38,7 +38,26 @@ def notebooks_dir() -> Path:
 
 
 def _dir_from_env(variable: str, default: Path) -> Path:
-    path = Path(os.environ.get(variable) or default).expanduser()
+    path = absolute(os.environ.get(variable) or default)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def absolute(path: str | os.PathLike) -> Path:
+    """``path`` made absolute against the current directory (``~`` expanded), once.
+
+    The one rule for every ``--build-dir`` and ``COURSE_*_DIR``: a relative folder means
+    the same place for the command and for the notebooks' kernels, which run in
+    ``notebooks/``.
+    """
+    return Path(os.path.abspath(Path(path).expanduser()))
+
+
+def resolve_build_dir(value: str | os.PathLike | None = None) -> Path:
+    """A command's ``--build-dir``: ``value`` made absolute, or :func:`build_dir` when None."""
+    if value is None:
+        return build_dir()
+    path = absolute(value)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -99,5 +118,25 @@ def find_model(filename: str = "lesson07_cnn.keras") -> FoundModel:
         )
     mtime, mode, path = max(found)
     saved = datetime.datetime.fromtimestamp(mtime).strftime("%Y-%m-%d %H:%M")
-    run = "a fast run (small data, a rougher model)" if mode == "fast" else "a full run"
-    return FoundModel(path, f"Using {path} from {run} of lesson 07, saved {saved}.")
+    run = (
+        "a fast run (its quick parameters: small data, a rougher model)"
+        if mode == "fast"
+        else "a full run (the lesson's own parameters)"
+    )
+    accuracy = _recorded_accuracy(path, mode)
+    measured = f", test accuracy {accuracy:.2%}" if accuracy is not None else ""
+    return FoundModel(path, f"Using {path} from {run} of lesson 07{measured}, saved {saved}.")
+
+
+def _recorded_accuracy(model: Path, mode: str) -> float | None:
+    """Lesson 07's recorded test accuracy in the run that saved ``model``, if it says."""
+    import json
+
+    root = model.parent.parent if mode == "full" else model.parent.parent.parent
+    try:
+        report = json.loads((root / f"results-{mode}.json").read_text())
+        entry = next(item for item in report["lessons"] if item["name"].startswith("07"))
+        value = entry["results"]["test_accuracy"]
+    except (OSError, ValueError, KeyError, TypeError, StopIteration):
+        return None
+    return float(value) if isinstance(value, (int, float)) else None

@@ -116,7 +116,6 @@ class ImageError(ValueError):
     :data:`ERROR_REASONS` ("blank", "too_large", ...), for programs that react to
     the kind of problem (lesson 09's service picks its HTTP status by it). A
     ``ValueError``, so callers that already catch ``ValueError`` keep working.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
 
     def __init__(self, message: str, *, reason: str):
@@ -135,7 +134,6 @@ class PreprocessSteps:
     (28, 28) result. ``was_inverted`` says whether the ink was dark (so the image was inverted),
     ``bounding_box`` is ``(top, left, bottom, right)`` of the ink in ``denoised``
     (bottom/right exclusive) and ``centre_of_mass`` is ``(row, col)`` in ``centred``.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
 
     original: np.ndarray
@@ -166,18 +164,14 @@ def to_mnist(image) -> np.ndarray:
     image: a file path, bytes, a PIL image or an array (see the module docstring).
     Returns (28, 28) float32 in [0, 1], white ink on black, the digit's longer side
     20 px and its centre of mass at the centre. Raises :class:`ImageError`.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     return to_mnist_steps(image).centred
 
 
 def to_mnist_steps(image) -> PreprocessSteps:
-    """Like :func:`to_mnist`, returning every intermediate stage (:class:`PreprocessSteps`).
-
-    Taught in notebooks/08_your_own_digits.ipynb.
-    """
+    """Like :func:`to_mnist`, returning every intermediate stage (:class:`PreprocessSteps`)."""
     picture = load_image(image)
-    original = np.asarray(_on_white(picture))
+    original = np.asarray(on_white(picture))
     gray = grayscale(picture)
     ink, was_inverted = ink_bright(gray)
     clean = suppress_noise(ink)
@@ -212,7 +206,6 @@ def load_image(image) -> Image.Image:
     or a numpy array (H, W), (H, W, 1), (H, W, 3) or (H, W, 4). EXIF rotation of
     photos is applied. Raises :class:`ImageError` for anything that cannot be a
     picture, ``TypeError`` for objects of another kind.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     if isinstance(image, np.ndarray):
         return _from_array(image)
@@ -324,11 +317,15 @@ def _from_array(array: np.ndarray) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(array), mode=mode)
 
 
-def _on_white(picture: Image.Image) -> Image.Image:
+def on_white(picture: Image.Image) -> Image.Image:
+    """``picture`` with its transparent pixels put on white paper (RGBA -> RGB)."""
     if picture.mode != "RGBA":
         return picture
     background = Image.new("RGBA", picture.size, (255, 255, 255, 255))
     return Image.alpha_composite(background, picture).convert("RGB")
+
+
+_on_white = on_white  # its former name, which course_utils.tools.bench_preprocess uses
 
 
 # --- the steps ----------------------------------------------------------------------
@@ -341,9 +338,8 @@ def grayscale(picture: Image.Image) -> np.ndarray:
     with the longer side at most ``WORKING_SIZE``: a large picture is first reduced
     by a whole factor (Pillow's ``reduce``, averaging blocks of pixels, cheap) and
     then resized by averaging pixel areas, so time and memory stay bounded.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
-    gray = _on_white(picture).convert("L")
+    gray = on_white(picture).convert("L")
     longer = max(gray.size)
     if longer > WORKING_SIZE:
         whole = longer // WORKING_SIZE
@@ -356,8 +352,8 @@ def grayscale(picture: Image.Image) -> np.ndarray:
     return np.asarray(gray, dtype=np.float32) / 255.0
 
 
-def _border(image: np.ndarray) -> np.ndarray:
-    """The pixels of the outermost rows and columns (a frame 1/16 of each side thick)."""
+def border(image: np.ndarray) -> np.ndarray:
+    """The pixels of the outermost rows and columns of (H, W) ``image``: a frame 1/16 of a side thick."""
     height, width = image.shape
     rows, cols = max(1, height // 16), max(1, width // 16)
     return np.concatenate(
@@ -380,13 +376,12 @@ def ink_bright(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     further from it: the image is inverted when its darkest pixels (0.1th
     percentile, of every k-th pixel, about ``STATISTICS_SIZE`` per side) lie
     further below the background than its brightest (99.9th percentile) lie above
-    it; a fine pen on a large page covers well under 1% of it. Dark ink on a light page is inverted, white chalk on
-    a mid-gray board (0.6) is not, dark ink on a gray page (0.4) is. Returns
-    ``(image, was_inverted)`` with image (H, W) float32 in [0, 1].
-    Taught in notebooks/08_your_own_digits.ipynb.
+    it; a fine pen on a large page covers well under 1% of it. Dark ink on a light
+    page is inverted, white chalk on a mid-gray board (0.6) is not, dark ink on a
+    gray page (0.4) is. Returns ``(image, was_inverted)``, image (H, W) float32.
     """
     gray = np.asarray(gray, dtype=np.float32)
-    background = float(np.median(_border(gray)))
+    background = float(np.median(border(gray)))
     step = max(1, round(max(gray.shape) / STATISTICS_SIZE))  # a sample keeps fine strokes dark
     darkest, brightest = np.percentile(gray[::step, ::step], [0.1, 99.9])
     if background - darkest > brightest - background:
@@ -394,7 +389,7 @@ def ink_bright(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     return gray.copy(), False
 
 
-def _shrunk(image: np.ndarray, longer: int) -> np.ndarray:
+def shrink(image: np.ndarray, longer: int) -> np.ndarray:
     """``image`` (H, W) float32 shrunk by averaging so that its longer side is at most ``longer``."""
     height, width = image.shape
     factor = longer / max(height, width)
@@ -412,7 +407,6 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     picture of ink on paper it falls between the paper's and the ink's levels,
     whatever their share of the pixels. Returns a float between the smallest and
     the largest value.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     values = np.asarray(values, dtype=np.float32).ravel()
     low, high = float(values.min()), float(values.max())
@@ -443,7 +437,7 @@ def _quadratic_terms(height: int, width: int) -> np.ndarray:
     return terms
 
 
-def _smooth_background(small: np.ndarray, paper: np.ndarray) -> np.ndarray:
+def fit_lighting(small: np.ndarray, paper: np.ndarray) -> np.ndarray:
     """A quadratic surface a + bx + cy + dx^2 + exy + fy^2 fitted to the ``paper`` pixels.
 
     Fitted only to pixels that are not ink, it follows uneven lighting across the
@@ -464,43 +458,27 @@ def _smooth_background(small: np.ndarray, paper: np.ndarray) -> np.ndarray:
     return (terms[..., :used] @ coefficients.astype(np.float32)).astype(np.float32)
 
 
-def _blank(why: str) -> ImageError:
+def no_digit(why: str) -> ImageError:
     return ImageError(
         f"no digit found: {why}; write the digit darker or photograph it closer",
         reason="blank",
     )
 
 
-def suppress_noise(ink: np.ndarray) -> np.ndarray:
-    """Flatten uneven lighting, find the ink with Otsu's threshold and remove paper noise.
+def flatten_lighting(ink: np.ndarray) -> np.ndarray:
+    """``ink`` (H, W) float, ink bright, less its lighting: the paper becomes about 0 everywhere.
 
-    ink: (H, W) float in [0, 1], ink bright.
-
-    1. On a copy shrunk to ``STATISTICS_SIZE`` pixels, Otsu's threshold separates
-       ink from paper; a quadratic surface fitted to the paper (the pixels clearly
-       below the threshold) is the lighting, and is subtracted from the image;
-    2. on every k-th pixel of the flattened image (about ``STATISTICS_SIZE`` per
-       side; a sample, not an average, so that a fine stroke keeps its contrast),
-       Otsu's threshold is taken again, the paper's grain is measured robustly
-       (1.4826 times the median absolute deviation of the paper pixels) and the
-       ink's level is the median ink pixel.
-
-    "No digit found" (:class:`ImageError`, reason "blank") when the ink stands out
-    from the paper by less than ``MIN_CONTRAST`` or six times the grain: only a
-    blank or nearly uniform page. Then, at full size, the flattened image is mapped
-    linearly from ``INK_RAMP[0]`` of the ink's level (or four times the grain,
-    whichever is higher) to 0 and from ``INK_RAMP[1]`` of it to 1, which keeps
-    anti-aliased edges and does not depend on blur or JPEG; ink blobs smaller than
-    ``SPECK_FRACTION`` of the largest one (dust, grain) become 0.
-    Returns (H, W) float32 in [0, 1].
-    Taught in notebooks/08_your_own_digits.ipynb.
+    On a copy shrunk to ``STATISTICS_SIZE`` pixels, Otsu's threshold separates ink
+    from paper; a smooth surface fitted to the paper only (the pixels clearly below
+    the threshold, :func:`fit_lighting`) is the lighting, and is subtracted at full
+    size. Returns (H, W) float32.
     """
     ink = np.asarray(ink, dtype=np.float32)
-    small = _shrunk(ink, STATISTICS_SIZE)
+    small = shrink(ink, STATISTICS_SIZE)
     threshold = otsu_threshold(small)
     below = small[small < threshold]
     paper = small < threshold - 0.25 * (threshold - float(np.median(below))) if below.size else None
-    background = _smooth_background(
+    background = fit_lighting(
         small, paper if paper is not None and paper.any() else small <= threshold
     )
     if background.shape != ink.shape:
@@ -509,12 +487,23 @@ def suppress_noise(ink: np.ndarray) -> np.ndarray:
                 (ink.shape[1], ink.shape[0]), Image.Resampling.BILINEAR
             )
         )
-    flat = ink - background
-    # every step-th pixel, not an average: a fine stroke keeps its contrast, the grain its spread
-    step = max(1, round(max(ink.shape) / STATISTICS_SIZE))
+    return ink - background
+
+
+def measure_ink(flat: np.ndarray) -> tuple[float, float, float]:
+    """The paper's level, its grain and the ink's contrast in ``flat`` (H, W), ink bright.
+
+    Taken on every k-th pixel (about ``STATISTICS_SIZE`` per side; a sample, not an
+    average, so that a fine stroke keeps its contrast): Otsu's threshold splits
+    paper from ink; the level is the median paper pixel, the grain 1.4826 times the
+    paper's median absolute deviation (a robust standard deviation), the contrast
+    the median ink pixel less the level. Raises :class:`ImageError` ("blank") when
+    nothing stands out by ``MIN_CONTRAST`` or six times the grain.
+    """
+    step = max(1, round(max(flat.shape) / STATISTICS_SIZE))
     sample = flat[::step, ::step]
     if float(sample.max() - sample.min()) < MIN_CONTRAST:
-        raise _blank("the picture is blank (nothing stands out from the background)")
+        raise no_digit("the picture is blank (nothing stands out from the background)")
     threshold = otsu_threshold(sample)
     paper_values = sample[sample < threshold]
     level = float(np.median(paper_values))
@@ -522,16 +511,36 @@ def suppress_noise(ink: np.ndarray) -> np.ndarray:
     strokes = sample[sample >= max(threshold, level + 6 * grain)]
     contrast = float(np.median(strokes)) - level if strokes.size else 0.0
     if contrast < max(MIN_CONTRAST, 6 * grain):
-        raise _blank("the picture is blank (nothing stands out from the paper's grain)")
+        raise no_digit("the picture is blank (nothing stands out from the paper's grain)")
+    return level, grain, contrast
+
+
+def suppress_noise(ink: np.ndarray) -> np.ndarray:
+    """Flatten uneven lighting, find the ink with Otsu's threshold and remove paper noise.
+
+    ink: (H, W) float in [0, 1], ink bright. The lighting is subtracted
+    (:func:`flatten_lighting`), the paper's level, grain and the ink's contrast are
+    measured (:func:`measure_ink`, which raises :class:`ImageError` "blank" for a
+    blank page), and the flattened image is mapped linearly from ``INK_RAMP[0]`` of
+    the ink's contrast above the paper (or four times the grain, whichever is
+    higher) to 0 and from ``INK_RAMP[1]`` of it to 1, which keeps anti-aliased
+    edges and does not depend on blur or JPEG. Ink blobs much smaller than the
+    largest (:func:`remove_specks`) become 0. Returns (H, W) float32 in [0, 1].
+    """
+    flat = flatten_lighting(ink)
+    level, grain, contrast = measure_ink(flat)
     low = level + max(INK_RAMP[0] * contrast, 4 * grain)
     high = level + max(INK_RAMP[1] * contrast, low - level + 1e-3)
     clean = np.clip((flat - low) / (high - low), 0.0, 1.0)
-    return _remove_specks(clean.astype(np.float32))
+    return remove_specks(clean.astype(np.float32))
 
 
-def _remove_specks(image: np.ndarray, fraction: float | None = None) -> np.ndarray:
-    """``image`` with every 8-connected ink blob smaller than ``fraction`` of the largest set to 0."""
-    fraction = SPECK_FRACTION if fraction is None else fraction
+def remove_specks(image: np.ndarray, fraction: float = SPECK_FRACTION) -> np.ndarray:
+    """``image`` with every ink blob smaller than ``fraction`` of the largest set to 0.
+
+    image: (H, W) float, ink > 0. A blob is a group of touching ink pixels
+    (8-connected, ``scipy.ndimage.label``). Returns (H, W) float32.
+    """
     labels, count = ndimage.label(image > 0, structure=np.ones((3, 3)))
     if count <= 1:
         return image
@@ -546,7 +555,7 @@ def ink_bounding_box(image: np.ndarray) -> tuple[int, int, int, int]:
     """The smallest box holding all ink: ``(top, left, bottom, right)``, bottom/right exclusive.
 
     image: (H, W) float, ink > 0. Raises :class:`ImageError` ("no digit found") when
-    there is no ink. Taught in notebooks/08_your_own_digits.ipynb.
+    there is no ink.
     """
     rows = np.flatnonzero(np.any(image > 0, axis=1))
     cols = np.flatnonzero(np.any(image > 0, axis=0))
@@ -566,7 +575,7 @@ def stroke_width(image: np.ndarray) -> float:
     half the stroke's width, in any direction. The width is twice the median of
     those centre-line distances (the local maxima; the mean of their middle half,
     which ignores junctions and stroke ends), less half a pixel. Returns 0.0
-    when there is no ink. Taught in notebooks/08_your_own_digits.ipynb.
+    when there is no ink.
     """
     ink = np.asarray(image) > 0.5
     if not ink.any():
@@ -594,7 +603,6 @@ def normalise_strokes(
     or narrowed (a thick marker) by the same amount on both sides, using the
     distance of each pixel to the ink or to the paper (round, like a pen's tip).
     Returns a 2-D float32 array in [0, 1], cropped to the ink.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     image = np.asarray(image, dtype=np.float32)
     if max(image.shape) < DIGIT_BOX // 2:
@@ -610,17 +618,33 @@ def normalise_strokes(
     # widening by r on each side also lengthens the digit by 2r: w + 2r = target * (L + 2r)
     longer, width = max(small.shape), relative * max(small.shape)
     if relative < min_width:
-        radius = (min_width * longer - width) / (2 * (1 - min_width))
-        small = np.pad(small, int(np.ceil(radius)) + 1)
-        distance = ndimage.distance_transform_edt(small <= 0.5)
-        result = np.maximum(small, np.clip(radius + 0.5 - distance, 0.0, 1.0))
+        result = widen_strokes(small, (min_width * longer - width) / (2 * (1 - min_width)))
     else:
-        radius = (width - max_width * longer) / (2 * (1 - max_width))
-        distance = ndimage.distance_transform_edt(np.pad(small > 0.5, 1))[1:-1, 1:-1]
-        result = np.minimum(small, np.clip(distance - radius, 0.0, 1.0))
+        result = narrow_strokes(small, (width - max_width * longer) / (2 * (1 - max_width)))
     result = result.astype(np.float32)
     top, left, bottom, right = ink_bounding_box(result > 0.05)
     return result[top:bottom, left:right]
+
+
+def widen_strokes(image: np.ndarray, radius: float) -> np.ndarray:
+    """Every stroke of ``image`` (H, W), ink bright, widened by ``radius`` pixels on each side.
+
+    A paper pixel within ``radius`` of the ink becomes ink (round, like a pen's
+    tip; the half pixel at the edge anti-aliased). Returns the image padded by
+    ``ceil(radius) + 1`` on every side, so that no widened stroke is cut.
+    """
+    image = np.pad(image, int(np.ceil(radius)) + 1)
+    distance = ndimage.distance_transform_edt(image <= 0.5)
+    return np.maximum(image, np.clip(radius + 0.5 - distance, 0.0, 1.0))
+
+
+def narrow_strokes(image: np.ndarray, radius: float) -> np.ndarray:
+    """Every stroke of ``image`` (H, W), ink bright, narrowed by ``radius`` pixels on each side.
+
+    An ink pixel within ``radius`` of the paper becomes paper. Returns (H, W).
+    """
+    distance = ndimage.distance_transform_edt(np.pad(image > 0.5, 1))[1:-1, 1:-1]
+    return np.minimum(image, np.clip(distance - radius, 0.0, 1.0))
 
 
 def fit_to_box(image: np.ndarray, box: int = DIGIT_BOX) -> np.ndarray:
@@ -631,7 +655,6 @@ def fit_to_box(image: np.ndarray, box: int = DIGIT_BOX) -> np.ndarray:
     unlike Lanczos it adds no ringing); the result is rescaled so that its
     strongest pixel is 1. Returns (h, w) float32 with
     ``max(h, w) == box`` and ``min(h, w) >= 1``.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     height, width = image.shape
     factor = box / max(height, width)
@@ -658,7 +681,6 @@ def centre_by_mass(
     pixels and never pushes ink out of the field. Returns ``(image, (row, col))``:
     image (size, size) float32 and its centre of mass. Raises ``ValueError`` when
     the digit has no ink (see :func:`centre_of_mass`) or does not fit.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     height, width = digit.shape
     if height > size or width > size:
@@ -676,8 +698,6 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
 
     image: (H, W) float. Raises ``ValueError`` when the image has no ink (its sum is
     not positive).
-
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     image = np.asarray(image, dtype=np.float64)
     rows, cols = np.mgrid[: image.shape[0], : image.shape[1]]
@@ -693,9 +713,8 @@ def naive_to_mnist(image, *, scale: bool = False) -> np.ndarray:
     The whole picture is shrunk to 28x28 and turned gray, without inversion,
     cropping or centring; with ``scale=False`` the pixels stay in 0..255, a range
     no MNIST model was trained on (they learnt from [0, 1]). Returns (28, 28) float32.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
-    picture = _on_white(load_image(image)).convert("L")
+    picture = on_white(load_image(image)).convert("L")
     small = np.asarray(picture.resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR))
     pixels = small.astype(np.float32)
     return pixels / 255.0 if scale else pixels
@@ -717,18 +736,28 @@ __all__ = [
     "WORKING_SIZE",
     "PreprocessSteps",
     "STAGES",
+    "border",
     "centre_by_mass",
     "centre_of_mass",
+    "fit_lighting",
     "fit_to_box",
+    "flatten_lighting",
     "grayscale",
     "ink_bounding_box",
     "ink_bright",
     "load_image",
+    "measure_ink",
+    "narrow_strokes",
+    "no_digit",
+    "on_white",
     "naive_to_mnist",
     "normalise_strokes",
     "otsu_threshold",
+    "remove_specks",
+    "shrink",
     "stroke_width",
     "suppress_noise",
     "to_mnist",
     "to_mnist_steps",
+    "widen_strokes",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _validate
 from . import gradient_descent as gd
 from .activations import softmax
 
@@ -35,7 +36,6 @@ def learning_rate_view(
     start and the least-squares answer, so it stays put while the slider moves.
     Returns (figure, summary): the summary is one sentence, e.g.
     "learning rate 0.1: loss 0.25 after 20 steps (best possible 0.25)".
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
     from . import plotting
 
@@ -59,15 +59,13 @@ def softmax_temperature_view(logits, temperature: float):
     logits: (C,) scores. temperature > 0: small values sharpen the distribution
     towards the largest score, large values flatten it towards uniform.
     Returns (figure, summary) where the summary lists the probabilities.
-    Taught in notebooks/02_activations.ipynb.
     """
     from . import plotting
 
     logits = np.asarray(logits, dtype=float)
     if logits.ndim != 1 or logits.size < 2:
         raise ValueError(f"logits must be a vector of at least two scores, shape (C,), got shape {logits.shape}")
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating)) or not temperature > 0:
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+    temperature = _validate.number(temperature, "temperature", positive=True)
     probs = softmax(logits / temperature)
     fig = plotting.softmax_bars(logits, {f"T = {temperature:.3g}": probs})
     summary = f"T = {temperature:.3g}: probabilities " + " ".join(f"{p:.3f}" for p in probs)
@@ -101,7 +99,6 @@ def learning_rate_app(x, y, *, num_steps: int = 20, learning_rate: float = 0.1, 
 
     x, y: (N,) the data. Returns an ``ipywidgets.VBox`` of the slider, a summary
     line and the figure of :func:`learning_rate_view`.
-    Taught in notebooks/01_linear_regression_gd.ipynb.
     """
     import ipywidgets as widgets
 
@@ -120,7 +117,6 @@ def softmax_temperature_app(logits, *, temperature: float = 1.0):
     """A temperature slider (log scale, 0.1 to 10) over softmax(logits / T).
 
     logits: (C,) scores. Returns an ``ipywidgets.VBox``.
-    Taught in notebooks/02_activations.ipynb.
     """
     import ipywidgets as widgets
 

@@ -6,17 +6,19 @@ import warnings
 
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+import course_utils  # noqa: E402,F401  (sets TensorFlow's log level: course_utils.tools.environment)
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _course_dirs(tmp_path_factory):
-    """Point figures_dir() and build_dir() at a temporary folder for the whole session."""
+    """Point figures_dir(), build_dir() and the progress file at a temporary folder for the session."""
     root = tmp_path_factory.mktemp("course")
-    saved = {key: os.environ.get(key) for key in ("COURSE_FIGURES_DIR", "COURSE_BUILD_DIR")}
+    saved = {key: os.environ.get(key) for key in ("COURSE_FIGURES_DIR", "COURSE_BUILD_DIR", "COURSE_PROGRESS_FILE")}
     os.environ["COURSE_FIGURES_DIR"] = str(root / "figures")
     os.environ["COURSE_BUILD_DIR"] = str(root / "build")
+    os.environ["COURSE_PROGRESS_FILE"] = str(root / "progress.json")  # never the learner's own
     yield root
     for key, value in saved.items():
         if value is None:
@@ -199,3 +201,14 @@ class FastCourse:
 def fast_course(tmp_path_factory):
     """:class:`FastCourse`: lessons executed in fast mode, each at most once per session."""
     return FastCourse(tmp_path_factory.mktemp("fast-course"))
+
+
+#: Fixtures that train a model or run lessons: a test that uses one, even through another
+#: fixture, is slow whatever its own marks say, so `-m "not slow"` really leaves training out.
+TRAINING_FIXTURES = {"digit_model", "fast_course"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

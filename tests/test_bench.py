@@ -10,8 +10,6 @@ import pytest
 
 from course_utils.tools import bench
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 
 def test_a_tiny_benchmark_writes_every_field(tmp_path, capsys):
     output = tmp_path / "bench.json"

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import ast
 import importlib
-import os
 import pkgutil
 import re
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest
 

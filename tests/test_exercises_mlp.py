@@ -1,9 +1,7 @@
 """The checkers of lessons 04 and 05: every answer in a catalogue of typical mistakes
 fails with its own hint. What every exercise must do is tested in test_exercises.py."""
 
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 import numpy as np

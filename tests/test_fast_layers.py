@@ -13,6 +13,7 @@ from course_utils import layers as L
 @pytest.mark.parametrize("shape, kernel, stride, padding", [
     ((3, 9, 9, 1), 3, 1, 0),  # one channel: cols stored column by column
     ((2, 7, 7, 4), 3, 1, 0),  # cols stored row by row
+    ((2, 7, 7, 8), 3, 2, 0),  # row by row, stride 2
     ((2, 9, 7, 3), 3, 2, 1),
     ((1, 6, 7, 2), (3, 1), (1, 2), "same"),
     ((2, 5, 5, 3), 1, 1, 0),

@@ -1,8 +1,6 @@
 """Tests of course_utils.keras_dense (lesson 05), on small synthetic digits."""
 
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 import numpy as np

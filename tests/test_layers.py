@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -15,8 +13,6 @@ from course_utils.gradcheck import (
     relative_error,
 )
 from course_utils.losses import softmax_cross_entropy, softmax_cross_entropy_backward
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _away_from_zero(x: np.ndarray) -> np.ndarray:

@@ -1,8 +1,6 @@
 """Tests of course_utils.mlp_from_scratch (lesson 04) and its figures, on small synthetic digits."""
 
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 import matplotlib

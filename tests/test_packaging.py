@@ -61,3 +61,24 @@ def test_every_requirement_has_a_lower_bound_that_ci_installs():
     for name, requirement in pyproject_requirements().items():
         assert ">=" in requirement, f"{name} has no lower bound: {requirement}"
         assert name in pins, f"{name} is missing from the oldest environment's constraints"
+
+
+def test_the_version_lives_in_one_place_and_the_changelog_names_it():
+    import course_utils
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in project["project"], "the version is course_utils.__version__ only"
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "course_utils.__version__"}
+    entries = re.findall(r"^## (\S+)", (ROOT / "CHANGELOG.md").read_text(), flags=re.M)
+    assert entries and entries[0] == course_utils.__version__, (
+        f"CHANGELOG.md's newest entry is {entries[:1]}, the package is {course_utils.__version__}: "
+        "add an entry for the new version"
+    )
+
+
+def test_the_installed_metadata_has_the_packages_version():
+    from importlib.metadata import version
+
+    import course_utils
+
+    assert version("course-utils") == course_utils.__version__, "reinstall: pip install -e ."

@@ -9,7 +9,13 @@ from threadpoolctl import threadpool_info
 
 from course_utils.network import lesson_cnn
 from course_utils.optim import SGD, Adam
-from course_utils.parallel import DataParallel, replicate, set_blas_threads
+from course_utils.parallel import (
+    SETTINGS,
+    DataParallel,
+    fastest_setting,
+    replicate,
+    set_blas_threads,
+)
 
 
 def test_a_replica_shares_the_weights_but_not_the_caches_or_gradients():
@@ -93,3 +99,12 @@ def test_bad_worker_counts_are_errors(workers):
         network.fit(x, y, SGD(0.1), progress=False, workers=workers)
     with pytest.raises(ValueError, match="workers must be a positive integer"):
         DataParallel(network, workers)
+
+
+def test_fastest_setting_times_every_setting_and_picks_the_quickest():
+    x, y = _digits(16)
+    probe = fastest_setting(_small_network_for_digits, lambda: Adam(1e-3), x, y, rounds=2)
+    assert set(probe["seconds_per_batch"]) == set(SETTINGS)
+    assert all(seconds > 0 for seconds in probe["seconds_per_batch"].values())
+    best = min(probe["seconds_per_batch"], key=probe["seconds_per_batch"].get)
+    assert (probe["workers"], probe["blas_threads"]) == best

@@ -525,3 +525,53 @@ def test_pictures_and_readings_figure_has_two_rows_and_saves(tmp_path, monkeypat
     assert (tmp_path / "readings.png").is_file()
     with pytest.raises(ValueError, match="as many pictures"):
         plotting.pictures_and_readings(pictures, prepared, ["one caption"], [1, 7])
+
+
+# --- the plain steps lesson 08 shows in its cells ----------------------------------------------
+
+
+def test_the_steps_called_one_by_one_give_what_to_mnist_steps_gives():
+    picture = preprocess.load_image(encode(seven_on_paper()))
+    gray = preprocess.grayscale(picture)
+    ink, was_inverted = preprocess.ink_bright(gray)
+    clean = preprocess.suppress_noise(ink)
+    top, left, bottom, right = preprocess.ink_bounding_box(clean)
+    thickened = preprocess.normalise_strokes(clean[top:bottom, left:right])
+    centred, _ = preprocess.centre_by_mass(preprocess.fit_to_box(thickened))
+    steps = to_mnist_steps(encode(seven_on_paper()))
+    assert was_inverted and steps.was_inverted
+    np.testing.assert_array_equal(centred, steps.centred)
+
+
+def test_remove_specks_keeps_the_largest_blob_and_drops_dust():
+    image = np.zeros((40, 40), dtype=np.float32)
+    image[5:35, 18:22] = 1.0  # a stroke of 120 pixels
+    image[2, 2] = 0.8  # one pixel of dust: under 2% of the stroke
+    image[30:34, 30:34] = 0.5  # a blob of 16 pixels: kept
+    out = preprocess.remove_specks(image)
+    assert out[2, 2] == 0 and out[5:35, 18:22].min() == 1.0 and out[30:34, 30:34].min() == 0.5
+
+
+@pytest.mark.parametrize("radius", [1.0, 2.5])
+def test_widening_and_narrowing_change_a_bar_by_twice_the_radius(radius):
+    bar = np.zeros((60, 60), dtype=np.float32)
+    bar[10:50, 26:34] = 1.0  # 8 pixels wide
+    width = preprocess.stroke_width(bar)
+    wide = preprocess.widen_strokes(bar, radius)
+    narrow = preprocess.narrow_strokes(bar, radius)
+    assert wide.shape == (60 + 2 * (int(np.ceil(radius)) + 1),) * 2
+    # the distance is taken to the centre of the nearest ink pixel, whose edge lies half a
+    # pixel further out: widening by r adds r - 0.5 of ink on each side, as it is today
+    assert preprocess.stroke_width(wide) == pytest.approx(width + 2 * radius - 1, abs=1.0)
+    assert preprocess.stroke_width(narrow) == pytest.approx(width - 2 * radius, abs=1.0)
+
+
+def test_measure_ink_finds_the_contrast_and_refuses_a_flat_page():
+    page = np.zeros((100, 100), dtype=np.float32)
+    page[20:80, 45:55] = 0.6
+    level, grain, contrast = preprocess.measure_ink(page)
+    assert level == pytest.approx(0.0) and grain == pytest.approx(0.0)
+    assert contrast == pytest.approx(0.6)
+    with pytest.raises(ImageError) as raised:
+        preprocess.measure_ink(np.full((100, 100), 0.05, dtype=np.float32))
+    assert raised.value.reason == "blank"

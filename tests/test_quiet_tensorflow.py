@@ -32,4 +32,24 @@ def test_the_import_hook_leaves_other_imports_alone():
 
     finder = environment._QuietTensorFlowImport()
     assert finder.find_spec("json") is None
-    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] in {"2", "3"}  # tests/conftest.py sets 2 first
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == environment.TF_LOG_LEVEL
+
+
+def test_tensorflows_log_level_is_set_in_one_place():
+    """Only course_utils/tools/environment.py sets TF_CPP_MIN_LOG_LEVEL; everything else reads it."""
+    import re
+
+    from course_utils.paths import repo_root
+
+    root = repo_root()
+    # the variable's name in quotes, then a comma, a colon or "] =", then a digit in quotes
+    setting = re.compile(r"TF_CPP_MIN_LOG_LEVEL[\"']\s*(?:[,:]|\]\s*=)\s*[\"']\d")
+    owners = [
+        str(path.relative_to(root))
+        for folder in ("course_utils", "tests")
+        for path in sorted((root / folder).rglob("*.py"))
+        if setting.search(path.read_text())
+    ]
+    assert owners == [], (
+        f"TensorFlow's log level is set in {owners}; use course_utils.tools.environment.TF_LOG_LEVEL"
+    )

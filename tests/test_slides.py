@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -288,3 +290,24 @@ def test_each_lesson_has_a_lecturer_page_with_plans_and_its_exercises(name):
         assert f"`{exercise.name}`" in text, (
             f"{path.name} does not cover the exercise {exercise.name}"
         )
+
+
+def test_lecturer_notes_need_neither_pytest_nor_the_tests(tmp_path):
+    """The package does not run its test suite: the mistakes come from the importable catalogue."""
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'pytest' or name.startswith(('_pytest', 'tests')):\n"
+        "            raise ImportError('blocked: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from course_utils.tools import lecturer_notes\n"
+        "mistakes = lecturer_notes.harvest()\n"
+        "print(len(mistakes), len({m.lesson for m in mistakes}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    count, lessons = map(int, result.stdout.split()[-2:])
+    assert count >= 200 and lessons >= 9, result.stdout

@@ -151,8 +151,22 @@ class Exercise:
         return CheckResult(self.name, PASSED, "Well done.")
 
     def check(self, fn: Callable) -> None:
-        """Run the checks on ``fn`` and print the result (``evaluate`` returns it)."""
-        print(self.evaluate(fn))
+        """Run the checks on ``fn`` and print the result (``evaluate`` returns it).
+
+        The result is also noted for ``course_utils.progress()`` (never failing the check).
+        """
+        result = self.evaluate(fn)
+        print(result)
+        from ..progress import note
+
+        note(self.lesson, self.name, result.status)
+
+    @property
+    def lesson(self) -> str:
+        """The two-digit lesson this exercise belongs to ("04"), from its module's name."""
+        module = getattr(self.reference, "__module__", "") or ""
+        tail = module.rsplit(".", 1)[-1]
+        return tail[6:] if tail.startswith("lesson") else "??"
 
     def solution(self) -> None:
         """Print the source code of the reference solution (in class mode, a note instead).

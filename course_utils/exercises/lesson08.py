@@ -7,6 +7,13 @@
   stray further from the median than the brightest.
 * ``centre_of_mass``: ``fn(image: (H, W) float, ink bright) -> (row, col)``, the
   intensity-weighted mean row and column.
+* ``slant``: ``fn(image: (H, W) float, ink bright) -> float``, how many columns the
+  ink moves to the right for every row up: the slope of the line that best follows
+  the ink (each pixel weighted by its intensity), positive for a digit leaning
+  right like "/", 0 for an upright one. The lesson does not show it: the learner
+  finds that it is the weighted covariance of row and column over the weighted
+  variance of the rows, with a minus sign because rows count downwards (the
+  moment MNIST's deskewing uses).
 
 Taught in notebooks/08_your_own_digits.ipynb.
 """
@@ -32,7 +39,13 @@ def _check_ink_bright(fn):
     corner = _page(light=True)
     corner[:3, :3] = 0.1  # ink in the top-left corner of a light page
     for page, light in ((_page(light=True), True), (_page(light=False), False), (corner, True)):
-        out = np.asarray(fn(page.copy()), dtype=float)
+        out = fn(page.copy())
+        if isinstance(out, tuple):
+            raise Hint(
+                f"return the image alone; got a tuple of {len(out)} things. preprocess.ink_bright "
+                "also returns whether it inverted, (image, was_inverted); this exercise returns only the image."
+            )
+        out = np.asarray(out, dtype=float)
         if out.shape != page.shape:
             raise Hint(f"return an image of the same shape {page.shape}; got {out.shape}.")
         expected = ink_bright.reference(page)
@@ -194,6 +207,154 @@ def centre_of_mass(image):
     return (rows * image).sum() / mass, (cols * image).sum() / mass
 
 
-EXERCISES = (ink_bright, centre_of_mass)
+# --- slant --------------------------------------------------------------------------------
 
-__all__ = ["EXERCISES", "centre_of_mass", "ink_bright"]
+
+def _leaning(slope: float) -> np.ndarray:
+    """A 26x19 digit: a stroke leaning by ``slope`` columns per row up, a faint bar, a speck.
+
+    Not square (rows and columns cannot be mixed up), off-centre (moments must be
+    taken about the centre of mass), with gray ink (the intensity must weigh).
+    """
+    image = np.zeros((26, 19))
+    for row in range(4, 22):
+        col = 9 - 6 * slope + slope * (21 - row)
+        left, frac = int(np.floor(col)), col - np.floor(col)
+        image[row, left] += 1 - frac
+        image[row, left + 1] = 1.0
+        image[row, left + 2] += frac
+    image[4, 7:15] = np.maximum(image[4, 7:15], 0.45)
+    image[12, 1] = 0.3
+    return image
+
+
+def _moments(image):
+    rows, cols = np.indices(image.shape)
+    mass = image.sum()
+    dr = rows - (rows * image).sum() / mass
+    dc = cols - (cols * image).sum() / mass
+    return (
+        (dr * dc * image).sum() / mass,
+        (dr**2 * image).sum() / mass,
+        (dc**2 * image).sum() / mass,
+        rows,
+        cols,
+    )
+
+
+def _as_number(out) -> float:
+    if isinstance(out, (tuple, list)) or np.ndim(out) > 0:
+        raise Hint(
+            f"return one number, the slope; got {np.size(out)} values. np.polyfit returns "
+            "(slope, intercept): take [0]."
+        )
+    try:
+        return float(out)
+    except (TypeError, ValueError):
+        raise Hint(f"return one number, the slope; got {out!r:.80}.") from None
+
+
+def _check_slant(fn):
+    for slope in (0.4, -0.25):
+        image = _leaning(slope)
+        out = _as_number(fn(image.copy()))
+        expected = slant.reference(image)
+        if np.isclose(out, expected, rtol=1e-6, atol=1e-9):
+            continue
+        cov, var_rows, var_cols, rows, cols = _moments(image)
+        wrong = [
+            (
+                -expected,
+                "the sign is reversed: rows count downwards, so a digit leaning right like '/' has "
+                "its ink further right as the row number falls. Give '/' a positive slant.",
+            ),
+            (
+                -cov / var_cols,
+                "you divided by the spread of the columns: the slope is columns per row, so "
+                "divide the covariance by the weighted variance of the rows.",
+            ),
+            (
+                -var_rows / cov,
+                "that is rows per column, the inverse: the slope is columns per row, "
+                "covariance / variance of the rows.",
+            ),
+            (
+                -cov / np.sqrt(var_rows * var_cols),
+                "that is the correlation coefficient, which has no unit and "
+                "stays within [-1, 1]; the slope divides the covariance by the variance of the rows only.",
+            ),
+            (
+                np.arctan(expected),
+                "that is an angle (np.arctan of the slope, in radians): return the slope itself, "
+                "columns per row.",
+            ),
+            (
+                np.degrees(np.arctan(expected)),
+                "that is an angle in degrees: return the slope itself, columns per row.",
+            ),
+            (
+                -(rows * cols * image).sum() / (rows**2 * image).sum(),
+                "you took the moments about pixel (0, 0): "
+                "measure rows and columns from the centre of mass first (subtract the weighted means).",
+            ),
+            *(
+                (
+                    expected * factor,
+                    "the covariance and the variance are divided by different totals (the mass and "
+                    "the number of pixels): divide both by the total intensity (or neither; it cancels).",
+                )
+                for factor in (image.sum() / image.size, image.size / image.sum())
+            ),
+            (
+                -np.polyfit(rows.ravel(), cols.ravel(), 1, w=image.ravel())[0],
+                "np.polyfit's w multiplies each "
+                "residual before it is squared, so w=image weighs a pixel by its intensity squared: pass "
+                "w=np.sqrt(image).",
+            ),
+            (
+                -np.polyfit(rows.ravel(), cols.ravel(), 1)[0],
+                "every pixel counted the same, the empty background "
+                "too: weight each pixel by its intensity (the background weighs 0).",
+            ),
+        ]
+        for ink in (image > 0.5, image > 0):
+            r, c = np.nonzero(ink)
+            wrong.append(
+                (
+                    -np.cov(r, c)[0, 1] / np.var(r, ddof=1),
+                    "every ink pixel counted the same: weight "
+                    "each one by its intensity, so that the faint bar and the speck count less.",
+                )
+            )
+        for value, hint in wrong:
+            if np.isclose(out, value, rtol=1e-6, atol=1e-9):
+                raise Hint(hint)
+        raise Hint(
+            f"for a stroke leaning {slope:+g} columns per row up, with a faint bar and a speck, expected "
+            f"{expected:.4f}; got {out:.4f}. The slant is the slope of the line through the ink's centre of "
+            "mass that best follows the ink, every pixel weighted by its intensity."
+        )
+
+
+@exercise(
+    _check_slant,
+    task="Write slant(image): the columns the ink moves to the right for every row up.",
+)
+def slant(image):
+    # The slope of the straight line col = a + b * row that best fits the ink, every pixel
+    # weighted by its intensity (weighted least squares). The best b is
+    # cov(row, col) / var(row), both about the centre of mass, so the line goes through it.
+    rows, cols = np.indices(image.shape)  # (H, W) each: a pixel's row and column
+    mass = image.sum()  # the weights' total
+    d_row = rows - (rows * image).sum() / mass  # distance from the centre of mass
+    d_col = cols - (cols * image).sum() / mass
+    covariance = (d_row * d_col * image).sum() / mass
+    variance = (d_row**2 * image).sum() / mass  # of the rows: the slope is columns per ROW
+    # Rows count downwards: a "/" has its ink further right as the row number falls,
+    # a negative covariance. The minus sign makes "/" positive.
+    return -covariance / variance
+
+
+EXERCISES = (ink_bright, centre_of_mass, slant)
+
+__all__ = ["EXERCISES", "centre_of_mass", "ink_bright", "slant"]

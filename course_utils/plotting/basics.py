@@ -158,7 +158,6 @@ def function_panels(
 
     x: (P,) the points. panels: {panel title: {curve label: (P,) values}}.
     ncols: panels per row (all in one row when None).
-    Taught in notebooks/03_losses.ipynb.
     """
     x = np.asarray(x, dtype=float)
     if x.ndim != 1 or not panels:
@@ -194,7 +193,6 @@ def activations_and_derivatives(
 
     names: keys of ``course_utils.activations.ELEMENTWISE``. z: (P,) points
     (default -5..5). Leaky ReLU is drawn with ``negative_slope`` (0.1, so the slope shows).
-    Taught in notebooks/02_activations.ipynb.
     """
     from .. import activations
 
@@ -224,7 +222,6 @@ def gradient_size_per_layer(sizes: dict, *, save_as: str | None = None):
 
     sizes: {activation name: (L,) mean |gradient| per layer, first layer first}
     (what ``activations.gradient_through_depth`` returns). Log scale.
-    Taught in notebooks/02_activations.ipynb.
     """
     if not sizes:
         raise ValueError("sizes must map at least one activation name to its per-layer gradient sizes")
@@ -245,7 +242,6 @@ def softmax_bars(logits, probabilities: dict, *, title: str | None = None, save_
     """The scores and the probabilities softmax makes of them, as bars side by side.
 
     logits: (C,) scores. probabilities: {label (e.g. "T = 1"): (C,) probabilities}.
-    Taught in notebooks/02_activations.ipynb.
     """
     logits = np.asarray(logits, dtype=float)
     if logits.ndim != 1 or not probabilities:
@@ -279,7 +275,6 @@ def classification_loss_gradients(z=None, *, save_as: str | None = None):
     binary cross-entropy, -log p. Right: |dL/dz|. For z << 0 (confidently wrong)
     the MSE gradient vanishes, the cross-entropy gradient tends to 1.
     z: (P,) logits, default -8..8.
-    Taught in notebooks/03_losses.ipynb.
     """
     from ..activations import sigmoid, sigmoid_derivative
     from ..losses import binary_cross_entropy, binary_cross_entropy_backward, mse, mse_backward

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .. import _validate
 from .style import DIGIT_CMAP, finish, new_figure
 
 #: Colour map for weights: blue negative, white zero, red positive.
@@ -18,9 +19,7 @@ ACTIVATION_CMAP = "magma"
 
 
 def _grid(count: int, ncols: int) -> tuple[int, int]:
-    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
-    ncols = min(ncols, count)
+    ncols = min(_validate.integer(ncols, "ncols"), count)
     return math.ceil(count / ncols), ncols
 
 
@@ -64,8 +63,7 @@ def feature_maps(maps, *, image=None, max_maps: int = 32, ncols: int = 8, title:
         maps = maps[0]
     if maps.ndim != 3:
         raise ValueError(f"expected the feature maps of one image, shape (H, W, F) or (1, H, W, F), got {maps.shape}")
-    if isinstance(max_maps, bool) or not isinstance(max_maps, (int, np.integer)) or max_maps < 1:
-        raise ValueError(f"max_maps must be a positive integer, got {max_maps!r}")
+    max_maps = _validate.integer(max_maps, "max_maps")
     shown = maps[:, :, :max_maps]
     panels = [("input", np.asarray(image, dtype=np.float64), DIGIT_CMAP)] if image is not None else []
     if panels and panels[0][1].ndim == 3 and panels[0][1].shape[-1] == 1:

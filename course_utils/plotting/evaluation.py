@@ -11,6 +11,7 @@ from __future__ import annotations
 import matplotlib.colors as mcolors
 import numpy as np
 
+from .. import _validate
 from ..metrics import ClassScores, ReliabilityBins
 from .dataset import _as_images, digit_grid
 from .style import PALETTE, finish, new_figure
@@ -114,8 +115,8 @@ def misclassified_gallery(
         raise ValueError(
             f"images, y_true and probs must have the same length, got {len(images)}, {len(y_true)} and {len(probs)}"
         )
-    if max_images < 1 or ncols < 1:
-        raise ValueError(f"max_images and ncols must be positive, got {max_images} and {ncols}")
+    max_images = _validate.integer(max_images, "max_images")
+    ncols = _validate.integer(ncols, "ncols")
     predicted, confidence = probs.argmax(axis=1), probs.max(axis=1)
     wrong = np.flatnonzero(predicted != y_true)
     total = len(wrong)

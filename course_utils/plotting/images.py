@@ -53,7 +53,6 @@ def preprocessing_steps(steps, *, title: str | None = None, save_as: str | None 
     steps: a ``preprocess.PreprocessSteps``. Pixel values are shown literally
     (0 black, 1 white), so the inversion is visible. The last panel marks the
     centre of mass. Returns the figure.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     stages = steps.stages()
     fig, axes = new_figure(1, len(stages), size=(1.9 * len(stages), 2.6))
@@ -87,7 +86,6 @@ def predictions_top3(
     probabilities: (N, 10). labels: (N,) true digits or None; a bar is orange when
     it is the true digit and the model is wrong, blue otherwise, and the title says
     "true 7 / predicted 1" in that case. Returns the figure.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     images = np.asarray(images)
     probs = np.asarray(probabilities, dtype=float)
@@ -151,7 +149,6 @@ def compare_preprocessing(
     the row's largest value white, so 0-255 inputs are visible too).
     labels: (N,) shown above the first row.
     Returns the figure.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     if not rows:
         raise ValueError("rows must hold at least one {name: images} entry")
@@ -192,7 +189,6 @@ def pictures_and_readings(
     them). prepared: (N, 28, 28) the digits the model saw, shown literally (0 black).
     captions: N strings ("200 px, margin 15%, marker"). predicted: N digits; when
     ``label`` is given a wrong reading is titled in orange. Returns the figure.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     prepared = np.asarray(prepared)
     n = len(pictures)

@@ -18,7 +18,6 @@ def serving_comparison(results, *, title: str | None = None, save_as: str | None
     results: a list of ``bench_serve.ServingResult`` (or objects with ``name``,
     ``requests_per_second``, ``p50_ms``, ``p95_ms``, ``p99_ms`` and ``idle_ms``),
     one per configuration, drawn in that order. Returns the Figure.
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
     if not results:
         raise ValueError("results must hold at least one configuration's measurements")

@@ -23,7 +23,6 @@ def learning_curves(history, *, title: str | None = None, save_as: str | None = 
 
     history: a Keras ``History`` or a dict ``{"loss": [...], "val_loss": [...], "accuracy": [...]}``.
     One panel per metric (``loss``, ``accuracy``, ...).
-    Taught in notebooks/04_mlp_gradienttape.ipynb.
     """
     history = _as_history(history)
     metrics = [k for k in history if not k.startswith("val_") and k not in ("learning_rate", "lr")]

@@ -36,8 +36,6 @@ STYLES = (
 @dataclass(frozen=True)
 class Sample:
     """One sample picture: its ``path``, true ``label`` (0-9) and ``style``.
-
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
 
     path: Path
@@ -53,7 +51,7 @@ def load_samples(styles=None, folder: str | Path = SAMPLES_DIR) -> list[Sample]:
 
     styles: None for all, or an iterable of style names (see ``STYLES``).
     Raises ``ValueError`` for an unknown style and ``FileNotFoundError`` when a
-    listed file is missing. Taught in notebooks/08_your_own_digits.ipynb.
+    listed file is missing.
     """
     folder = Path(folder)
     wanted = STYLES if styles is None else tuple(styles)

@@ -66,7 +66,6 @@ def digit_strokes(digit: int, variant: int = 0) -> list[np.ndarray]:
     """The pen strokes of ``digit`` in a unit box (x right, y down): a list of (P, 2) arrays.
 
     ``variant`` picks between common ways of writing 1, 4 and 7.
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     if digit == 0:
         return [_arc(0.5, 0.5, 0.42, 0.48, 100, 470)]
@@ -174,8 +173,6 @@ def _compose(paper, mask, ink_colour, opacity=1.0):
 
 def draw_sample(digit: int, style: str, seed: int = SEED) -> tuple[Image.Image, dict]:
     """Draw ``digit`` in ``style``; returns ``(image, save_options)`` for ``Image.save``.
-
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}, got {style!r}")
@@ -230,8 +227,6 @@ def draw_sample(digit: int, style: str, seed: int = SEED) -> tuple[Image.Image, 
 
 def file_name(digit: int, style: str) -> str:
     """``"<digit>_<style>.<png|jpg>"``: the true label is the first character.
-
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     extension = "jpg" if style in ("pen_on_paper", "phone_photo") else "png"
     return f"{digit}_{style}.{extension}"
@@ -239,8 +234,6 @@ def file_name(digit: int, style: str) -> str:
 
 def make_samples(out_dir: Path | str = HERE, seed: int = SEED) -> list[Path]:
     """Write every digit in every style and ``labels.csv`` into ``out_dir``; return the paths.
-
-    Taught in notebooks/08_your_own_digits.ipynb.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -260,7 +253,7 @@ def make_samples(out_dir: Path | str = HERE, seed: int = SEED) -> list[Path]:
 
 
 def main(argv=None) -> None:
-    """The command line (see the module docstring). Taught in notebooks/08_your_own_digits.ipynb."""
+    """The command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=HERE, help="folder to write into")
     args = parser.parse_args(argv)

@@ -123,7 +123,6 @@ class _NumpyRunner:
 
 class _KerasRunner:
     def __init__(self, batch_size: int, seed: int):
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         import keras
 
         keras.utils.set_random_seed(seed)
@@ -149,35 +148,38 @@ class _KerasRunner:
         return _timed(lambda: self.model.fit(x, y, batch_size=self.batch_size, epochs=1, shuffle=False, verbose=0))
 
 
-def _one_blas_thread(function):
-    """Call ``function`` with BLAS limited to one thread.
-
-    A few images are too little work to share between threads, and on a busy machine
-    the waiting threads would distort the timing.
-    """
-    with threadpool_limits(limits=1, user_api="blas"):
-        return function()
-
-
 def _blas_threads() -> int | None:
     counts = [info["num_threads"] for info in threadpool_info() if info.get("user_api") == "blas"]
     return counts[0] if counts else None
 
 
 def time_naive_convolution(num_images: int = 2, seed: int = 0) -> dict:
-    """Seconds per image of the network's two convolutions, naive loops vs im2col (``layers``), forward only."""
+    """Seconds per image of the network's two convolutions, naive loops vs im2col (``layers``), forward only.
+
+    Both run once untimed first (a warm-up: the first call of anything pays for imports,
+    caches and memory), then the naive loops once and the im2col version five times (its best counts).
+    BLAS is held at one thread (a few images are too little work to share, and on a busy machine
+    waiting BLAS threads would make the im2col version look many times slower than it is).
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _time_naive_convolution(num_images, seed)
+
+
+def _time_naive_convolution(num_images: int, seed: int) -> dict:
     rng = np.random.default_rng(seed)
     network = lesson_cnn(seed)
     conv1, conv2 = network.layers[0].params, network.layers[3].params
     x = rng.random((num_images, 28, 28, 1), dtype=np.float32)
     hidden = network.layers[2].forward(network.layers[1].forward(network.layers[0].forward(x)))
 
-    def both(conv):
+    def both(conv, images=num_images):
         start = time.perf_counter()
-        first = conv(x, conv1["w"], conv1["b"])
-        second = conv(hidden, conv2["w"], conv2["b"])
+        first = conv(x[:images], conv1["w"], conv1["b"])
+        second = conv(hidden[:images], conv2["w"], conv2["b"])
         return time.perf_counter() - start, (first, second)
 
+    both(layers.conv2d_naive, images=1)  # warm-ups on one image, not timed
+    both(lambda *a: layers.conv2d_forward(*a)[0], images=1)
     naive_seconds, naive_out = both(layers.conv2d_naive)
     fast = [both(lambda *a: layers.conv2d_forward(*a)[0]) for _ in range(5)]
     fast_seconds = min(s for s, _ in fast)
@@ -295,7 +297,7 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
         "ratio_1_thread": None,
         "ratio_2_workers": None,
         "ratio_best": None,
-        "naive_conv": _one_blas_thread(lambda: time_naive_convolution(naive_images, seed)),
+        "naive_conv": time_naive_convolution(naive_images, seed),
     }
     if "numpy_1_thread" in times:
         results["numpy_1_thread"] = {**_speed(times["numpy_1_thread"], per_round, batch_size), "blas_threads": 1,

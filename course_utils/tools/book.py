@@ -32,8 +32,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..paths import build_dir, figures_dir, notebooks_dir, repo_root
+from ..paths import absolute, build_dir, figures_dir, notebooks_dir, repo_root, resolve_build_dir
+from . import glossary
 from .lessons import LESSONS, Lesson
+from .outputs import FolderNotOursError, claim_folder, clear_folder, command
+
+COMMAND = "python -m course_utils.tools.book"
 
 #: Which results file and executed-notebook folder each kind of run writes (see run.py).
 RUNS = {
@@ -97,7 +101,7 @@ def find_run(build: Path | None = None, which: str = "latest") -> Run:
     """
     if which not in ("latest", *RUNS):
         raise ValueError(f"which run: expected 'latest', 'full' or 'fast', got {which!r}")
-    build = Path(build) if build is not None else build_dir()
+    build = resolve_build_dir(build)
     found = []
     for mode, (results_name, executed_name) in RUNS.items():
         if which not in ("latest", mode):
@@ -218,6 +222,14 @@ def prepare_lesson(
 
     nb.cells.insert(1, new_markdown_cell("\n\n".join(note)))
     return nb
+
+
+def link_glossary(nb, terms) -> None:
+    """Link the first mention of each glossary term on a lesson's page to its entry."""
+    done: set[str] = set()
+    for cell in nb.cells[1:]:  # not the title cell
+        if cell.cell_type == "markdown":
+            cell.source = glossary.link_terms(cell.source, terms, "glossary.md", done)
 
 
 def _stream(text: str):
@@ -399,8 +411,16 @@ def write_pages(source: Path, run: Run, built: list[Lesson], repo: Path) -> None
             text if text.lstrip().startswith("# ") else f"# {path.stem}\n\n{text}"
         )
 
+    about_pages = "lecturers\nmnist-offline"
+    if (repo / glossary.FILENAME).is_file():
+        text = _rewrite_links((repo / glossary.FILENAME).read_text(), 0, built, figures, repo)
+        (source / "glossary.md").write_text(text)
+        about_pages += "\nglossary"
+
     intro = _rewrite_links(sections.get("", ""), 0, built, figures, repo)
-    quick_start = _rewrite_links(_section(sections, "Quick start"), 0, built, figures, repo)
+    quick_start = _rewrite_links(
+        _section(sections, "Start here") or _section(sections, "Quick start"), 0, built, figures, repo
+    )
     toc_lessons = "\n".join(item.name for item in built)
     index = f"""# {title}
 
@@ -410,12 +430,12 @@ def write_pages(source: Path, run: Run, built: list[Lesson], repo: Path) -> None
 {about} Each lesson's page links to its notebook, without outputs, for you to run.
 
 {lesson_table(run, lesson_summaries(readme), built)}
-## Install and run the course
+## Start here
 
 {quick_start}
 This book is built by `python -m course_utils.tools.book` from the latest run, into `build/book/`;
 open `build/book/index.html` or serve it with `python -m http.server -d build/book`.
-It works offline. See also [the lecturers' page](lecturers.md) and
+It works offline. See also [the glossary](glossary.md), [the lecturers' page](lecturers.md) and
 [how the course finds MNIST offline](mnist-offline.md).
 
 ```{{toctree}}
@@ -429,8 +449,7 @@ It works offline. See also [the lecturers' page](lecturers.md) and
 :hidden:
 :caption: About the course
 
-lecturers
-mnist-offline
+{about_pages}
 ```
 """
     (source / "index.md").write_text(index)
@@ -535,6 +554,7 @@ def stage(run: Run, source: Path, repo: Path | None = None) -> list[Lesson]:
     (source / "_static").mkdir(parents=True)
     entries = run.lesson_runs()
     built = []
+    terms = glossary.read(repo / glossary.FILENAME) if (repo / glossary.FILENAME).is_file() else []
     for item in LESSONS:
         executed = run.notebook(item)
         if not executed.is_file():
@@ -550,6 +570,7 @@ def stage(run: Run, source: Path, repo: Path | None = None) -> list[Lesson]:
             run.command,
             run.figures(),
         )
+        link_glossary(nb, terms)
         nbformat.write(nb, source / item.filename)
         built.append(item)
     write_pages(source, run, built, repo)
@@ -577,11 +598,13 @@ def build_book(
             f"the book is built with Sphinx ({error}): python -m pip install -e '.[book]'"
         ) from error
 
-    output = Path(output) if output is not None else build_dir() / "book"
+    output = absolute(output) if output is not None else build_dir() / "book"
     work = Path(work) if work is not None else output.parent / "book-source"
+    claim_folder(output, COMMAND)  # refuses a folder of the user's before any work
     stage(run, work / "source")
-    if output.exists():
-        shutil.rmtree(output)
+    html = work / "html"  # built apart, then moved in: an interrupted build leaves the old book
+    if html.exists():
+        shutil.rmtree(html)
     arguments = [
         "-b",
         "html",
@@ -590,13 +613,17 @@ def build_book(
         "-j",
         "1",
         str(work / "source"),
-        str(output),
+        str(html),
     ]
     if quiet:
         arguments.insert(0, "-q")
     status = build_main(arguments)
-    if status != 0 or not (output / "index.html").is_file():
+    if status != 0 or not (html / "index.html").is_file():
         raise RuntimeError(f"Sphinx failed (exit status {status}); its messages are above")
+    clear_folder(output, COMMAND)
+    for item in html.iterdir():
+        shutil.move(str(item), str(output / item.name))
+    html.rmdir()
     # Source maps are for the theme's developers (a browser fetches them only with its
     # developer tools open): 2.5 MB that a reader's copy does not need.
     for source_map in (output / "_static").rglob("*.map"):
@@ -607,6 +634,7 @@ def build_book(
     return output
 
 
+@command(COMMAND)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_utils.tools.book",
@@ -629,8 +657,8 @@ def main(argv: list[str] | None = None) -> int:
     except NoRunError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    build = args.build_dir if args.build_dir is not None else build_dir()
-    output = args.output if args.output is not None else Path(build) / "book"
+    build = resolve_build_dir(args.build_dir)
+    output = absolute(args.output) if args.output is not None else build / "book"
     lessons = len(run.lesson_runs())
     print(
         f"Building the book from the {run.mode} run ({run.results_file}, {lessons} lesson(s), "
@@ -640,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         path = build_book(run, output, work=Path(build) / "book-source", quiet=not args.verbose)
-    except (RuntimeError, ModuleNotFoundError, FileNotFoundError) as error:
+    except (RuntimeError, ModuleNotFoundError, FileNotFoundError, FolderNotOursError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(

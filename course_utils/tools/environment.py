@@ -26,7 +26,10 @@ import platform
 import sys
 import tempfile
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+#: TensorFlow's C++ log level for the lessons, the runner's kernels, the service's workers and
+#: the tests: the one place it is set (3: errors only). Set TF_CPP_MIN_LOG_LEVEL yourself to see more.
+TF_LOG_LEVEL = "3"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", TF_LOG_LEVEL)
 
 _STARTUP_MESSAGES: list[str] = []
 

@@ -6,17 +6,15 @@
 A page is written by hand (the plans, the questions) except the block between
 :data:`BEGIN` and :data:`END`, which this module rewrites: the lesson's learning
 goals (from the notebook's "What you will learn"), its sections, and for every
-exercise the mistakes students make, **drawn from the checkers' own catalogues of
-wrong answers**: the exercise tests (``tests/test_exercises*.py``) are run with a
-spy on :meth:`course_utils.exercises.Exercise.evaluate`, and every wrong answer a
-checker rejects is listed with the exact hint the student will see. So the page
+exercise the mistakes students make, **drawn from the checkers' own catalogue of
+wrong answers** (``course_utils.exercises.catalogue``): every wrong answer is run
+through its checker and listed with the exact hint the student will see. So the page
 stays true when a checker or its catalogue changes: run the command again.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,36 +36,6 @@ def lecturers_dir() -> Path:
     from ..paths import repo_root
 
     return repo_root() / "lecturers"
-
-
-def _exercise_lessons() -> dict[int, tuple[str, str]]:
-    """id(Exercise) -> (lesson number, exercise name), for every lessonNN module."""
-    import importlib
-    import pkgutil
-
-    from .. import exercises
-
-    found = {}
-    for info in pkgutil.iter_modules(exercises.__path__):
-        match = re.fullmatch(r"lesson(\d\d)", info.name)
-        if not match:
-            continue
-        module = importlib.import_module(f"{exercises.__name__}.{info.name}")
-        for value in vars(module).values():
-            if isinstance(value, exercises.Exercise):
-                found[id(value)] = (match.group(1), value.name)
-    return found
-
-
-def _label(item) -> str:
-    callspec = getattr(item, "callspec", None)
-    if callspec is None:
-        return item.name
-    for value in callspec.params.values():
-        label = getattr(value, "label", None)
-        if isinstance(label, str) and callable(getattr(value, "fn", None)):
-            return label
-    return callspec.id
 
 
 def from_catalogue_module() -> list[Mistake]:
@@ -98,96 +66,19 @@ def from_catalogue_module() -> list[Mistake]:
     return mistakes
 
 
-def harvest(test_files: list[Path] | None = None) -> list[Mistake]:
-    """Every wrong answer of the checkers' catalogues, with the hint its checker prints.
+def harvest() -> list[Mistake]:
+    """Every wrong answer of the checkers' catalogue, with the hint its checker prints.
 
-    Two sources: ``course_utils/exercises/catalogue/`` (:func:`from_catalogue_module`) and
-    the per-lesson catalogue tests ``tests/test_exercises_*.py``, run under pytest
-    with a spy on ``Exercise.evaluate``. The generic ``tests/test_exercises.py``
-    (stubs, references) is not a catalogue and is left out. Duplicates (same
-    exercise, same hint) are listed once.
+    The catalogue is importable data (``course_utils.exercises.catalogue``), so this needs
+    neither the tests nor pytest. A mistake whose hint another one of the same exercise
+    already gets is listed once.
     """
-    catalogued = from_catalogue_module()
-    import pytest
-
-    from .. import exercises
-    from ..paths import repo_root
-
-    if test_files is None:
-        test_files = sorted(
-            p
-            for p in (repo_root() / "tests").glob("test_exercises_*.py")
-            if p.name
-            != "test_exercises_catalogue.py"  # runs the catalogue, read directly above
-        )
-    if not test_files and not catalogued:
-        raise FileNotFoundError(
-            f"no catalogue of wrong answers under {repo_root() / 'tests'}: expected "
-            "test_exercises_*.py"
-        )
-    lessons = _exercise_lessons()
-    seen: list[tuple[object, object, object]] = []
-
-    class Spy:
-        item = None
-
-        @pytest.hookimpl(wrapper=True)
-        def pytest_runtest_call(self, item):
-            self.item = item
-            try:
-                return (yield)
-            finally:
-                self.item = None
-
-    spy = Spy()
-    original = exercises.Exercise.evaluate
-
-    def evaluate(self, fn):
-        result = original(self, fn)
-        if spy.item is not None:
-            seen.append((spy.item, self, result))
-        return result
-
-    exercises.Exercise.evaluate = evaluate
-    code = pytest.ExitCode.OK
-    try:
-        if test_files:
-            code = pytest.main(
-                [
-                    *map(str, test_files),
-                    "-q",
-                    "-p",
-                    "no:cacheprovider",
-                    "--no-header",
-                    "-o",
-                    "addopts=",
-                ],
-                plugins=[spy],
-            )
-    finally:
-        exercises.Exercise.evaluate = original
-    if code != pytest.ExitCode.OK:
-        # The hints listed are still those the checkers print today; the failures say
-        # where a checker and its catalogue disagree, which the test suite reports.
-        print(
-            f"warning: the exercise tests did not all pass (pytest exit code {int(code)}); "
-            "the notes list the hints the checkers print now",
-            file=sys.stderr,
-        )
     mistakes, keys = [], set()
-    for mistake in catalogued:
+    for mistake in from_catalogue_module():
         key = (mistake.lesson, mistake.exercise, mistake.hint)
         if key not in keys:
             keys.add(key)
             mistakes.append(mistake)
-    for item, exercise, result in seen:
-        if result.status != exercises.FAILED or id(exercise) not in lessons:
-            continue
-        number, name = lessons[id(exercise)]
-        key = (number, name, result.message)
-        if key not in keys:
-            keys.add(key)
-            mistakes.append(Mistake(number, name, _label(item), result.message))
     return mistakes
 
 

@@ -44,6 +44,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("07_keras_cnn_evaluation", "A Keras CNN and how to evaluate it", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS_ORIGINAL": 1, "NUM_EPOCHS": 2, "NUM_LOOP_IMAGES": 50}),
     Lesson("08_your_own_digits", "Recognising your own handwriting", fast={"NUM_TRAIN": 4000, "NUM_EPOCHS": 2}),
     Lesson("09_serve_the_model", "Serving the model over HTTP", fast={"NUM_TRAIN": 4000, "NUM_EPOCHS": 2, "NUM_REQUESTS": 96}),
+    Lesson("10_beyond_one_machine", "Beyond one machine: several workers, several replicas", fast={"NUM_STEPS": 10, "NUM_TIMING_STEPS": 10, "NUM_TRAIN": 4000, "NUM_EPOCHS": 2, "NUM_REQUESTS": 120}),
 )
 
 

@@ -20,6 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .outputs import command, replacing
+
 CHECK_TAG = "nbval-check-output"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 _CELL_METADATA_KEPT = ("tags", "jupyter", "slideshow")  # slideshow: course_utils.tools.slides, RISE
@@ -64,7 +66,8 @@ def _write(notebook, path) -> None:
     import nbformat
 
     nbformat.validate(notebook)
-    nbformat.write(notebook, str(path))
+    with replacing(path) as temporary:  # a lesson is never left half-written
+        nbformat.write(notebook, str(temporary))
 
 
 def is_clean(path: str | Path) -> bool:
@@ -125,6 +128,7 @@ def _lesson_paths(names: list[str]) -> list[Path]:
     return sorted(notebooks_dir().glob("*.ipynb"))
 
 
+@command("python -m course_utils.tools.nbclean")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_utils.tools.nbclean", description=__doc__.split("\n")[0]
@@ -132,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["clean", "check", "refresh"])
     parser.add_argument("lessons", nargs="*", help="lesson numbers or names (default: all)")
     args = parser.parse_args(argv)
+    try:
+        _lesson_paths(args.lessons)
+    except ValueError as error:
+        parser.error(str(error))  # exit 2 with the usage and the known lessons
     if args.command == "refresh":
         for name in args.lessons or [p.stem for p in _lesson_paths([])]:
             print(f"refreshed {refresh(name)}")

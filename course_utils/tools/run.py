@@ -25,6 +25,7 @@ import contextlib
 import difflib
 import json
 import logging
+import math
 import os
 import platform
 import sys
@@ -32,9 +33,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..paths import build_dir, notebooks_dir, published_figures_dir
+from ..paths import notebooks_dir, published_figures_dir, resolve_build_dir
 from ..results import read_recorded
+from .environment import TF_LOG_LEVEL
 from .lessons import LESSONS, Lesson, lesson
+from .outputs import command, write_atomic
 
 KERNEL_NAME = "python3"
 ENGINE_NAME = "course"
@@ -200,18 +203,23 @@ def run_lesson(
     env = {
         "COURSE_BUILD_DIR": build,
         "MPLBACKEND": "Agg",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_CPP_MIN_LOG_LEVEL": TF_LOG_LEVEL,
+        "COURSE_PROGRESS_FILE": build / "progress.json",  # a run's checks are not the learner's progress
     }
     if figures is not None:
         env["COURSE_FIGURES_DIR"] = figures
     _register_engine()
     start = time.perf_counter()
     status, error = "ok", ""
+    # papermill saves the notebook after every cell; it writes beside the previous complete
+    # copy, which is replaced only when the lesson has ended (passed or failed): Ctrl-C or
+    # a full disk leave the last complete notebook for the book and the slides.
+    partial = output.with_name(f".{output.name}.partial.ipynb")
     with _environment(**env), open(log, "wb") as kernel_log:
         try:
             papermill.execute_notebook(
                 str(source),
-                str(output),
+                str(partial),
                 parameters=parameters,
                 kernel_name=KERNEL_NAME,
                 language="python",
@@ -225,9 +233,17 @@ def run_lesson(
         except PapermillExecutionError as failure:
             status = "failed"
             error = f"cell {failure.exec_count}: {failure.ename}: {failure.evalue}"
+        except OSError:  # no space left, read-only: the previous notebook stays, the command says why
+            partial.unlink(missing_ok=True)
+            raise
         except Exception as failure:  # a dead kernel, a timeout: report it, run the next lesson
             status = "failed"
             error = f"{type(failure).__name__}: {failure}"
+        except BaseException:  # Ctrl-C: keep the previous complete notebook
+            partial.unlink(missing_ok=True)
+            raise
+    if partial.is_file():
+        os.replace(partial, output)
     seconds = time.perf_counter() - start
     results = read_recorded(nbformat.read(output, as_version=4)) if output.is_file() else {}
     return LessonRun(item.name, status, round(seconds, 1), parameters, results, error, str(output), str(log))
@@ -274,22 +290,36 @@ def run_course(
         if not source.is_file():
             raise FileNotFoundError(f"lesson {item.name}: {source} does not exist")
         check_parameters(source, {**(item.fast if fast else {}), **overrides})
-    root = Path(build) if build is not None else build_dir()
+    root = resolve_build_dir(build)
     workdir = root / "fast" if fast else root
     figures = published_figures_dir() if update_figures else workdir / "figures"
     runs = []
     mode = "fast" if fast else "full"
     print(f"Running {len(chosen)} lesson(s) in {mode} mode; executed notebooks go to {workdir / 'executed'}", file=stream)
-    for index, item in enumerate(chosen, 1):
-        print(f"[{index}/{len(chosen)}] {item.name} ...", file=stream, flush=True)
-        run = run_lesson(
-            item, fast=fast, build=workdir, figures=figures, overrides=overrides, progress=progress, timeout=timeout
-        )
-        runs.append(run)
-        line = f"[{index}/{len(chosen)}] {item.name}: {run.status} in {run.seconds:.1f} s"
-        print(line + (f" -- {run.error}" if run.error else ""), file=stream, flush=True)
-        if run.status != "ok" and log_tail(run):
-            print(log_tail(run), file=stream, flush=True)
+    interrupted = False
+    try:
+        for index, item in enumerate(chosen, 1):
+            print(f"[{index}/{len(chosen)}] {item.name} ...", file=stream, flush=True)
+            run = run_lesson(
+                item, fast=fast, build=workdir, figures=figures, overrides=overrides, progress=progress, timeout=timeout
+            )
+            runs.append(run)
+            line = f"[{index}/{len(chosen)}] {item.name}: {run.status} in {run.seconds:.1f} s"
+            print(line + (f" -- {run.error}" if run.error else ""), file=stream, flush=True)
+            if run.status != "ok" and log_tail(run):
+                print(log_tail(run), file=stream, flush=True)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        if runs or not interrupted:
+            _write_report(root, mode, fast, runs, interrupted, stream)
+    return runs
+
+
+def _write_report(root: Path, mode: str, fast: bool, runs: list[LessonRun], interrupted: bool, stream) -> None:
+    """``results.json`` (this run) and ``results-<mode>.json`` (the latest of every lesson),
+    each written at once; an interrupted run records the lessons that finished."""
     report = {
         "mode": mode,
         "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -298,12 +328,17 @@ def run_course(
         "command": "python -m course_utils.tools.run" + (" --fast" if fast else ""),
         "lessons": [asdict(run) for run in runs],
     }
+    if interrupted:
+        report["interrupted"] = True
     root.mkdir(parents=True, exist_ok=True)
-    (root / "results.json").write_text(json.dumps(report, indent=2))
+    write_atomic(root / "results.json", json.dumps(report, indent=2))
     _merge_report(root / f"results-{mode}.json", report)
+    if interrupted:
+        names = ", ".join(run.name for run in runs)
+        print(f"Interrupted; the finished lessons ({names}) are recorded in {root / 'results.json'}", file=stream)
+        return
     print(format_table(runs), file=stream)
     print(f"Wrote {root / 'results.json'}", file=stream)
-    return runs
 
 
 def _merge_report(path: Path, report: dict) -> None:
@@ -322,7 +357,8 @@ def _merge_report(path: Path, report: dict) -> None:
         lessons[item["name"]] = {**item, "finished": report["finished"]}
     order = {item.name: index for index, item in enumerate(LESSONS)}
     merged = {**report, "lessons": sorted(lessons.values(), key=lambda item: order.get(item["name"], len(order)))}
-    path.write_text(json.dumps(merged, indent=2))
+    merged.pop("interrupted", None)
+    write_atomic(path, json.dumps(merged, indent=2))
 
 
 def format_table(runs: list[LessonRun]) -> str:
@@ -363,6 +399,21 @@ def parse_assignment(text: str) -> tuple[str, object]:
     return name.strip(), value
 
 
+def positive_seconds(text: str) -> float:
+    """``--timeout``: a finite number of seconds above zero (0, -1, nan and inf are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds such as 600, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds above 0 such as 600, got {text!r} "
+            "(a cell without a time limit is not offered: a stuck cell would stop the run for ever)"
+        )
+    return value
+
+
+@command("python -m course_utils.tools.run")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_utils.tools.run", description="Execute the course's notebooks in order."
@@ -375,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--build-dir", type=Path, default=None, help="default: $COURSE_BUILD_DIR or build/ in the repository")
     parser.add_argument(
-        "--timeout", type=float, default=CELL_TIMEOUT, help=f"seconds one cell may run (default {CELL_TIMEOUT})"
+        "--timeout", type=positive_seconds, default=CELL_TIMEOUT, help=f"seconds one cell may run (default {CELL_TIMEOUT})"
     )
     parser.add_argument("--no-progress", action="store_true", help="no per-cell progress bar")
     parser.add_argument(

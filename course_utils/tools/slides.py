@@ -42,6 +42,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .outputs import command
+
 SLIDE_TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
 #: Code cells longer than this many lines are trimmed in the decks.
 MAX_CODE_LINES = 14
@@ -182,9 +184,9 @@ class Source:
 
 def latest_run(name: str, build: Path | None = None) -> Source:
     """The newer of ``build/executed/NAME.ipynb`` (full) and ``build/fast/executed/`` (fast)."""
-    from ..paths import build_dir, figures_dir
+    from ..paths import figures_dir, resolve_build_dir
 
-    build = Path(build) if build is not None else build_dir()
+    build = resolve_build_dir(build)
     found = [
         (path.stat().st_mtime, Source(path, run, figures))
         for path, run, figures in (
@@ -458,18 +460,19 @@ def build_deck(
     """Write the deck of lesson ``name`` to ``out / NN_name.html``; return (path, source, stale cells)."""
     import nbformat
 
-    from ..paths import build_dir, notebooks_dir
+    from ..paths import absolute, build_dir, notebooks_dir
     from .lessons import lesson
+    from .outputs import claim_folder, write_atomic
 
     item = lesson(name)
-    out = Path(out) if out is not None else build_dir() / "slides"
-    out.mkdir(parents=True, exist_ok=True)
+    out = absolute(out) if out is not None else build_dir() / "slides"
+    claim_folder(out, "python -m course_utils.tools.slides")
     notebook = nbformat.read(str(notebooks_dir() / item.filename), as_version=4)
     source = latest_run(item.name, build)
     _, stale = _with_outputs(notebook, source.path)
     deck = deck_notebook(notebook, source.path, run=source.run, figures=source.figures)
     path = out / f"{item.name}.html"
-    path.write_text(to_html(deck, f"Lesson {item.number}: {item.title}"))
+    write_atomic(path, to_html(deck, f"Lesson {item.number}: {item.title}"))
     return path, source, stale
 
 
@@ -477,11 +480,11 @@ def build_decks(
     names=None, *, build: Path | None = None, out: Path | None = None, stream=None
 ) -> list[Path]:
     """Build the decks of ``names`` (default: every lesson) and copy reveal.js next to them."""
-    from ..paths import build_dir
+    from ..paths import absolute, build_dir
     from .lessons import LESSONS, lesson
 
     stream = stream or sys.stdout
-    out = Path(out) if out is not None else build_dir() / "slides"
+    out = absolute(out) if out is not None else build_dir() / "slides"
     copy_reveal(out)
     paths = []
     for item in [lesson(n) for n in names] if names else LESSONS:
@@ -503,8 +506,8 @@ def build_decks(
 # --- student copies -----------------------------------------------------------------------
 
 _SOLUTION_SENTENCE = re.compile(
-    r"[ \t]*(?:Stuck\?\s+)?\(?`ex\.\w+\.solution\(\)`(?:\s+and\s+`ex\.\w+\.solution\(\)`)?"
-    r"\s+(?:shows|prints?)\s+one\s+answer\.\)?"
+    r"[ \t]*(?:Stuck\?\s+)?\(?`ex\.\w+\.solution\(\)`(?:(?:,\s*|\s+and\s+)`ex\.\w+\.solution\(\)`)*"
+    r"\s+(?:shows|prints?)\s+one\s+answer(?:\s+with\s+(?:the|its)\s+reasoning)?\.\)?"
 )
 
 
@@ -575,16 +578,17 @@ def write_student_copies(folder: str | Path, names=None) -> list[Path]:
     from ..paths import notebooks_dir
     from .lessons import LESSONS, lesson
     from .nbclean import cleaned
+    from .outputs import claim_folder, replacing
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = claim_folder(folder, "python -m course_utils.tools.slides --student-copies")
     paths = []
     for item in [lesson(n) for n in names] if names else LESSONS:
         notebook = nbformat.read(str(notebooks_dir() / item.filename), as_version=4)
         path = folder / item.filename
         copy_ = cleaned(student_notebook(notebook))
         nbformat.validate(copy_)
-        nbformat.write(copy_, str(path))
+        with replacing(path) as temporary:
+            nbformat.write(copy_, str(temporary))
         paths.append(path)
     return paths
 
@@ -592,6 +596,7 @@ def write_student_copies(folder: str | Path, names=None) -> list[Path]:
 # --- the command --------------------------------------------------------------------------
 
 
+@command("python -m course_utils.tools.slides")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_utils.tools.slides", description=__doc__.split("\n")[0]

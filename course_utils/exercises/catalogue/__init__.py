@@ -1,4 +1,4 @@
-"""The catalogue: plausible learner answers for every exercise of lessons 01-09, right and wrong.
+"""The catalogue: plausible learner answers for every exercise of lessons 01-10, right and wrong.
 
 Written line by line from each reference solution, before reading the checkers
 (mutation testing): at every line, what would a learner plausibly get wrong (a sign,
@@ -38,7 +38,7 @@ def _collect() -> dict:
     import importlib
 
     catalogue = {}
-    for number in range(1, 10):
+    for number in range(1, 11):
         module = importlib.import_module(f"{__name__}.lesson{number:02d}")
         catalogue.update(module.CATALOGUE)
     return catalogue

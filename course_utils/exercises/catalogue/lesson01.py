@@ -102,6 +102,16 @@ MSE_GRADIENT = [
         lambda x, y, w, b: 2 * np.mean((w * x + b - y) * x),
         r"two|\(dw, db\)|pair",
     ),
+    Case(
+        "per-example gradient, not averaged",
+        lambda x, y, w, b: (2 * (w * x + b - y) * x, 2 * (w * x + b - y)),
+        r"Average over the examples",
+    ),
+    Case(
+        "db without its factor 2",
+        lambda x, y, w, b: (2 * np.mean((w * x + b - y) * x), np.mean(w * x + b - y)),
+        r"dw is right",
+    ),
 ]
 
 
@@ -182,6 +192,7 @@ GRADIENT_DESCENT_STEP = [
         r"new|w -|old",
     ),
     Case("changes x in place", _step_inplace, r"chang|in place|modif"),
+    Case("returns w and b unchanged", lambda x, y, w, b, learning_rate: (w, b), r"did not change"),
 ]
 
 

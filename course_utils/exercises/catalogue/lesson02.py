@@ -146,6 +146,7 @@ SIGMOID_DERIVATIVE = [
     Case(
         "with sigmoid(-z), which gives the same product", _sigmoid_derivative_of_minus_z, ACCEPTED
     ),
+    Case("s * (1 - s) applied to z itself", lambda z: z * (1 - z), r"not to z itself"),
 ]
 
 
@@ -275,6 +276,7 @@ STABLE_SOFTMAX = [
         _softmax_shift_above_only,
         r"numerator but not in the denominator",
     ),
+    Case("only the first row", lambda z: _softmax_ref(z)[0], r"should return an array of shape"),
 ]
 
 

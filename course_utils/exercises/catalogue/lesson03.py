@@ -101,6 +101,11 @@ ONE_HOT = [
         lambda labels, num_classes: np.eye(len(labels), num_classes)[labels],
         r"np\.eye\(len\(labels\)",
     ),
+    Case(
+        "the labels as values instead of 1",
+        lambda labels, num_classes: np.eye(num_classes)[labels] * labels[:, None],
+        r"exactly one 1",
+    ),
 ]
 
 
@@ -239,6 +244,18 @@ CROSS_ENTROPY_FROM_LOGITS = [
         _ce_logsumexp_of_everything,
         r"over the whole array.*axis=1",
     ),
+    Case(
+        "log of clipped probabilities",
+        lambda logits, labels: -np.mean(
+            np.log(np.clip(_softmax_ref(logits), 1e-7, 1))[np.arange(len(labels)), labels]
+        ),
+        r"clipping the probabilities",
+    ),
+    Case(
+        "the log-probability of class 0 for every row",
+        lambda logits, labels: -np.mean(_log_softmax(logits)[:, 0]),
+        r"at its label",
+    ),
 ]
 
 
@@ -352,6 +369,12 @@ CROSS_ENTROPY_GRADIENT = [
         r"switched off",
     ),
     Case("divides by N * C (logits.size)", _gradient_over_size, r"N \* C"),
+    Case(
+        "the one-hot one column off",
+        lambda logits, labels: _grad_ref(logits, (labels + 1) % logits.shape[1]),
+        r"column labels\[i\]",
+    ),
+    Case("a column missing", lambda logits, labels: _grad_ref(logits, labels)[:, :2], r"shape \(4, 3\)"),
 ]
 
 

@@ -66,6 +66,11 @@ INK_BRIGHT = [
         r"gray\.max\(\) - gray",
     ),
     Case("no return for a dark page", _ink_bright_without_else, r"without `return`"),
+    Case(
+        "returns (image, was_inverted) like preprocess.ink_bright",
+        lambda g: (1.0 - g, True) if np.median(g) > 0.5 else (g, False),
+        r"image alone|tuple|was_inverted",
+    ),
 ]
 
 
@@ -178,7 +183,135 @@ CENTRE_OF_MASS = [
 ]
 
 
+def _moments(image, about_centre=True):
+    rows, cols = np.indices(image.shape)
+    mass = image.sum()
+    if about_centre:
+        rows = rows - (rows * image).sum() / mass
+        cols = cols - (cols * image).sum() / mass
+    return rows, cols, mass
+
+
+def _slant_ref(image):
+    d_row, d_col, mass = _moments(image)
+    return -((d_row * d_col * image).sum() / mass) / ((d_row**2 * image).sum() / mass)
+
+
+def _slant_np_cov(image):
+    rows, cols = np.indices(image.shape)
+    c = np.cov(rows.ravel(), cols.ravel(), aweights=image.ravel())
+    return -c[0, 1] / c[0, 0]
+
+
+def _slant_polyfit(image):
+    rows, cols = np.indices(image.shape)
+    slope, _intercept = np.polyfit(rows.ravel(), cols.ravel(), 1, w=np.sqrt(image.ravel()))
+    return -slope
+
+
+def _slant_sums(image):
+    d_row, d_col, _ = _moments(image)
+    return -float(np.sum(d_row * d_col * image) / np.sum(d_row * d_row * image))
+
+
+def _slant_average(image):
+    rows, cols = np.indices(image.shape)
+    r = rows - np.average(rows, weights=image)
+    c = cols - np.average(cols, weights=image)
+    return np.average(-r * c, weights=image) / np.average(r * r, weights=image)
+
+
+def _slant_parts(image, about_centre=True, covariance_total=None, variance_total=None):
+    d_row, d_col, mass = _moments(image, about_centre)
+    covariance = (d_row * d_col * image).sum() / (covariance_total or mass)
+    variance_rows = (d_row**2 * image).sum() / (variance_total or mass)
+    variance_cols = (d_col**2 * image).sum() / mass
+    return covariance, variance_rows, variance_cols
+
+
+def _slant_no_sign(image):
+    return -_slant_ref(image)
+
+
+def _slant_by_col_variance(image):
+    covariance, _, variance_cols = _slant_parts(image)
+    return -covariance / variance_cols
+
+
+def _slant_inverse(image):
+    covariance, variance_rows, _ = _slant_parts(image)
+    return -variance_rows / covariance
+
+
+def _slant_correlation(image):
+    covariance, variance_rows, variance_cols = _slant_parts(image)
+    return -covariance / np.sqrt(variance_rows * variance_cols)
+
+
+def _slant_uncentred(image):
+    covariance, variance_rows, _ = _slant_parts(image, about_centre=False)
+    return -covariance / variance_rows
+
+
+def _slant_mixed_totals(image):
+    covariance, variance_rows, _ = _slant_parts(image, variance_total=image.size)
+    return -covariance / variance_rows
+
+
+def _slant_polyfit_w_image(image):
+    rows, cols = np.indices(image.shape)
+    return -np.polyfit(rows.ravel(), cols.ravel(), 1, w=image.ravel())[0]
+
+
+def _slant_polyfit_unweighted(image):
+    rows, cols = np.indices(image.shape)
+    return -np.polyfit(rows.ravel(), cols.ravel(), 1)[0]
+
+
+def _slant_polyfit_both(image):
+    rows, cols = np.indices(image.shape)
+    return -np.polyfit(rows.ravel(), cols.ravel(), 1, w=np.sqrt(image.ravel()))
+
+
+def _slant_ink_pixels(image):
+    rows, cols = np.nonzero(image > 0.5)
+    return -np.cov(rows, cols)[0, 1] / np.var(rows, ddof=1)
+
+
+def _slant_inplace(image):
+    image /= image.sum()
+    d_row, d_col, _ = _moments(image)
+    return -(d_row * d_col * image).sum() / (d_row**2 * image).sum()
+
+
+SLANT = [
+    Case("reference", _slant_ref, ACCEPTED),
+    Case("np.cov with aweights", _slant_np_cov, ACCEPTED),
+    Case("np.polyfit with w=sqrt(image)", _slant_polyfit, ACCEPTED),
+    Case("sums, the mass cancelled", _slant_sums, ACCEPTED),
+    Case("np.average with weights", _slant_average, ACCEPTED),
+    Case("sign reversed (rows count down)", _slant_no_sign, r"sign|downwards"),
+    Case(
+        "divided by the columns' variance", _slant_by_col_variance, r"columns|variance of the rows"
+    ),
+    Case("rows per column", _slant_inverse, r"inverse|rows per column"),
+    Case("correlation coefficient", _slant_correlation, r"correlation"),
+    Case("an angle in radians", lambda im: np.arctan(_slant_ref(im)), r"angle|radians"),
+    Case("an angle in degrees", lambda im: np.degrees(np.arctan(_slant_ref(im))), r"degrees"),
+    Case("moments about pixel (0, 0)", _slant_uncentred, r"centre of mass|\(0, 0\)"),
+    Case("covariance and variance over different totals", _slant_mixed_totals, r"different totals"),
+    Case("np.polyfit with w=image", _slant_polyfit_w_image, r"polyfit|sqrt|squared"),
+    Case(
+        "np.polyfit over every pixel, unweighted", _slant_polyfit_unweighted, r"weight|background"
+    ),
+    Case("np.polyfit's (slope, intercept) returned", _slant_polyfit_both, r"one number|\[0\]"),
+    Case("ink pixels counted alike", _slant_ink_pixels, r"weight|intensity"),
+    Case("normalises the image in place", _slant_inplace, r"chang|in place|modif"),
+]
+
+
 CATALOGUE = {
     ("lesson08", "ink_bright"): INK_BRIGHT,
     ("lesson08", "centre_of_mass"): CENTRE_OF_MASS,
+    ("lesson08", "slant"): SLANT,
 }
