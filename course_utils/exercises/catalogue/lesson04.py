@@ -123,6 +123,12 @@ def _tf_ce_tf_keras(logits, labels):
     )
 
 
+def _tf_ce_ignores_labels(logits, labels):
+    import tensorflow as tf
+
+    return -tf.reduce_mean(tf.reduce_max(tf.nn.log_softmax(logits), axis=1))
+
+
 CROSS_ENTROPY_TF = [
     Case("reference", _tf_ce_ref, ACCEPTED),
     Case("one-hot and log_softmax", _tf_ce_one_hot, ACCEPTED),
@@ -169,6 +175,7 @@ CROSS_ENTROPY_TF = [
         _tf_ce_tf_keras,
         r"switched off",
     ),
+    Case("the largest log-probability of each row, whatever the label", _tf_ce_ignores_labels, r"at its label"),
 ]
 
 
@@ -385,6 +392,41 @@ def _ts_no_return(model, optimizer, x, y):
     _ts_ref(model, optimizer, x, y)
 
 
+def _ts_first_layer_only(model, optimizer, x, y):
+    import tensorflow as tf
+
+    from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+    variables = [model.weights[0], model.biases[0]]
+    with tf.GradientTape() as tape:
+        loss = cross_entropy_from_logits(model(x), y)
+    grads = tape.gradient(loss, variables)
+    optimizer.apply_gradients(zip(grads, variables))
+    return loss
+
+
+def _ts_loss_after_update(model, optimizer, x, y):
+    from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+    _ts_ref(model, optimizer, x, y)
+    return cross_entropy_from_logits(model(x), y)
+
+
+def _ts_log_of_softmax(model, optimizer, x, y):
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        probs = tf.nn.softmax(model(x))
+        loss = -tf.reduce_mean(tf.reduce_sum(tf.one_hot(y, 10) * tf.math.log(probs), axis=1))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+
+
+def _ts_returns_tuple(model, optimizer, x, y):
+    return _ts_ref(model, optimizer, x, y), 0
+
+
 TRAIN_STEP = [
     Case("reference", _ts_ref, ACCEPTED),
     Case("returns a float", _ts_numpy_loss, ACCEPTED),
@@ -417,6 +459,10 @@ TRAIN_STEP = [
     Case("apply_gradients(grads, variables) without zip", _ts_no_zip, r"zip|pairs"),
     Case("updates but returns nothing", _ts_no_return, r"return"),
     Case("loss(labels, logits): arguments swapped", _ts_swapped_loss_arguments, r"other way round|order"),
+    Case("only the first layer's variables", _ts_first_layer_only, r"w2, b2 did not change"),
+    Case("returns the loss after the update", _ts_loss_after_update, r"after the update"),
+    Case("the loss as log(softmax)", _ts_log_of_softmax, r"log\(softmax\)"),
+    Case("returns (loss, 0)", _ts_returns_tuple, r"one number"),
 ]
 
 

@@ -190,6 +190,21 @@ BUILD_MODEL = [
     Case("the output's size appended to hidden_units", _bm_appends_output, r"in place"),
     Case("returns the class keras.Sequential", _bm_class, r"Sequential\(|instance|model"),
     Case("Flatten(input_shape=(28, 28)), the Keras 2 spelling", _bm_keras2_input_shape, r"input_shape|keras\.Input"),
+    Case(
+        "returns a list of layers",
+        lambda hidden_units, dropout_rate: [__import__("keras").layers.Dense(10)],
+        r"return the model itself",
+    ),
+    Case(
+        "sigmoid in the hidden layers",
+        lambda hidden_units, dropout_rate: _dense_stack(hidden_units, dropout_rate, hidden="sigmoid"),
+        r"activation='relu'",
+    ),
+    Case(
+        "one sigmoid output unit",
+        lambda hidden_units, dropout_rate: _dense_stack(hidden_units, dropout_rate, out_units=1, out="sigmoid"),
+        r"\[512, 128, 10\]",
+    ),
 ]
 
 
@@ -250,6 +265,8 @@ MAKE_OPTIMIZER = [
     Case("Adam(1e-4), the smallest rate that learns", lambda: _opt("Adam", learning_rate=1e-4), ACCEPTED),
     Case("Adam(3e-3), the largest rate that settles", lambda: _opt("Adam", learning_rate=3e-3), ACCEPTED),
     Case("a schedule that halves every 10 steps", _opt_fast_decay, r"one epoch|decay"),
+    Case("returns the learning rate, not an optimizer", lambda: 0.001, r"not the number"),
+    Case("Adam with 0.01", lambda: _opt("Adam", learning_rate=0.01), r"too large"),
 ]
 
 
