@@ -1,6 +1,7 @@
-"""The checkers of lessons 04 and 05: every answer in a catalogue of typical mistakes
-fails with its own hint. What every exercise must do is tested in test_exercises.py."""
+"""The checkers of lessons 04 and 05: what the catalogue's cases do not show.
 
+The wrong answers and their hints are in course_utils/exercises/catalogue/ (run by
+test_exercises_catalogue.py); what every exercise must do is tested in test_exercises.py."""
 
 import keras
 import numpy as np
@@ -21,9 +22,6 @@ def test_the_library_loss_is_a_forbidden_shortcut_in_the_cross_entropy_exercise(
         "the shortcuts are restored"
     )
     assert float(cross_entropy_from_logits(np.zeros((2, 3), np.float32), np.array([0, 1]))) > 0
-
-
-# --- lesson 04: train_step ------------------------------------------------------------
 
 
 # --- lesson 05: build_model -----------------------------------------------------------
