@@ -111,6 +111,21 @@ def test_builders_reject_bad_shapes(build):
         build(num_classes=1)
 
 
+def test_improved_cnn_without_augmentation_has_the_same_weights_and_an_identity_in_its_place():
+    with_augmentation = keras_cnn.build_improved_cnn(seed=0)
+    without = keras_cnn.build_improved_cnn(augment=False, seed=0)
+    assert isinstance(without.get_layer("augmentation"), keras.layers.Identity)
+    assert without.count_params() == with_augmentation.count_params()
+    x = np.random.default_rng(0).random((2, 28, 28, 1), dtype=np.float32)
+    np.testing.assert_array_equal(without.get_layer("augmentation")(x, training=True), x)
+
+
+def test_improved_cnn_has_about_the_original_s_parameters():
+    improved = keras_cnn.build_improved_cnn(seed=0).count_params()
+    original = keras_cnn.build_original_cnn().count_params()
+    assert (improved, original) == (93_802, 93_322)
+
+
 def test_improved_cnn_rejects_bad_dropout():
     with pytest.raises(ValueError, match="rate"):
         keras_cnn.build_improved_cnn(dropout=1.5)
