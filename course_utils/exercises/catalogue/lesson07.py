@@ -47,6 +47,16 @@ def _pr_inplace(cm):
     return tp / cm.sum(axis=0), tp / cm.sum(axis=1)
 
 
+def _pr_warns(cm):
+    import warnings
+
+    tp = np.diag(cm).astype(float)
+    with np.errstate(all="ignore"):
+        precision, recall = tp / cm.sum(axis=0), tp / cm.sum(axis=1)
+    warnings.warn("division by zero", RuntimeWarning, stacklevel=1)
+    return np.nan_to_num(precision), np.nan_to_num(recall)
+
+
 PRECISION_RECALL = [
     Case("reference", _pr_ref, ACCEPTED),
     Case("loops and lists", _pr_loop, ACCEPTED),
@@ -115,6 +125,8 @@ PRECISION_RECALL = [
         r"diagonal|np\.diag|true positive",
     ),
     Case("changes cm in place", _pr_inplace, r"chang|in place|modif"),
+    Case("divides by zero and hides it with nan_to_num", _pr_warns, r"warned"),
+    Case("one array: the diagonal over the total", lambda cm: np.diag(cm) / cm.sum(), r"two arrays"),
 ]
 
 
@@ -206,6 +218,11 @@ TOP_K_ACCURACY = [
         "the course's own metrics.top_k_accuracy",
         lambda y, p, k: _course("metrics").top_k_accuracy(y, p, k=k),
         r"switched off",
+    ),
+    Case(
+        "one value per example, not averaged",
+        lambda y_true, probs, k: np.any(np.argsort(probs, axis=1)[:, -k:] == y_true[:, None], axis=1),
+        r"one value per example",
     ),
 ]
 
