@@ -6,7 +6,9 @@ Taught in notebooks/09_serve_the_model.ipynb.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import sys
 from pathlib import Path
 
 from .. import _validate
@@ -140,12 +142,93 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_address(host: str, port: int) -> str | None:
+    """Refuse an address the service cannot listen on, before the model loads (seconds early).
+
+    Returns a warning when ``host`` is reachable from other machines, else None; raises
+    ``ValueError`` with a sentence for an empty or unknown host, or a port already in use.
+    """
+    import ipaddress
+    import socket
+
+    if not host.strip():
+        raise ValueError(
+            "--host is empty; expected an address such as 127.0.0.1 (this machine only, the "
+            "default) or 0.0.0.0 (every network interface)"
+        )
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise ValueError(f"--host {host!r} is not an address of this machine ({error.strerror})") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise ValueError(
+                    f"port {port} on {host} is already in use (another service, or an earlier run "
+                    "still running); choose another with --port"
+                ) from None
+            raise ValueError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    try:
+        loopback = ipaddress.ip_address(address[0]).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        return (
+            f"warning: listening on {host}: other machines on the network can send requests to this "
+            "service; use --host 127.0.0.1 to keep it on this machine"
+        )
+    return None
+
+
+def check_model(model) -> None:
+    """Refuse a model that does not take 28x28(x1) digits or does not answer ten classes."""
+    input_shape = getattr(model, "input_shape", None)
+    output_shape = getattr(model, "output_shape", None)
+    if input_shape is None or output_shape is None:
+        return  # a SavedModel: its serving signature is checked when the service warms up
+    if tuple(input_shape[1:]) not in ((28, 28, 1), (28, 28), (784,)):
+        raise ValueError(
+            f"the model takes inputs of shape {tuple(input_shape)}; expected MNIST digits, "
+            "(None, 28, 28, 1), (None, 28, 28) or (None, 784)"
+        )
+    if tuple(output_shape[1:]) != (10,):
+        raise ValueError(
+            f"the model answers shape {tuple(output_shape)}; expected ten scores per digit, (None, 10)"
+        )
+
+
+class _AnnouncingServer:
+    """uvicorn's server that prints one line once it listens (not before)."""
+
+    def __new__(cls, config, message: str):
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            async def startup(self, sockets=None):
+                await super().startup(sockets)
+                if self.started:
+                    print(message, flush=True)
+
+        return Server(config)
+
+
 def main(argv=None) -> None:
     """The command line: ``python -m course_utils.serve --model PATH [--port 8000] [--host 127.0.0.1] ...``.
 
-    ``--help`` lists the options (batching, timeouts, upload limit).
+    ``--help`` lists the options (batching, timeouts, upload limit). The host, the port and the
+    model are checked before anything is served: each problem is one sentence and exit 2.
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        warning = check_address(args.host, args.port)
+    except ValueError as error:
+        parser.error(str(error))
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     import uvicorn
 
     logging.basicConfig(format="%(levelname)s:  %(message)s")
@@ -157,7 +240,17 @@ def main(argv=None) -> None:
         # per second on 2 cores). The first version keeps TensorFlow's defaults.
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
-    model = load_model(args.model)
+    try:
+        model = load_model(args.model)
+        check_model(model)
+    except (ValueError, OSError) as error:
+        parser.error(f"cannot serve {args.model}: {error}")
+    except Exception as error:  # a corrupt or truncated file: Keras' own errors are long
+        first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+        parser.error(
+            f"cannot serve {args.model}: Keras could not load it ({type(error).__name__}: {first}); "
+            "expected a .keras file saved by Keras 3 or a SavedModel folder (lesson 07 or 09 makes one)"
+        )
     app = create_app(
         model,
         max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
@@ -175,12 +268,11 @@ def main(argv=None) -> None:
         if args.no_batching
         else (f"batched (up to {args.max_batch_size} per call, {args.batch_window_ms:g} ms window)")
     )
-    print(
-        f"Serving {args.model} on http://{args.host}:{args.port} (POST /predict, GET /health); "
-        f"inference {mode}",
-        flush=True,
+    message = (
+        f"Serving {args.model} on http://{args.host}:{args.port} (POST /predict, GET /health, "
+        f"GET /ready); inference {mode}"
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=args.host,
         port=args.port,
@@ -188,3 +280,4 @@ def main(argv=None) -> None:
         timeout_keep_alive=args.keep_alive_s,
         http=header_timeout_protocol(args.header_timeout_s),
     )
+    _AnnouncingServer(config, message).run()
