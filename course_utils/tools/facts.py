@@ -160,7 +160,7 @@ def documents(root: Path | None = None) -> list[Path]:
     """The files whose numbers are facts: README*.md, lecturers/*.md and the lessons."""
     root = Path(root) if root is not None else repo_root()
     found = sorted(root.glob("README*.md")) + sorted((root / "lecturers").glob("*.md"))
-    found += sorted((root / "notebooks").glob("*.ipynb")) + sorted((root / "notebooks").glob("*/*.ipynb"))
+    found += sorted((root / "notebooks").glob("*.ipynb"))  # translations are built from these
     return found
 
 
