@@ -31,8 +31,9 @@ and, from every other code cell, only its ``import``, ``def`` and ``class`` stat
 (no training, no downloads). Then every exercise of the lesson is checked with
 :meth:`course_utils.exercises.Exercise.evaluate` on the student's function (the one
 the notebook passes to ``ex.NAME.check``, else the one called NAME). A cell or a check
-that runs longer than ``--timeout`` seconds is stopped and reported (an endless loop),
-and the process itself is ended after ``--timeout`` times (cells + exercises + 2), so an
+that runs longer than ``--timeout`` seconds is stopped and reported (an endless loop;
+the Setup cells get at least 120 s for their imports), and a process that ignores that
+is ended once all its cells and checks could have run out their time, so an
 endless loop, an error, a deleted cell or a ``sys.exit`` is reported for that student
 and never stops the run.
 """
@@ -60,6 +61,9 @@ from .outputs import command
 PASSED, FAILED, NOT_ATTEMPTED, MISSING, ERROR = "passed", "failed", "not attempted", "missing", "error"
 COLUMNS = ("student", "notebook", "lesson", "exercise", "status", "hint")
 DEFAULT_TIMEOUT = 60.0
+#: The Setup cells import TensorFlow in some lessons (10 s and more on a busy machine): they
+#: get at least this many seconds, whatever ``--timeout`` says.
+SETUP_TIMEOUT = 120.0
 
 _TITLE = re.compile(r"^#\s+Lesson\s+(\d{1,2})\b", re.I | re.M)
 _IMPORT = re.compile(r"from\s+course_utils\.exercises\s+import\s+lesson(\d\d)\b")
@@ -224,6 +228,8 @@ def run_child(job_path: str, results_path: str) -> None:
     """
     job = json.loads(Path(job_path).read_text())
     limit = float(job["timeout"])
+    setup_limit = max(limit, SETUP_TIMEOUT)
+    seconds = [limit]  # the limit of the step running now, for the message
     out = open(results_path, "a", buffering=1)  # noqa: SIM115 (open for the whole run)
 
     def emit(**record) -> None:
@@ -231,14 +237,15 @@ def run_child(job_path: str, results_path: str) -> None:
         out.flush()
 
     def time_up(signum, frame):
-        raise _TimeUp(f"it was still running after {limit:g} s (an endless loop?), so it was stopped")
+        raise _TimeUp(f"it was still running after {seconds[0]:g} s (an endless loop?), so it was stopped")
 
     signal.signal(signal.SIGALRM, time_up)
     namespace: dict = {"__name__": "__main__"}
     for step in job["steps"]:
         emit(event="cell", index=step["index"], state="started")
+        seconds[0] = setup_limit if step["kind"] == "setup" else limit
         try:
-            signal.setitimer(signal.ITIMER_REAL, limit)
+            signal.setitimer(signal.ITIMER_REAL, seconds[0])
             code = compile(step["source"], f"<cell {step['index']}>", "exec")
             exec(code, namespace)  # noqa: S102 (grading the student's own code is the point)
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -262,6 +269,7 @@ def run_child(job_path: str, results_path: str) -> None:
             emit(event="exercise", exercise=name, state=MISSING, function=function_name,
                  message=f"no function `{function_name}` in the notebook: was the exercise's cell deleted or renamed?")
             continue
+        seconds[0] = limit
         try:
             signal.setitimer(signal.ITIMER_REAL, limit)
             result = exercise.evaluate(function)
@@ -330,7 +338,8 @@ def grade_notebook(submission: Submission, timeout: float = DEFAULT_TIMEOUT) -> 
         return submission
     steps, functions = plan(notebook)
     functions = {**_course_functions(lesson), **functions}
-    events = _run(lesson, steps, functions, timeout, limit=timeout * (len(steps) + len(names) + 2))
+    limit = max(timeout, SETUP_TIMEOUT) + timeout * (len(steps) + len(names) + 2)
+    events = _run(lesson, steps, functions, timeout, limit=limit)
     _read_events(events, names, functions, lesson, row, submission.notes)
     return submission
 
