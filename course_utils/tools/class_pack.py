@@ -70,12 +70,27 @@ def _run(args: list[str]) -> None:
 
 
 def build_course_wheel(wheels: Path) -> Path:
-    """``pip wheel --no-deps .`` of the course's package into ``wheels``; returns the wheel."""
+    """``pip wheel --no-deps .`` of the course's package into ``wheels``; returns the wheel.
+
+    Built from a clean copy of the package's sources, so that nothing left in the
+    repository's ``build/`` (an old module) can slip into the wheel.
+    """
     from ..paths import repo_root
 
-    before = set(wheels.glob("course_utils-*.whl"))
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
-          "--wheel-dir", str(wheels), str(repo_root())])
+    root = repo_root()
+    with tempfile.TemporaryDirectory(prefix="course-wheel-") as work:
+        source = Path(work)
+        shutil.copytree(root / "course_utils", source / "course_utils",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for name in ("pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md"):
+            if (root / name).is_file():
+                shutil.copy2(root / name, source / name)
+        before = set(wheels.glob("course_utils-*.whl"))
+        args = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels), str(source)]
+        try:  # with this environment's setuptools: no download
+            _run([*args[:5], "--no-build-isolation", *args[5:]])
+        except RuntimeError:  # no setuptools here: let pip fetch the build requirements
+            _run(args)
     made = sorted(set(wheels.glob("course_utils-*.whl")) - before) or sorted(wheels.glob("course_utils-*.whl"))
     return made[-1]
 
