@@ -55,8 +55,11 @@ def test_pack_layout_and_readme(tmp_path, monkeypatch, no_pip):
     monkeypatch.setenv("MNIST_PATH", str(fake_mnist(tmp_path / "full.npz")))
     pack = tmp_path / "pack"
     assert class_pack.main([str(pack), "--platform", "linux", "windows", "--build-dir", str(tmp_path / "b")]) == 0
-    assert no_pip == [(tuple(class_pack.platform_tags(["linux", "windows"])), "3.11",
-                       "course_utils-0.0-py3-none-any.whl")]
+    # one pip round per platform: in one round pip would take one wheel per package for all
+    assert no_pip == [(tuple(class_pack.PLATFORMS[name]), "3.11", "course_utils-0.0-py3-none-any.whl")
+                      for name in ("linux", "windows")]
+    assert {p.name.rsplit("-", 1)[1] for p in (pack / "wheels").glob("numpy-*")} == {
+        "manylinux2014_x86_64.whl", "win_amd64.whl"}
     assert (pack / "mnist.npz").read_bytes() == (tmp_path / "full.npz").read_bytes()
     assert sorted(p.name for p in (pack / "lessons").glob("*.ipynb")) == [item.filename for item in LESSONS]
     assert (pack / "wheels" / "course_utils-0.0-py3-none-any.whl").is_file()

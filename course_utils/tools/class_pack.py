@@ -189,7 +189,7 @@ def build_pack(folder: str | Path, platforms=DEFAULT_PLATFORMS, python_version: 
     from .outputs import claim_folder
     from .slides import write_student_copies
 
-    tags = platform_tags(platforms)
+    rounds = [platform_tags([name]) for name in platforms]  # raises for an unknown name first
     pack = claim_folder(folder, NAME)
     wheels = pack / "wheels"
     wheels.mkdir(exist_ok=True)
@@ -197,8 +197,11 @@ def build_pack(folder: str | Path, platforms=DEFAULT_PLATFORMS, python_version: 
     with tempfile.TemporaryDirectory() as work:
         made = build_course_wheel(Path(work))
         course_wheel = Path(shutil.copy2(made, wheels / made.name))
-    log(f"downloading the wheels for {', '.join(platforms)} (Python {python_version}); this takes a while")
-    download_wheels(wheels, course_wheel, tags, python_version)
+    # one round per platform: given several tags at once, pip takes one wheel per package
+    # that fits any of them (Windows' numpy, not macOS' as well)
+    for name, tags in zip(platforms, rounds):
+        log(f"downloading the wheels for {name} (Python {python_version}); this takes a while")
+        download_wheels(wheels, course_wheel, tags, python_version)
     notes = [f"wheels/: {len(list(wheels.glob('*.whl')))} wheels for {', '.join(platforms)}, Python {python_version}."]
     notes.append(copy_mnist(pack))
     write_student_copies(pack / "lessons")
