@@ -26,9 +26,10 @@ else the ``from course_utils.exercises import lessonNN`` line.
 
 **What runs.** Only what the exercises need, each notebook in its own Python process
 (in an empty temporary folder) with a time limit: the code cells of the ``## Setup``
-section, the exercise cells (the cells with ``ex.NAME.check(...)``, without that call)
-and, from every other code cell, only its ``import``, ``def`` and ``class`` statements
-(no training, no downloads). Then every exercise of the lesson is checked with
+section; from every other code cell, only its ``import``, ``def`` and ``class``
+statements (no training, no downloads); then the exercise cells (the cells with
+``ex.NAME.check(...)``, without that call), last, so that the learner's functions are
+the ones checked. Then every exercise of the lesson is checked with
 :meth:`course_utils.exercises.Exercise.evaluate` on the student's function (the one
 the notebook passes to ``ex.NAME.check``, else the one called NAME). A cell or a check
 that runs longer than ``--timeout`` seconds is stopped and reported (an endless loop;
@@ -200,7 +201,9 @@ def plan(notebook) -> tuple[list[dict], dict[str, str]]:
             kept = _definitions(source)
             if kept:
                 steps.append({"index": index, "kind": "definitions", "source": kept, "exercises": []})
-    return steps, functions
+    # the exercise cells last, so that no lesson cell's `def` of the same name replaces the learner's
+    order = {"setup": 0, "definitions": 1, "exercise": 2}
+    return sorted(steps, key=lambda step: order[step["kind"]]), functions
 
 
 # --- the grading process (runs in the child) ----------------------------------------------
