@@ -194,6 +194,9 @@ def test_a_process_that_ignores_its_time_limit_is_ended(tmp_path):
 
 def test_refuses_a_folder_of_other_files(tmp_path, capsys):
     (tmp_path / "in").mkdir()
+    assert grade.main([str(tmp_path / "in"), "--out", str(tmp_path / "new")]) == 2  # no notebooks
+    assert "no notebooks" in capsys.readouterr().err and not (tmp_path / "new").exists()
+    (tmp_path / "in" / "a.ipynb").write_text("{}")
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "mine.txt").write_text("keep")
     assert grade.main([str(tmp_path / "in"), "--out", str(tmp_path / "out")]) == 1

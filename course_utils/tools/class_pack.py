@@ -1,5 +1,4 @@
-"""For lecturers: an offline class pack, a folder for a USB stick that sets up a classroom
-without internet.
+"""For lecturers: an offline class pack, a folder for a USB stick for a room without internet.
 
     python -m course_utils.tools.class_pack DIR                       # Linux x86_64, Python 3.11
     python -m course_utils.tools.class_pack DIR --platform linux windows macos --python-version 3.12

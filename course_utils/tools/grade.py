@@ -520,14 +520,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.folder.is_dir():
         print(f"error: {args.folder} is not a folder", file=sys.stderr)
         return 2
-    from .outputs import claim_folder
-
-    out = claim_folder(args.out, "python -m course_utils.tools.grade")
-    started = time.perf_counter()
-    submissions = grade_folder(args.folder, timeout=args.timeout, jobs=args.jobs)
-    if not submissions:
+    if not find_notebooks(args.folder):
         print(f"error: no notebooks (.ipynb) under {args.folder}", file=sys.stderr)
         return 2
+    from .outputs import claim_folder
+
+    out = claim_folder(args.out, "python -m course_utils.tools.grade")  # refuses before any work
+    started = time.perf_counter()
+    submissions = grade_folder(args.folder, timeout=args.timeout, jobs=args.jobs)
     path = write_grades(submissions, out)
     feedback = write_feedback(submissions, out)
     print(summary(submissions))
