@@ -149,6 +149,7 @@ def learner_facts(notebooks: Path) -> dict[str, str]:
 def _flatten(data: dict, prefix: str = "") -> dict:
     flat = {}
     for key, value in data.items():
+        key = re.sub(r"[^A-Za-z0-9]+", "_", str(key)).strip("_")  # a name markers can hold
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{key}."))
         elif not isinstance(value, list):
