@@ -54,14 +54,25 @@ def no_pip(monkeypatch):
 def test_pack_layout_and_readme(tmp_path, monkeypatch, no_pip):
     monkeypatch.setenv("MNIST_PATH", str(fake_mnist(tmp_path / "full.npz")))
     pack = tmp_path / "pack"
-    assert class_pack.main([str(pack), "--platform", "linux", "windows", "--build-dir", str(tmp_path / "b")]) == 0
+    assert (
+        class_pack.main(
+            [str(pack), "--platform", "linux", "windows", "--build-dir", str(tmp_path / "b")]
+        )
+        == 0
+    )
     # one pip round per platform: in one round pip would take one wheel per package for all
-    assert no_pip == [(tuple(class_pack.PLATFORMS[name]), "3.11", "course_utils-0.0-py3-none-any.whl")
-                      for name in ("linux", "windows")]
+    assert no_pip == [
+        (tuple(class_pack.PLATFORMS[name]), "3.11", "course_utils-0.0-py3-none-any.whl")
+        for name in ("linux", "windows")
+    ]
     assert {p.name.rsplit("-", 1)[1] for p in (pack / "wheels").glob("numpy-*")} == {
-        "manylinux2014_x86_64.whl", "win_amd64.whl"}
+        "manylinux2014_x86_64.whl",
+        "win_amd64.whl",
+    }
     assert (pack / "mnist.npz").read_bytes() == (tmp_path / "full.npz").read_bytes()
-    assert sorted(p.name for p in (pack / "lessons").glob("*.ipynb")) == [item.filename for item in LESSONS]
+    assert sorted(p.name for p in (pack / "lessons").glob("*.ipynb")) == [
+        item.filename for item in LESSONS
+    ]
     assert (pack / "wheels" / "course_utils-0.0-py3-none-any.whl").is_file()
     text = (pack / "README.md").read_text()
     assert "pip install --no-index --find-links wheels course-utils" in text
@@ -117,10 +128,26 @@ def test_offline_install_from_a_real_pack(tmp_path, monkeypatch):
     env = {key: value for key, value in os.environ.items() if not key.startswith("PIP_")}
     env.update(PIP_CONFIG_FILE=os.devnull, PYTHONPATH="", MNIST_PATH=str(pack / "mnist.npz"))
     started = time.perf_counter()
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-index", "--find-links",
-                    str(pack / "wheels"), "course-utils"], check=True, env=env, cwd=pack)
-    print(f"offline install: {time.perf_counter() - started:.0f} s; "
-          f"pack: {class_pack.folder_size(pack) / 2**20:.0f} MiB")
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--find-links",
+            str(pack / "wheels"),
+            "course-utils",
+        ],
+        check=True,
+        env=env,
+        cwd=pack,
+    )
+    print(
+        f"offline install: {time.perf_counter() - started:.0f} s; "
+        f"pack: {class_pack.folder_size(pack) / 2**20:.0f} MiB"
+    )
     lesson00 = (
         "import course_utils, numpy, tensorflow, keras, matplotlib\n"
         "from course_utils.data import load_mnist\n"
@@ -128,13 +155,27 @@ def test_offline_install_from_a_real_pack(tmp_path, monkeypatch):
         "assert x.shape == (20, 28, 28) and xt.shape == (10, 28, 28), x.shape\n"
         "print('ok', course_utils.__file__)\n"
     )
-    done = subprocess.run([str(python), "-c", lesson00], env=env, cwd=tmp_path,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(python), "-c", lesson00], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert str(venv) in done.stdout
     # and the whole of lesson 00's student copy, in the offline environment
     env.update(MNIST_OFFLINE="1", MPLBACKEND="Agg")
-    ran = subprocess.run([str(python), "-m", "papermill", "--cwd", str(tmp_path),
-                          str(pack / "lessons" / "00_setup_and_mnist.ipynb"), str(tmp_path / "00.ipynb")],
-                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    ran = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "papermill",
+            "--cwd",
+            str(tmp_path),
+            str(pack / "lessons" / "00_setup_and_mnist.ipynb"),
+            str(tmp_path / "00.ipynb"),
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert ran.returncode == 0, ran.stderr[-2000:]

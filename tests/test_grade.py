@@ -117,7 +117,10 @@ def test_grades_right_wrong_broken_endless_and_exit_notebooks(copies, tmp_path):
     endless_cell = lambda n, f, s: s + "\nwhile True:\n    pass\n"  # noqa: E731
     write(answered(copy, endless_cell), folder / "endless_cell" / "x.ipynb")
     write(answered(copy, wrong_then("import sys\nsys.exit(1)")), folder / "exits" / "x.ipynb")
-    write(answered(copy, lambda n, f, s: "import sys\nsys.exit(0)\n" + s), folder / "exits_cell" / "x.ipynb")
+    write(
+        answered(copy, lambda n, f, s: "import sys\nsys.exit(0)\n" + s),
+        folder / "exits_cell" / "x.ipynb",
+    )
     deleted = lambda n, f, s: None if n == "relu_derivative" else reference_source("02", n, f)  # noqa: E731
     write(answered(copy, deleted), folder / "deleted" / "x.ipynb")
     # sys.exit skipping the parent's limits: os._exit ends the process for real
@@ -146,7 +149,9 @@ def test_grades_right_wrong_broken_endless_and_exit_notebooks(copies, tmp_path):
     assert all("sys.exit" in r["hint"] for r in rows if r["student"] == "exits")
     assert statuses(rows, "exits_cell") == dict.fromkeys(exercises, "error")
     assert statuses(rows, "deleted") == {
-        "relu_derivative": "missing", "sigmoid_derivative": "passed", "stable_softmax": "passed"
+        "relu_derivative": "missing",
+        "sigmoid_derivative": "passed",
+        "stable_softmax": "passed",
     }
     assert statuses(rows, "os_exit") == dict.fromkeys(exercises, "error")
     assert all("ended early" in r["hint"] for r in rows if r["student"] == "os_exit")
@@ -168,7 +173,10 @@ def test_grades_lessons_01_to_03_and_reports_missing_notebooks(copies, tmp_path)
     folder = tmp_path / "handed_in"
     for lesson, copy in copies.items():
         write(answered(copy, right(lesson)), folder / "ada" / f"{lesson}.ipynb")
-    write(answered(copies["03"], wrong_then("return None if False else 0.5")), folder / "bo" / "03.ipynb")
+    write(
+        answered(copies["03"], wrong_then("return None if False else 0.5")),
+        folder / "bo" / "03.ipynb",
+    )
     out = tmp_path / "out"
     assert grade.main([str(folder), "--out", str(out), "--timeout", "30", "--jobs", "2"]) == 0
     rows = read_rows(out)

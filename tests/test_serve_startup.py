@@ -15,7 +15,10 @@ from course_utils.serve import cli
 def _serve(*args, timeout=120):
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "course_utils.serve", *args], capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "course_utils.serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     return done, time.perf_counter() - start
 
@@ -56,17 +59,23 @@ def test_a_corrupt_model_file_is_one_sentence_not_a_traceback(garbage_model):
     assert done.returncode == 2, done.stderr[-2000:]
     assert f"cannot serve {garbage_model}: " in done.stderr
     last = done.stderr.strip().splitlines()[-1]
-    assert "Traceback" not in done.stderr and last.startswith("python -m course_utils.serve: error: cannot serve")
+    assert "Traceback" not in done.stderr and last.startswith(
+        "python -m course_utils.serve: error: cannot serve"
+    )
 
 
 def test_a_model_with_the_wrong_shapes_is_refused(tmp_path):
     import keras
 
     path = tmp_path / "three_classes.keras"
-    keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(3)]).save(path)
+    keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(3)]
+    ).save(path)
     with pytest.raises(ValueError, match=r"expected ten scores per digit"):
         cli.check_model(keras.models.load_model(path))
-    wide = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    wide = keras.Sequential(
+        [keras.Input((32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    )
     with pytest.raises(ValueError, match=r"expected MNIST digits"):
         cli.check_model(wide)
 
@@ -87,7 +96,9 @@ def test_no_docs_page_that_would_load_scripts_from_a_cdn():
 
     from course_utils.serve import create_app
 
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    model = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    )
     client = TestClient(create_app(model))
     assert client.get("/docs").status_code == 404
     assert client.get("/redoc").status_code == 404

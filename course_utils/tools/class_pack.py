@@ -34,10 +34,26 @@ from pathlib import Path
 from .outputs import command
 
 PLATFORMS: dict[str, tuple[str, ...]] = {
-    "linux": ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_27_x86_64", "manylinux_2_28_x86_64"),
-    "linux-arm": ("manylinux2014_aarch64", "manylinux_2_17_aarch64", "manylinux_2_27_aarch64", "manylinux_2_28_aarch64"),
+    "linux": (
+        "manylinux2014_x86_64",
+        "manylinux_2_17_x86_64",
+        "manylinux_2_27_x86_64",
+        "manylinux_2_28_x86_64",
+    ),
+    "linux-arm": (
+        "manylinux2014_aarch64",
+        "manylinux_2_17_aarch64",
+        "manylinux_2_27_aarch64",
+        "manylinux_2_28_aarch64",
+    ),
     "windows": ("win_amd64",),
-    "macos": ("macosx_11_0_arm64", "macosx_12_0_arm64", "macosx_13_0_arm64", "macosx_14_0_arm64", "macosx_10_9_universal2"),
+    "macos": (
+        "macosx_11_0_arm64",
+        "macosx_12_0_arm64",
+        "macosx_13_0_arm64",
+        "macosx_14_0_arm64",
+        "macosx_10_9_universal2",
+    ),
 }
 DEFAULT_PLATFORMS = ("linux",)
 DEFAULT_PYTHON = "3.11"
@@ -79,25 +95,50 @@ def build_course_wheel(wheels: Path) -> Path:
     root = repo_root()
     with tempfile.TemporaryDirectory(prefix="course-wheel-") as work:
         source = Path(work)
-        shutil.copytree(root / "course_utils", source / "course_utils",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            root / "course_utils",
+            source / "course_utils",
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
         for name in ("pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md"):
             if (root / name).is_file():
                 shutil.copy2(root / name, source / name)
         before = set(wheels.glob("course_utils-*.whl"))
-        args = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels), str(source)]
+        args = [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "--wheel-dir",
+            str(wheels),
+            str(source),
+        ]
         try:  # with this environment's setuptools: no download
             _run([*args[:5], "--no-build-isolation", *args[5:]])
         except RuntimeError:  # no setuptools here: let pip fetch the build requirements
             _run(args)
-    made = sorted(set(wheels.glob("course_utils-*.whl")) - before) or sorted(wheels.glob("course_utils-*.whl"))
+    made = sorted(set(wheels.glob("course_utils-*.whl")) - before) or sorted(
+        wheels.glob("course_utils-*.whl")
+    )
     return made[-1]
 
 
 def download_wheels(wheels: Path, course_wheel: Path, tags: list[str], python_version: str) -> None:
     """``pip download`` the course's dependencies as wheels for ``tags`` and ``python_version``."""
-    args = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:",
-            "--python-version", python_version, "--dest", str(wheels)]
+    args = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--only-binary=:all:",
+        "--python-version",
+        python_version,
+        "--dest",
+        str(wheels),
+    ]
     for tag in tags:
         args += ["--platform", tag]
     _run([*args, str(course_wheel)])
@@ -111,9 +152,11 @@ def copy_mnist(pack: Path) -> str:
     if source.kind in ("MNIST_PATH", "keras-cache") and source.path.is_file():
         shutil.copyfile(source.path, pack / "mnist.npz")
         return f"mnist.npz: the full MNIST, copied from {source.description}."
-    return ("mnist.npz: NOT INCLUDED: the full MNIST was not on the machine that made this pack "
-            "(no MNIST_PATH, no Keras cache); the lessons run on the 5,000-digit sample inside the "
-            "course package.")
+    return (
+        "mnist.npz: NOT INCLUDED: the full MNIST was not on the machine that made this pack "
+        "(no MNIST_PATH, no Keras cache); the lessons run on the 5,000-digit sample inside the "
+        "course package."
+    )
 
 
 def copy_slides(pack: Path, build: Path | None = None) -> str:
@@ -124,12 +167,15 @@ def copy_slides(pack: Path, build: Path | None = None) -> str:
     if slides.is_dir() and any(slides.glob("*.html")):
         shutil.copytree(slides, pack / "slides")
         return f"slides/: the lessons' slides (reveal.js, offline), from {slides}."
-    return ("slides/: not included (no built slides in build/slides; build them with "
-            "`python -m course_utils.tools.slides`, then make the pack again).")
+    return (
+        "slides/: not included (no built slides in build/slides; build them with "
+        "`python -m course_utils.tools.slides`, then make the pack again)."
+    )
 
 
-def readme(version: str, platforms: list[str], python_version: str, notes: list[str],
-           course_wheel: str) -> str:
+def readme(
+    version: str, platforms: list[str], python_version: str, notes: list[str], course_wheel: str
+) -> str:
     """The pack's README.md: what is in it and the two commands that install from it."""
     date = datetime.date.today().isoformat()
     listed = "\n".join(f"- {note}" for note in notes)
@@ -180,8 +226,13 @@ where MNIST was found.
 """
 
 
-def build_pack(folder: str | Path, platforms=DEFAULT_PLATFORMS, python_version: str = DEFAULT_PYTHON,
-               build: Path | None = None, log=print) -> Path:
+def build_pack(
+    folder: str | Path,
+    platforms=DEFAULT_PLATFORMS,
+    python_version: str = DEFAULT_PYTHON,
+    build: Path | None = None,
+    log=print,
+) -> Path:
     """Write the class pack into ``folder`` (a new or empty folder, see :func:`claim_folder`)."""
     import course_utils
 
@@ -201,7 +252,9 @@ def build_pack(folder: str | Path, platforms=DEFAULT_PLATFORMS, python_version: 
     for name, tags in zip(platforms, rounds):
         log(f"downloading the wheels for {name} (Python {python_version}); this takes a while")
         download_wheels(wheels, course_wheel, tags, python_version)
-    notes = [f"wheels/: {len(list(wheels.glob('*.whl')))} wheels for {', '.join(platforms)}, Python {python_version}."]
+    notes = [
+        f"wheels/: {len(list(wheels.glob('*.whl')))} wheels for {', '.join(platforms)}, Python {python_version}."
+    ]
     notes.append(copy_mnist(pack))
     write_student_copies(pack / "lessons")
     notes.append(copy_slides(pack, build))
@@ -221,15 +274,26 @@ def folder_size(folder: Path) -> int:
 @command(NAME)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog=NAME, description=__doc__.split("\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 2)[2],
+        prog=NAME,
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n", 2)[2],
     )
     parser.add_argument("folder", type=Path, help="where the pack goes (a new or empty folder)")
-    parser.add_argument("--platform", nargs="+", default=list(DEFAULT_PLATFORMS),
-                        help=f"platforms to download wheels for: {', '.join(PLATFORMS)} or pip tags (default: linux)")
-    parser.add_argument("--python-version", default=DEFAULT_PYTHON,
-                        help=f"the classroom's Python, X.Y (default {DEFAULT_PYTHON})")
-    parser.add_argument("--build-dir", type=Path, default=None, help="where built slides are (default: build/)")
+    parser.add_argument(
+        "--platform",
+        nargs="+",
+        default=list(DEFAULT_PLATFORMS),
+        help=f"platforms to download wheels for: {', '.join(PLATFORMS)} or pip tags (default: linux)",
+    )
+    parser.add_argument(
+        "--python-version",
+        default=DEFAULT_PYTHON,
+        help=f"the classroom's Python, X.Y (default {DEFAULT_PYTHON})",
+    )
+    parser.add_argument(
+        "--build-dir", type=Path, default=None, help="where built slides are (default: build/)"
+    )
     args = parser.parse_args(argv)
     try:
         platform_tags(args.platform)
@@ -241,7 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"wrote {pack} ({folder_size(pack) / 2**20:.0f} MiB); copy it to a USB stick and read its README.md")
+    print(
+        f"wrote {pack} ({folder_size(pack) / 2**20:.0f} MiB); copy it to a USB stick and read its README.md"
+    )
     return 0
 
 

@@ -59,7 +59,13 @@ from pathlib import Path
 
 from .outputs import command
 
-PASSED, FAILED, NOT_ATTEMPTED, MISSING, ERROR = "passed", "failed", "not attempted", "missing", "error"
+PASSED, FAILED, NOT_ATTEMPTED, MISSING, ERROR = (
+    "passed",
+    "failed",
+    "not attempted",
+    "missing",
+    "error",
+)
 COLUMNS = ("student", "notebook", "lesson", "exercise", "status", "hint")
 DEFAULT_TIMEOUT = 60.0
 #: The Setup cells import TensorFlow in some lessons (10 s and more on a busy machine): they
@@ -145,7 +151,11 @@ def _without_magics(source: str) -> str:
     lines = []
     for line in source.split("\n"):
         stripped = line.lstrip()
-        lines.append(line[: len(line) - len(stripped)] + "pass" if stripped[:1] in "%!" and stripped else line)
+        lines.append(
+            line[: len(line) - len(stripped)] + "pass"
+            if stripped[:1] in "%!" and stripped
+            else line
+        )
     return "\n".join(lines)
 
 
@@ -194,13 +204,19 @@ def plan(notebook) -> tuple[list[dict], dict[str, str]]:
             steps.append({"index": index, "kind": "setup", "source": source, "exercises": []})
         elif checks:
             steps.append(
-                {"index": index, "kind": "exercise", "source": _without_checks(source),
-                 "exercises": [name for name, _ in checks]}
+                {
+                    "index": index,
+                    "kind": "exercise",
+                    "source": _without_checks(source),
+                    "exercises": [name for name, _ in checks],
+                }
             )
         else:
             kept = _definitions(source)
             if kept:
-                steps.append({"index": index, "kind": "definitions", "source": kept, "exercises": []})
+                steps.append(
+                    {"index": index, "kind": "definitions", "source": kept, "exercises": []}
+                )
     # the exercise cells last, so that no lesson cell's `def` of the same name replaces the learner's
     order = {"setup": 0, "definitions": 1, "exercise": 2}
     return sorted(steps, key=lambda step: order[step["kind"]]), functions
@@ -240,7 +256,9 @@ def run_child(job_path: str, results_path: str) -> None:
         out.flush()
 
     def time_up(signum, frame):
-        raise _TimeUp(f"it was still running after {seconds[0]:g} s (an endless loop?), so it was stopped")
+        raise _TimeUp(
+            f"it was still running after {seconds[0]:g} s (an endless loop?), so it was stopped"
+        )
 
     signal.signal(signal.SIGALRM, time_up)
     namespace: dict = {"__name__": "__main__"}
@@ -255,8 +273,14 @@ def run_child(job_path: str, results_path: str) -> None:
             emit(event="cell", index=step["index"], state="ok")
         except BaseException as error:  # noqa: BLE001 (SystemExit and time-outs included)
             signal.setitimer(signal.ITIMER_REAL, 0)
-            emit(event="cell", index=step["index"], state="error", kind=step["kind"],
-                 exercises=step["exercises"], message=_describe(error))
+            emit(
+                event="cell",
+                index=step["index"],
+                state="error",
+                kind=step["kind"],
+                exercises=step["exercises"],
+                message=_describe(error),
+            )
     import importlib
 
     from course_utils.exercises import Exercise
@@ -269,8 +293,13 @@ def run_child(job_path: str, results_path: str) -> None:
         emit(event="exercise", exercise=name, state="started")
         function = namespace.get(function_name)
         if function is None:
-            emit(event="exercise", exercise=name, state=MISSING, function=function_name,
-                 message=f"no function `{function_name}` in the notebook: was the exercise's cell deleted or renamed?")
+            emit(
+                event="exercise",
+                exercise=name,
+                state=MISSING,
+                function=function_name,
+                message=f"no function `{function_name}` in the notebook: was the exercise's cell deleted or renamed?",
+            )
             continue
         seconds[0] = limit
         try:
@@ -280,8 +309,12 @@ def run_child(job_path: str, results_path: str) -> None:
             emit(event="exercise", exercise=name, state=result.status, message=result.message)
         except BaseException as error:  # noqa: BLE001
             signal.setitimer(signal.ITIMER_REAL, 0)
-            emit(event="exercise", exercise=name, state=ERROR,
-                 message=f"checking `{function_name}` failed: {_describe(error)}")
+            emit(
+                event="exercise",
+                exercise=name,
+                state=ERROR,
+                message=f"checking `{function_name}` failed: {_describe(error)}",
+            )
     emit(event="done")
     out.close()
     os._exit(0)  # no atexit handlers of the student's code
@@ -296,7 +329,11 @@ def _exercise_names(lesson: str) -> list[str]:
     from ..exercises import Exercise
 
     module = importlib.import_module(f"course_utils.exercises.lesson{lesson}")
-    return [name for name, value in vars(module).items() if isinstance(value, Exercise) and not name.startswith("_")]
+    return [
+        name
+        for name, value in vars(module).items()
+        if isinstance(value, Exercise) and not name.startswith("_")
+    ]
 
 
 def _course_functions(lesson: str) -> dict[str, str]:
@@ -325,12 +362,22 @@ def grade_notebook(submission: Submission, timeout: float = DEFAULT_TIMEOUT) -> 
     try:
         notebook = nbformat.read(str(submission.path), as_version=4)
     except Exception as error:  # not JSON, not a notebook
-        row("", "", ERROR, f"the file could not be read as a notebook ({type(error).__name__}: {str(error)[:200]})")
+        row(
+            "",
+            "",
+            ERROR,
+            f"the file could not be read as a notebook ({type(error).__name__}: {str(error)[:200]})",
+        )
         return submission
     lesson = submission.lesson = read_lesson(notebook)
     if lesson is None:
-        row("", "", ERROR, "could not tell which lesson this is: no '# Lesson NN' title cell and no "
-            "'from course_utils.exercises import lessonNN' line")
+        row(
+            "",
+            "",
+            ERROR,
+            "could not tell which lesson this is: no '# Lesson NN' title cell and no "
+            "'from course_utils.exercises import lessonNN' line",
+        )
         return submission
     try:
         names = _exercise_names(lesson)
@@ -355,8 +402,16 @@ def _run(lesson: str, steps: list[dict], functions: dict, timeout: float, limit:
     env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", COURSE_SOLUTIONS="hidden")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH", "")]))
     with tempfile.TemporaryDirectory(prefix="course-grade-") as work:
-        job, results, log = Path(work, "job.json"), Path(work, "results.jsonl"), Path(work, "log.txt")
-        job.write_text(json.dumps({"lesson": lesson, "steps": steps, "functions": functions, "timeout": timeout}))
+        job, results, log = (
+            Path(work, "job.json"),
+            Path(work, "results.jsonl"),
+            Path(work, "log.txt"),
+        )
+        job.write_text(
+            json.dumps(
+                {"lesson": lesson, "steps": steps, "functions": functions, "timeout": timeout}
+            )
+        )
         results.touch()
         cwd = Path(work, "cwd")
         cwd.mkdir()
@@ -365,7 +420,11 @@ def _run(lesson: str, steps: list[dict], functions: dict, timeout: float, limit:
         with open(log, "wb") as log_file:
             process = subprocess.Popen(
                 [sys.executable, "-c", script, str(job), str(results)],
-                cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
             try:
@@ -373,9 +432,19 @@ def _run(lesson: str, steps: list[dict], functions: dict, timeout: float, limit:
             except subprocess.TimeoutExpired:
                 killed = True
                 _kill(process)
-        events = [json.loads(line) for line in results.read_text().splitlines() if line.strip().endswith("}")]
+        events = [
+            json.loads(line)
+            for line in results.read_text().splitlines()
+            if line.strip().endswith("}")
+        ]
         text = log.read_text(errors="replace")
-    return {"events": events, "returncode": process.returncode, "killed": killed, "limit": limit, "log": text[-600:]}
+    return {
+        "events": events,
+        "returncode": process.returncode,
+        "killed": killed,
+        "limit": limit,
+        "log": text[-600:],
+    }
 
 
 def _kill(process: subprocess.Popen) -> None:
@@ -392,19 +461,32 @@ def _read_events(run: dict, names, functions, lesson, row, notes) -> None:
     cell_errors = [e for e in events if e["event"] == "cell" and e["state"] == "error"]
     setup_error = next((e for e in cell_errors if e.get("kind") == "setup"), None)
     for error in cell_errors:
-        notes.append(f"Cell {error['index'] + 1} ({error['kind']}) did not run: {error['message']}.")
-    results = {e["exercise"]: e for e in events if e["event"] == "exercise" and e["state"] != "started"}
-    started = [e["exercise"] for e in events if e["event"] == "exercise" and e["state"] == "started"]
+        notes.append(
+            f"Cell {error['index'] + 1} ({error['kind']}) did not run: {error['message']}."
+        )
+    results = {
+        e["exercise"]: e for e in events if e["event"] == "exercise" and e["state"] != "started"
+    }
+    started = [
+        e["exercise"] for e in events if e["event"] == "exercise" and e["state"] == "started"
+    ]
     cells_started = [e for e in events if e["event"] == "cell" and e["state"] == "started"]
     done = any(e["event"] == "done" for e in events)
     if not done:
         if run["killed"]:
             why = f"the notebook's grading was stopped after {run['limit']:g} s (an endless loop that ignored the time limit?)"
         else:
-            why = (f"the grading process ended early (exit code {run['returncode']}): the code stopped Python "
-                   "(os._exit, a crash)")
-        where = (f"while checking `{started[-1]}`" if started
-                 else f"in cell {cells_started[-1]['index'] + 1}" if cells_started else "before any cell ran")
+            why = (
+                f"the grading process ended early (exit code {run['returncode']}): the code stopped Python "
+                "(os._exit, a crash)"
+            )
+        where = (
+            f"while checking `{started[-1]}`"
+            if started
+            else f"in cell {cells_started[-1]['index'] + 1}"
+            if cells_started
+            else "before any cell ran"
+        )
         notes.append(f"{why[0].upper()}{why[1:]}, {where}.")
     for name in names:
         result = results.get(name)
@@ -425,7 +507,9 @@ def _read_events(run: dict, names, functions, lesson, row, notes) -> None:
 # --- the whole folder -----------------------------------------------------------------------
 
 
-def grade_folder(folder: str | Path, timeout: float = DEFAULT_TIMEOUT, jobs: int = 1) -> list[Submission]:
+def grade_folder(
+    folder: str | Path, timeout: float = DEFAULT_TIMEOUT, jobs: int = 1
+) -> list[Submission]:
     """Grade every notebook under ``folder``; a student without a notebook of a lesson that
     others handed in gets ``missing`` rows for it."""
     folder = Path(folder)
@@ -435,15 +519,25 @@ def grade_folder(folder: str | Path, timeout: float = DEFAULT_TIMEOUT, jobs: int
     ]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         list(pool.map(lambda s: grade_notebook(s, timeout), submissions))
-    lessons = sorted({s.lesson for s in submissions if s.lesson and any(r.exercise for r in s.rows)})
+    lessons = sorted(
+        {s.lesson for s in submissions if s.lesson and any(r.exercise for r in s.rows)}
+    )
     for student in sorted({s.student for s in submissions}):
         have = {s.lesson for s in submissions if s.student == student}
         for lesson in lessons:
             if lesson not in have:
                 absent = Submission(student, Path(), "", lesson)
                 for name in _exercise_names(lesson):
-                    absent.rows.append(Row(student, "", lesson, name, MISSING,
-                                           f"no notebook of lesson {lesson} was handed in"))
+                    absent.rows.append(
+                        Row(
+                            student,
+                            "",
+                            lesson,
+                            name,
+                            MISSING,
+                            f"no notebook of lesson {lesson} was handed in",
+                        )
+                    )
                 submissions.append(absent)
     return submissions
 
@@ -475,16 +569,28 @@ def write_feedback(submissions: list[Submission], out: Path) -> list[Path]:
 
     paths = []
     for student in sorted({s.student for s in submissions}, key=str.lower):
-        own = sorted((s for s in submissions if s.student == student), key=lambda s: (s.lesson or "", s.relative))
+        own = sorted(
+            (s for s in submissions if s.student == student),
+            key=lambda s: (s.lesson or "", s.relative),
+        )
         rows = [r for s in own for r in s.rows if r.exercise]
         passed = sum(r.status == PASSED for r in rows)
         lines = [f"# Feedback for {student}", "", f"{passed} of {len(rows)} exercises passed.", ""]
         for s in own:
             try:
-                title = f"Lesson {s.lesson}: {find_lesson(s.lesson).title}" if s.lesson else "Unknown lesson"
+                title = (
+                    f"Lesson {s.lesson}: {find_lesson(s.lesson).title}"
+                    if s.lesson
+                    else "Unknown lesson"
+                )
             except ValueError:
                 title = f"Lesson {s.lesson}"
-            lines += [f"## {title}", "", f"Notebook: `{s.relative}`" if s.relative else "No notebook handed in.", ""]
+            lines += [
+                f"## {title}",
+                "",
+                f"Notebook: `{s.relative}`" if s.relative else "No notebook handed in.",
+                "",
+            ]
             for r in s.rows:
                 label = f"**{r.exercise}**: " if r.exercise else ""
                 lines.append(f"- {_MARKS.get(r.status, '?')} {label}{r.status}. {r.hint}".rstrip())
@@ -501,20 +607,33 @@ def summary(submissions: list[Submission]) -> str:
         rows = [r for s in submissions if s.student == student for r in s.rows if r.exercise]
         counts = {status: sum(r.status == status for r in rows) for status in _MARKS}
         rest = ", ".join(f"{n} {status}" for status, n in counts.items() if n and status != PASSED)
-        lines.append(f"{student}: {counts[PASSED]}/{len(rows)} passed" + (f" ({rest})" if rest else ""))
+        lines.append(
+            f"{student}: {counts[PASSED]}/{len(rows)} passed" + (f" ({rest})" if rest else "")
+        )
     return "\n".join(lines)
 
 
 @command("python -m course_utils.tools.grade")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.tools.grade", description=__doc__.split("\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 2)[2],
+        prog="python -m course_utils.tools.grade",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n", 2)[2],
     )
     parser.add_argument("folder", type=Path, help="the folder of the students' notebooks")
-    parser.add_argument("--out", type=Path, required=True, help="where grades.csv and feedback/ go (a new or empty folder)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                        help=f"seconds one cell or one check may run (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="where grades.csv and feedback/ go (a new or empty folder)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds one cell or one check may run (default {DEFAULT_TIMEOUT:g})",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default 1)")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
@@ -531,8 +650,10 @@ def main(argv: list[str] | None = None) -> int:
     path = write_grades(submissions, out)
     feedback = write_feedback(submissions, out)
     print(summary(submissions))
-    print(f"wrote {path} and {len(feedback)} feedback file(s) in {out / 'feedback'} "
-          f"({len([s for s in submissions if s.relative])} notebooks, {time.perf_counter() - started:.0f} s)")
+    print(
+        f"wrote {path} and {len(feedback)} feedback file(s) in {out / 'feedback'} "
+        f"({len([s for s in submissions if s.relative])} notebooks, {time.perf_counter() - started:.0f} s)"
+    )
     return 0
 
 
