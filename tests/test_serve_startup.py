@@ -102,3 +102,53 @@ def test_no_docs_page_that_would_load_scripts_from_a_cdn():
     client = TestClient(create_app(model))
     assert client.get("/docs").status_code == 404
     assert client.get("/redoc").status_code == 404
+
+
+# --- small inputs the outside review found (issue 25) --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_client():
+    import keras
+    from fastapi.testclient import TestClient
+
+    from course_utils.serve import create_app
+
+    model = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    )
+    with TestClient(create_app(model, preprocess_workers=0, inference="eager")) as client:
+        yield client
+
+
+def test_a_float_tiff_in_0_1_is_read_as_a_picture_not_as_blank(tiny_client):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.ones((100, 100), np.float32)  # white paper, in [0, 1]
+    pixels[25:75, 45:55] = 0.0  # a dark stroke: a 1
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, mode="F").save(buffer, format="TIFF")
+    answer = tiny_client.post(
+        "/predict", files={"file": ("one.tif", buffer.getvalue(), "image/tiff")}
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def test_an_eps_file_is_called_a_vector_drawing_not_damaged(tiny_client):
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nnewpath 0 0 moveto 10 10 lineto stroke\n"
+    answer = tiny_client.post(
+        "/predict", files={"file": ("d.eps", eps, "application/octet-stream")}
+    )
+    assert answer.status_code == 400
+    assert "vector drawing (EPS)" in answer.json()["detail"] and "damaged" not in answer.text
+
+
+def test_a_content_type_that_only_starts_like_multipart_is_415(tiny_client):
+    answer = tiny_client.post(
+        "/predict", content=b"abc", headers={"content-type": "multipart/form-dataX; boundary=x"}
+    )
+    assert answer.status_code == 415
+    assert "got content type multipart/form-dataX" in answer.json()["detail"]
