@@ -66,7 +66,7 @@ def test_the_replica_step_in_one_process_is_lesson_04s_step():
     theirs = distribute.build_model(16, seed=1)
     loss = distribute.replica_step(ours, keras.optimizers.SGD(0.1), x, y, 32)
     reference_loss, _ = make_train_step(
-        theirs, keras.optimizers.SGD(0.1), cross_entropy_from_logits, compiled=False
+        theirs, keras.optimizers.SGD(0.1), cross_entropy_from_logits
     )(tf.constant(x), tf.constant(y))
     assert float(loss) == pytest.approx(float(reference_loss), rel=1e-6)
     assert distribute.max_difference(ours.trainable_variables, theirs.trainable_variables) < 1e-6

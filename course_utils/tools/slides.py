@@ -485,6 +485,9 @@ def build_decks(
 
     stream = stream or sys.stdout
     out = absolute(out) if out is not None else build_dir() / "slides"
+    from .outputs import claim_folder
+
+    claim_folder(out, "python -m course_utils.tools.slides")  # before reveal.js goes in
     copy_reveal(out)
     paths = []
     for item in [lesson(n) for n in names] if names else LESSONS:
