@@ -75,14 +75,20 @@ class Entry:
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+    return (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\t", "\\t")
+        .replace("\r", "\\r")
+        .replace("\n", "\\n")
+    )
 
 
 _UNESCAPE = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r'\\(.)', lambda m: _UNESCAPE.get(m.group(1), "\\" + m.group(1)), text)
+    return re.sub(r"\\(.)", lambda m: _UNESCAPE.get(m.group(1), "\\" + m.group(1)), text)
 
 
 def _po_string(keyword: str, text: str, prefix: str = "") -> list[str]:
@@ -99,7 +105,7 @@ def write_po(entries: list[Entry], header: str) -> str:
     for entry in entries:
         out.append("")
         out += [f"# {line}".rstrip() for line in entry.comments]
-        out += [f"#. {line}" for line in entry.extracted]
+        out += [f"#. {line}".rstrip() for line in entry.extracted]
         if entry.flags:
             out.append("#, " + ", ".join(entry.flags))
         if entry.previous is not None:
@@ -132,11 +138,17 @@ def read_po(text: str, name: str = "<po>") -> tuple[str, list[Entry]]:
         if current["msgid"] == "" and current.get("msgctxt") is None:
             header = current.get("msgstr", "")
         else:
-            entries.append(Entry(
-                current.get("msgctxt"), current["msgid"], current.get("msgstr", ""),
-                current.get("flags", []), current.get("previous"),
-                current.get("comments", []), current.get("extracted", []),
-            ))
+            entries.append(
+                Entry(
+                    current.get("msgctxt"),
+                    current["msgid"],
+                    current.get("msgstr", ""),
+                    current.get("flags", []),
+                    current.get("previous"),
+                    current.get("comments", []),
+                    current.get("extracted", []),
+                )
+            )
         current = {}
 
     for number, raw in enumerate(text.splitlines(), 1):
@@ -149,7 +161,9 @@ def read_po(text: str, name: str = "<po>") -> tuple[str, list[Entry]]:
             if "msgid" in current:
                 finish()
             if line.startswith("#,"):
-                current.setdefault("flags", []).extend(f.strip() for f in line[2:].split(",") if f.strip())
+                current.setdefault("flags", []).extend(
+                    f.strip() for f in line[2:].split(",") if f.strip()
+                )
             elif line.startswith("#|"):
                 rest = line[2:].strip()
                 match = re.match(r'(msgid|msgctxt)?\s*"(.*)"$', rest)
@@ -171,7 +185,9 @@ def read_po(text: str, name: str = "<po>") -> tuple[str, list[Entry]]:
         if match:
             keyword = match.group(1)
             if keyword not in ("msgctxt", "msgid", "msgstr"):
-                raise ValueError(f"{name}:{number}: plural forms are not used in the course's .po files")
+                raise ValueError(
+                    f"{name}:{number}: plural forms are not used in the course's .po files"
+                )
             if keyword in current or (keyword in ("msgctxt", "msgid") and "msgstr" in current):
                 finish()
             current[keyword] = _unescape(match.group(2))
@@ -245,7 +261,10 @@ def without_facts(text: str) -> str:
 def with_facts_of(translation: str, english: str) -> str:
     """``translation`` with each fact's value as the English cell says it."""
     values = {m.group(1): m.group(2) for m in FACT.finditer(english)}
-    return FACT.sub(lambda m: f"<!--fact {m.group(1)}-->{values.get(m.group(1), m.group(2))}<!--/fact-->", translation)
+    return FACT.sub(
+        lambda m: f"<!--fact {m.group(1)}-->{values.get(m.group(1), m.group(2))}<!--/fact-->",
+        translation,
+    )
 
 
 # --------------------------------------------------------------------------- update
@@ -258,7 +277,7 @@ def update_entries(notebook, old: list[Entry]) -> tuple[list[Entry], dict[str, i
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "markdown" or not cell.source.strip():
             continue
-        first = cell.source.strip().splitlines()[0][:60]
+        first = cell.source.strip().splitlines()[0][:60].strip()
         entry = by_id.pop(cell.id, None)
         if entry is None:
             entry = Entry(cell.id, cell.source)
@@ -289,10 +308,16 @@ def update(root: Path, locale: str, lessons: list[str] | None = None) -> list[st
     said = []
     for name in sorted(names):
         if name not in english:
-            said.append(f"{name}.po: its English notebook is gone; delete the file if the lesson was removed")
+            said.append(
+                f"{name}.po: its English notebook is gone; delete the file if the lesson was removed"
+            )
             continue
         path = locale_dir(root, locale) / f"{name}.po"
-        header, old = read_po(path.read_text(), str(path)) if path.is_file() else (po_header(locale, name), [])
+        header, old = (
+            read_po(path.read_text(), str(path))
+            if path.is_file()
+            else (po_header(locale, name), [])
+        )
         entries, counts = update_entries(_read_notebook(english[name]), old)
         text = write_po(entries, header)
         if not path.is_file() or path.read_text() != text:
@@ -372,7 +397,10 @@ def expected_notebooks(root: Path, locale: str) -> dict[Path, str]:
 
 def _generated(path: Path) -> bool:
     try:
-        return json.loads(path.read_text())["metadata"]["course_translation"]["generated_by"] == GENERATOR
+        return (
+            json.loads(path.read_text())["metadata"]["course_translation"]["generated_by"]
+            == GENERATOR
+        )
     except (ValueError, KeyError, TypeError):
         return False
 
@@ -411,9 +439,9 @@ def lost_in_translation(english: str, translation: str) -> list[str]:
     for what, pattern in KEPT.items():
         have = Counter(pattern.findall(without_facts(english)))
         got = Counter(pattern.findall(without_facts(translation)))
-        for item in (have - got):
+        for item in have - got:
             said.append(f"lost {what} {item!r}")
-        for item in (got - have):
+        for item in got - have:
             said.append(f"added {what} {item!r}")
     return said
 
@@ -441,7 +469,9 @@ def lesson_report(english_path: Path, po_path: Path | None, is_released: bool) -
         state = cell_state(entry, cell.source)
         if state == "translated":
             report.translated += 1
-            report.damaged += [f"cell {cell.id}: {p}" for p in lost_in_translation(cell.source, entry.msgstr)]
+            report.damaged += [
+                f"cell {cell.id}: {p}" for p in lost_in_translation(cell.source, entry.msgstr)
+            ]
         else:
             getattr(report, state).append(cell.id)
     return report
@@ -455,9 +485,13 @@ def check(root: Path, locale: str) -> tuple[list[str], list[LessonReport]]:
     releases = released(root, locale)
     for name in releases:
         if name not in english:
-            problems.append(f"locale/{locale}/RELEASED names {name}, which is not a lesson in notebooks/")
+            problems.append(
+                f"locale/{locale}/RELEASED names {name}, which is not a lesson in notebooks/"
+            )
         elif name not in pos:
-            problems.append(f"{name} is released in {locale} but locale/{locale}/{name}.po does not exist")
+            problems.append(
+                f"{name} is released in {locale} but locale/{locale}/{name}.po does not exist"
+            )
     for name in english:
         if name not in pos and name not in releases:
             continue
@@ -466,16 +500,22 @@ def check(root: Path, locale: str) -> tuple[list[str], list[LessonReport]]:
         if report.released:
             where = f"locale/{locale}/{name}.po"
             if report.stale:
-                problems.append(f"{where}: {len(report.stale)} stale translations (English changed), cells {', '.join(report.stale)}")
+                problems.append(
+                    f"{where}: {len(report.stale)} stale translations (English changed), cells {', '.join(report.stale)}"
+                )
             if report.missing:
-                problems.append(f"{where}: {len(report.missing)} cells not translated, cells {', '.join(report.missing)}")
+                problems.append(
+                    f"{where}: {len(report.missing)} cells not translated, cells {', '.join(report.missing)}"
+                )
             problems += [f"{where}: {damage}" for damage in report.damaged]
     expected = expected_notebooks(root, locale)
     for path, text in expected.items():
         if not path.is_file():
             problems.append(f"{path.relative_to(root)} is missing: run {GENERATOR}")
         elif path.read_text() != text:
-            problems.append(f"{path.relative_to(root)} is out of step with its .po file or the English lesson: run {GENERATOR}")
+            problems.append(
+                f"{path.relative_to(root)} is out of step with its .po file or the English lesson: run {GENERATOR}"
+            )
     folder = output_dir(root, locale)
     for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
         if path not in expected:
@@ -493,9 +533,15 @@ def main(argv: list[str] | None = None) -> int:
         description="The translated lessons: .po files per lesson in locale/, notebooks in notebooks/zh/.",
     )
     parser.add_argument("action", choices=["update", "build", "check"])
-    parser.add_argument("lessons", nargs="*", help="update: also create the .po files of these lessons (NN or NN_name)")
+    parser.add_argument(
+        "lessons",
+        nargs="*",
+        help="update: also create the .po files of these lessons (NN or NN_name)",
+    )
     parser.add_argument("--lang", default="zh_CN", choices=sorted(LANGUAGES))
-    parser.add_argument("--root", type=Path, default=None, help="the course checkout (default: this one)")
+    parser.add_argument(
+        "--root", type=Path, default=None, help="the course checkout (default: this one)"
+    )
     args = parser.parse_args(argv)
     root = (args.root or repo_root()).resolve()
     if args.lessons and args.action != "update":
