@@ -425,6 +425,7 @@ def build(root: Path, locale: str) -> list[Path]:
 
 #: what a translation keeps exactly as the English has it
 KEPT = {
+    "code block": re.compile(r"```.*?```", re.S),
     "code span": re.compile(r"(?<!`)`[^`\n]+`(?!`)"),
     "formula": re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S),
     "link target": re.compile(r"\]\(([^)\s]+)\)"),
