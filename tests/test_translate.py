@@ -281,3 +281,66 @@ def test_the_chinese_lesson_00_runs(tmp_path, monkeypatch):
     assert result.results["mnist_digits"] > 0
     executed = nbformat.read(result.output, as_version=4)
     assert executed.cells[0].source.startswith("# 第 00 课")
+
+
+# --------------------------------------------------------------------- messages to learners
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext's msgfmt is not installed")
+@pytest.mark.parametrize(
+    "path", sorted(translate.locale_dir(ROOT, LOCALE).glob("*.po")), ids=lambda p: p.stem
+)
+def test_gnu_msgfmt_accepts_the_po_files(path):
+    import subprocess
+
+    done = subprocess.run(
+        ["msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_learners_messages_are_english_by_default_and_chinese_with_course_lang(monkeypatch):
+    from course_utils import i18n
+
+    line = "Full lesson. For a quick run (about a minute), set QUICK = True in the cell above."
+    monkeypatch.delenv("COURSE_LANG", raising=False)
+    assert i18n._(line) == line
+    monkeypatch.setenv("COURSE_LANG", "zh_CN")
+    assert i18n._(line) == "完整课程。要快速运行（约一分钟），请在上面的单元格中设 QUICK = True。"
+    assert i18n._("a line nobody translated") == "a line nobody translated"
+    shown = i18n._("Quick values: {shown}. For the full lesson set QUICK = False.").format(
+        shown="NUM_EPOCHS = 1"
+    )
+    assert shown == "快速取值：NUM_EPOCHS = 1。要运行完整的课程，请设 QUICK = False。"
+    monkeypatch.setenv("COURSE_LANG", "xx_XX")
+    assert i18n._(line) == line
+
+
+def test_every_learners_message_is_translated_with_the_same_placeholders():
+    import string
+
+    from course_utils import i18n
+
+    _, entries = read_po(i18n.catalogue_path(LOCALE).read_text())
+    assert entries
+    fields = lambda text: sorted(name for _, name, _, _ in string.Formatter().parse(text) if name)  # noqa: E731
+    for entry in entries:
+        assert entry.msgstr and not entry.fuzzy, f"not translated: {entry.msgid!r}"
+        assert fields(entry.msgstr) == fields(entry.msgid), entry.msgid
+
+
+def test_the_mo_compiler_writes_what_gettext_reads():
+    import gettext
+    import io
+
+    from course_utils.i18n import compile_mo, ljust
+
+    messages = {
+        "": "Content-Type: text/plain; charset=UTF-8\n",
+        "passed": "已通过",
+        "a\nb": "甲\n乙",
+    }
+    catalogue = gettext.GNUTranslations(io.BytesIO(compile_mo(messages)))
+    assert catalogue.gettext("passed") == "已通过" and catalogue.gettext("a\nb") == "甲\n乙"
+    assert catalogue.gettext("failed") == "failed"
+    assert ljust("已通过", 8) == "已通过  " and ljust("passed", 8) == "passed  "

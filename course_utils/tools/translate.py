@@ -270,6 +270,13 @@ def with_facts_of(translation: str, english: str) -> str:
 # --------------------------------------------------------------------------- update
 
 
+def same_ends(translation: str, english: str) -> str:
+    """``translation`` starting and ending with the English's newlines, as ``msgfmt -c`` wants."""
+    lead = english[: len(english) - len(english.lstrip("\n"))]
+    tail = english[len(english.rstrip("\n")) :]
+    return lead + translation.strip("\n") + tail
+
+
 def update_entries(notebook, old: list[Entry]) -> tuple[list[Entry], dict[str, int]]:
     """The entries for ``notebook``'s markdown cells, keeping ``old`` translations by cell id."""
     by_id = {entry.msgctxt: entry for entry in old}
@@ -291,6 +298,8 @@ def update_entries(notebook, old: list[Entry]) -> tuple[list[Entry], dict[str, i
         else:
             entry.msgid = cell.source  # the same prose; only measured numbers may differ
         entry.extracted = [f"cell {index}: {first}"]
+        if entry.msgstr:
+            entry.msgstr = same_ends(entry.msgstr, entry.msgid)
         entries.append(entry)
     counts["dropped"] = len(by_id)
     return entries, counts
