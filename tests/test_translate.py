@@ -267,20 +267,51 @@ def test_a_lesson_removed_from_the_english_course_is_removed_by_build(course):
 # --------------------------------------------------------------------- the Chinese lesson runs
 
 
+RELEASED = translate.released(ROOT, LOCALE)
+
+
 @pytest.mark.slow
-def test_the_chinese_lesson_00_runs(tmp_path, monkeypatch):
-    """The runner executes notebooks/zh/00 as it executes the English lesson."""
+@pytest.mark.parametrize("name", RELEASED)
+def test_a_released_chinese_lesson_runs(name, tmp_path, monkeypatch):
+    """The runner executes notebooks/zh/NN in fast mode as it executes the English lesson."""
     from course_utils.tools import run
     from course_utils.tools.lessons import lesson
 
     monkeypatch.setattr(run, "notebooks_dir", lambda: translate.output_dir(ROOT, LOCALE))
     result = run.run_lesson(
-        lesson("00"), fast=True, build=tmp_path, figures=tmp_path / "figures", progress=False
+        lesson(name), fast=True, build=tmp_path, figures=tmp_path / "figures", progress=False
     )
     assert result.status == "ok", result.error
-    assert result.results["mnist_digits"] > 0
+    assert result.results, "the lesson recorded its key numbers"
     executed = nbformat.read(result.output, as_version=4)
-    assert executed.cells[0].source.startswith("# 第 00 课")
+    assert executed.cells[0].source.startswith(f"# 第 {name[:2]} 课")
+
+
+# --------------------------------------------------------------------- one terminology
+
+#: the terms of the four Chinese posts the course follows (issue 28)
+POSTS_TERMS = (
+    "梯度下降 激活函数 交叉熵 反向传播 卷积 池化 学习率 损失函数 全连接 神经元 独热编码 "
+    "归一化 隐藏层 优化器 权重 偏置 均方差 精确率 召回率 预处理 部署"
+).split()
+
+
+def test_the_terminology_has_the_posts_terms_and_one_translation_per_term():
+    terminology = translate.terms(ROOT, LOCALE)
+    from_posts = {term.translation for term in terminology if term.origin == "post"}
+    assert set(POSTS_TERMS) <= from_posts, set(POSTS_TERMS) - from_posts
+    english = [word.lower() for term in terminology for word in term.english.split("|")]
+    assert len(english) == len(set(english)), "an English term with two translations"
+    assert {term.origin for term in terminology} <= {"post", "chosen", "kept", "unchecked"}
+
+
+def test_a_released_translation_that_uses_another_word_for_a_term_fails(course, capsys):
+    (course / "locale" / LOCALE / "terms.tsv").write_text("gradient descent\t梯度下降\tpost\n")
+    assert translate.main(["check", "--root", str(course)]) == 0
+    _translate(course, {"title": CHINESE["title"].replace("梯度下降", "梯度递减法")})
+    translate.main(["build", "--root", str(course)])
+    assert translate.main(["check", "--root", str(course)]) == 1
+    assert "uses 'gradient descent' but not '梯度下降'" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------- messages to learners

@@ -456,6 +456,57 @@ def lost_in_translation(english: str, translation: str) -> list[str]:
     return said
 
 
+@dataclass(frozen=True)
+class Term:
+    """One line of ``locale/LANG/terms.tsv``: an English term and its one translation."""
+
+    english: str
+    translation: str
+    origin: str  # post, chosen, kept or unchecked
+
+    @property
+    def pattern(self) -> re.Pattern:
+        words = "|".join(re.escape(word.strip()) for word in self.english.split("|"))
+        return re.compile(rf"(?<![\w-])(?:{words})(?:e?s)?(?![\w-])", re.I)
+
+
+def terms(root: Path, locale: str) -> list[Term]:
+    """The terminology of ``locale``: ``locale/LANG/terms.tsv`` (english, translation, origin)."""
+    path = locale_dir(root, locale) / "terms.tsv"
+    if not path.is_file():
+        return []
+    found = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3:
+            raise ValueError(
+                f"{path}:{number}: expected english<TAB>translation<TAB>origin, got {line!r}"
+            )
+        found.append(Term(*(part.strip() for part in parts)))
+    return found
+
+
+def prose(markdown: str) -> str:
+    """``markdown`` without code, formulas, HTML tags and link targets: the words a reader reads."""
+    for pattern in KEPT.values():
+        markdown = pattern.sub(" ", markdown)
+    return re.sub(r"<[^>]+>", " ", markdown)
+
+
+def terms_missing(english: str, translation: str, terminology: list[Term]) -> list[str]:
+    """The terms the English cell uses whose translation the translated cell lacks."""
+    words = prose(english)
+    return [
+        f"uses {term.english.split('|')[0]!r} but not {term.translation!r} (locale terms.tsv)"
+        for term in terminology
+        if term.origin in ("post", "chosen")
+        and term.pattern.search(words)
+        and term.translation not in translation
+    ]
+
+
 @dataclass
 class LessonReport:
     name: str
@@ -470,7 +521,9 @@ class LessonReport:
         return self.translated + len(self.stale) + len(self.missing)
 
 
-def lesson_report(english_path: Path, po_path: Path | None, is_released: bool) -> LessonReport:
+def lesson_report(
+    english_path: Path, po_path: Path | None, is_released: bool, terminology: list[Term] = ()
+) -> LessonReport:
     report = LessonReport(english_path.stem, is_released)
     entries = read_po(po_path.read_text(), str(po_path))[1] if po_path is not None else []
     by_id = {entry.msgctxt: entry for entry in entries}
@@ -479,6 +532,10 @@ def lesson_report(english_path: Path, po_path: Path | None, is_released: bool) -
         state = cell_state(entry, cell.source)
         if state == "translated":
             report.translated += 1
+            report.damaged += [
+                f"cell {cell.id}: {p}"
+                for p in terms_missing(cell.source, entry.msgstr, terminology)
+            ]
             report.damaged += [
                 f"cell {cell.id}: {p}" for p in lost_in_translation(cell.source, entry.msgstr)
             ]
@@ -493,6 +550,7 @@ def check(root: Path, locale: str) -> tuple[list[str], list[LessonReport]]:
     english = english_notebooks(root)
     pos = po_files(root, locale)
     releases = released(root, locale)
+    terminology = terms(root, locale)
     for name in releases:
         if name not in english:
             problems.append(
@@ -505,7 +563,7 @@ def check(root: Path, locale: str) -> tuple[list[str], list[LessonReport]]:
     for name in english:
         if name not in pos and name not in releases:
             continue
-        report = lesson_report(english[name], pos.get(name), name in releases)
+        report = lesson_report(english[name], pos.get(name), name in releases, terminology)
         reports.append(report)
         if report.released:
             where = f"locale/{locale}/{name}.po"
