@@ -31,12 +31,13 @@ def integer(value, name: str, *, minimum: int = 1, maximum: int | None = None, a
     return int(value)
 
 
-def number(value, name: str, *, positive: bool = False) -> float:
-    """``value`` as a finite float; with ``positive``, above 0."""
+def number(value, name: str, *, positive: bool = False, non_negative: bool = False) -> float:
+    """``value`` as a finite float; with ``positive``, above 0; with ``non_negative``, 0 or above."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} ({value!r})")
-    if not math.isfinite(value) or (positive and not value > 0):
-        raise ValueError(f"{name} must be a {'positive ' if positive else ''}finite number, got {value!r}")
+    if not math.isfinite(value) or (positive and not value > 0) or (non_negative and not value >= 0):
+        kind = "positive " if positive else "non-negative " if non_negative else ""
+        raise ValueError(f"{name} must be a {kind}finite number, got {value!r}")
     return float(value)
 
 

@@ -7,11 +7,17 @@ The pieces of lesson 05:
   cells: Keras' own API is the lesson. :func:`build_dense_model` is the same network
   as a function (for the learning-rate comparison and the exercise's check).
 * :func:`decaying_learning_rate`: a schedule for ``keras.optimizers.Adam(learning_rate=...)``.
-* :func:`make_dataset`: a ``tf.data`` pipeline (map, shuffle, batch, prefetch) from
-  uint8 images ``(N, 28, 28)`` and labels ``(N,)`` to batches of float32 pixels in [0, 1].
+* :func:`make_dataset`: a ``tf.data`` pipeline (shuffle, batch, map :func:`scale_batch`,
+  prefetch) from uint8 images ``(N, 28, 28)`` and labels ``(N,)`` to batches of float32
+  pixels in [0, 1].
 * :func:`training_callbacks`: early stopping and a checkpoint written to a ``.keras``
   file; :class:`EpochTimer` (the course's one epoch timer, :mod:`course_utils.history`)
   measures the seconds of each epoch.
+
+The lesson writes ``decaying_learning_rate``, ``scale_batch``, ``make_dataset`` and
+``training_callbacks`` in its cells (``# saved in course_utils.keras_dense``): keep
+both copies the same. They are plain on purpose; Keras and tf.data check most
+arguments themselves.
 
 Keras 3 breaks three habits of older tutorials, and this module follows the new
 ones: ``learning_rate=`` instead of ``lr=``, a ``.keras`` file instead of ``.h5``,
@@ -22,7 +28,6 @@ Taught in notebooks/05_keras_ann.ipynb.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import keras  # noqa: E402
 import numpy as np
@@ -74,46 +79,36 @@ def dense_param_count(layer_sizes: Sequence[int]) -> int:
     return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
 
 
-def decaying_learning_rate(
-    initial_learning_rate: float, *, steps_per_epoch: int, decay_per_epoch: float = 0.7
-) -> keras.optimizers.schedules.LearningRateSchedule:
-    """A learning rate multiplied by ``decay_per_epoch`` every epoch (smoothly, step by step).
+def decaying_learning_rate(initial_learning_rate, *, steps_per_epoch, decay_per_epoch=0.7):
+    """A learning rate multiplied by ``decay_per_epoch`` every epoch, smoothly, step by step.
 
-    Pass it to ``keras.optimizers.Adam(learning_rate=...)``.
+    At step t it is ``initial_learning_rate * decay_per_epoch ** (t / steps_per_epoch)``.
+    Pass it to ``keras.optimizers.Adam(learning_rate=...)``: Adam asks it at every step.
     """
-    if not 0 < initial_learning_rate:
-        raise ValueError(f"initial_learning_rate must be positive, got {initial_learning_rate!r}")
-    if not 0 < decay_per_epoch <= 1:
-        raise ValueError(f"decay_per_epoch must lie in (0, 1], got {decay_per_epoch!r}")
-    steps_per_epoch = _validate.integer(steps_per_epoch, "steps_per_epoch")
     return keras.optimizers.schedules.ExponentialDecay(
         initial_learning_rate, decay_steps=steps_per_epoch, decay_rate=decay_per_epoch
     )
 
 
-def _scale(images, labels):
-    """``data.scale_pixels`` as TensorFlow ops, so that it runs inside the pipeline."""
+def scale_batch(images, labels):
+    """uint8 pixels (B, 28, 28) to float32 in [0, 1], labels (B,) to int32, as TensorFlow ops."""
     return tf.cast(images, tf.float32) / 255.0, tf.cast(labels, tf.int32)
 
 
-def make_dataset(x, y, *, batch_size: int = 128, shuffle: bool = True, seed: int = 0) -> tf.data.Dataset:
-    """A ``tf.data`` pipeline: shuffle every epoch, batch, scale pixels (map), prefetch.
+def make_dataset(x, y, *, batch_size=128, shuffle=True, seed=0):
+    """A ``tf.data`` pipeline from x: (N, 28, 28) uint8 and y: (N,) integer labels.
 
-    Mapping after batching scales a whole batch in one call instead of one image at a time.
-
-    x: (N, 28, 28) uint8; y: (N,) integer labels. Yields ``(xb, yb)`` with xb: (B, 28, 28)
-    float32 in [0, 1] and yb: (B,) int32. ``seed`` fixes the shuffle order.
+    Yields ``(xb, yb)``: xb (B, 28, 28) float32 in [0, 1], yb (B,) int32; the last batch may
+    be smaller. ``shuffle`` draws a new order every epoch (``seed`` fixes the sequence).
     """
-    x, y = np.asarray(x), np.asarray(y)
-    if x.dtype != np.uint8 or x.ndim != 3:
-        raise ValueError(f"expected uint8 images of shape (N, 28, 28) as load_mnist returns them, got {x.dtype} {x.shape}")
-    y = _validate.labels(y, n=len(x), what="images")
-    batch_size = _validate.integer(batch_size, "batch_size")
-    dataset = tf.data.Dataset.from_tensor_slices((x, y))
-    if shuffle:
+    if np.asarray(x).dtype != np.uint8:
+        raise ValueError(f"expected uint8 images as load_mnist returns them (the map divides by 255), got {np.asarray(x).dtype}")
+    dataset = tf.data.Dataset.from_tensor_slices((x, y))  # one element per digit
+    if shuffle:  # before batching: the buffer holds every digit, so any digit can come next
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size).map(_scale, num_parallel_calls=tf.data.AUTOTUNE)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size)  # after batching, map scales a whole batch in one call
+    dataset = dataset.map(scale_batch, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)  # prepare the next batch while the model trains
 
 
 class EpochTimer(history.EpochTimer, keras.callbacks.Callback):
@@ -162,30 +157,18 @@ def compare_learning_rates(
     return histories
 
 
-def _keras_path(path) -> Path:
-    path = Path(path)
-    if path.suffix != ".keras":
-        raise ValueError(f"Keras 3 saves whole models to a '.keras' file (not .h5 or a folder), got {str(path)!r}")
-    return path
+def training_callbacks(checkpoint_path, *, monitor="val_accuracy", patience=3):
+    """``[EarlyStopping, ModelCheckpoint]`` for ``model.fit(..., callbacks=...)``.
 
-
-def training_callbacks(
-    checkpoint_path, *, monitor: str = "val_accuracy", patience: int = 3
-) -> list[keras.callbacks.Callback]:
-    """Early stopping and checkpointing for ``model.fit``.
-
-    Returns ``[EarlyStopping, ModelCheckpoint]``: training stops once ``monitor`` has not
-    improved for ``patience`` epochs and the best weights are restored; the best model
-    so far is written to ``checkpoint_path`` (a ``.keras`` file).
+    Training stops once ``monitor`` has not improved for ``patience`` epochs, and the best
+    weights are put back; the best model so far is saved to ``checkpoint_path`` (a ``.keras`` file).
     """
-    path = _keras_path(checkpoint_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "min" if "loss" in monitor else "max"
+    if not str(checkpoint_path).endswith(".keras"):
+        raise ValueError(f"Keras 3 saves whole models to a '.keras' file (not .h5), got {str(checkpoint_path)!r}")
+    mode = "min" if "loss" in monitor else "max"  # a loss should fall, an accuracy rise
     return [
-        keras.callbacks.EarlyStopping(
-            monitor=monitor, mode=mode, patience=_validate.integer(patience, "patience"), restore_best_weights=True
-        ),
-        keras.callbacks.ModelCheckpoint(path, monitor=monitor, mode=mode, save_best_only=True),
+        keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=patience, restore_best_weights=True),
+        keras.callbacks.ModelCheckpoint(checkpoint_path, monitor=monitor, mode=mode, save_best_only=True),
     ]
 
 
@@ -198,5 +181,6 @@ __all__ = [
     "dense_layer_sizes",
     "dense_param_count",
     "make_dataset",
+    "scale_batch",
     "training_callbacks",
 ]

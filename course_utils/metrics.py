@@ -285,48 +285,66 @@ class ReliabilityBins:
         return float(np.sum(self.counts[used] / total * gaps))
 
 
-def reliability_bins(y_true, probs, num_bins: int = 10) -> ReliabilityBins:
-    """Do 90%-confident predictions turn out right 90% of the time? Bin and compare.
+def check_probabilities(y_true, probs) -> tuple[np.ndarray, np.ndarray]:
+    """The checks every function of predicted probabilities runs, in one call.
 
-    y_true: (N,) ints; probs: (N, K) probabilities in [0, 1]. Each prediction
-    (``argmax``) has a confidence (``max``); predictions are grouped into
-    ``num_bins`` equal-width confidence bins and each bin's mean confidence is
-    compared with its accuracy. Returns a :class:`ReliabilityBins`; its
-    ``expected_calibration_error`` summarises the gap.
+    y_true: (N,) ints in [0, K); probs: (N, K) finite numbers in [0, 1]. Returns
+    ``(y_true, probs)`` as int64 and float64 arrays, or raises a ``ValueError`` or
+    ``TypeError`` that says what was expected and what arrived.
     """
     probs, y_true = _scores(probs, y_true)
-    num_bins = _validate.integer(num_bins, "num_bins")
     if probs.size and (probs.min() < 0 or probs.max() > 1):
         raise ValueError(
             "probs must be probabilities in [0, 1] (apply softmax to logits first), "
             f"got values from {probs.min():.3g} to {probs.max():.3g}"
         )
-    confidence = probs.max(axis=1)
-    correct = (probs.argmax(axis=1) == y_true).astype(np.float64)
-    edges = np.linspace(0.0, 1.0, num_bins + 1)
-    which = np.searchsorted(edges[1:-1], confidence, side="left")
-    counts = np.bincount(which, minlength=num_bins).astype(np.int64)
-    conf_sum = np.bincount(which, weights=confidence, minlength=num_bins)
-    correct_sum = np.bincount(which, weights=correct, minlength=num_bins)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_conf = np.where(counts > 0, conf_sum / np.maximum(counts, 1), np.nan)
-        mean_acc = np.where(counts > 0, correct_sum / np.maximum(counts, 1), np.nan)
-    return ReliabilityBins(edges=edges, counts=counts, confidence=mean_conf, accuracy=mean_acc)
+    return y_true, probs
+
+
+def reliability_bins(y_true, probs, num_bins: int = 10) -> ReliabilityBins:
+    """Do 90%-confident predictions turn out right 90% of the time? Bin and compare.
+
+    y_true: (N,) ints; probs: (N, K) probabilities in [0, 1]. Each prediction
+    (``argmax``) has a confidence (``max``); predictions are grouped into
+    ``num_bins`` equal-width confidence bins, (0, 0.1], (0.1, 0.2], ... for 10,
+    and each bin's mean confidence is compared with its accuracy.
+    Returns a :class:`ReliabilityBins`: counts (B,), confidence (B,), accuracy (B,)
+    (NaN for an empty bin).
+    """
+    y_true, probs = check_probabilities(y_true, probs)
+    confidence = probs.max(axis=1)  # (N,)
+    correct = probs.argmax(axis=1) == y_true  # (N,) bool
+    edges = np.linspace(0.0, 1.0, num_bins + 1)  # (B + 1,)
+    which = np.searchsorted(edges[1:-1], confidence, side="left")  # bin of each prediction
+    counts = np.bincount(which, minlength=num_bins)  # (B,)
+    confidence_sums = np.bincount(which, weights=confidence, minlength=num_bins)
+    correct_sums = np.bincount(which, weights=correct, minlength=num_bins)
+    used = counts > 0
+    mean_confidence = np.full(num_bins, np.nan)
+    mean_confidence[used] = confidence_sums[used] / counts[used]
+    mean_accuracy = np.full(num_bins, np.nan)
+    mean_accuracy[used] = correct_sums[used] / counts[used]
+    return ReliabilityBins(edges, counts, mean_confidence, mean_accuracy)
 
 
 def expected_calibration_error(y_true, probs, num_bins: int = 10) -> float:
-    """ECE: the support-weighted mean gap between confidence and accuracy over bins.
+    """ECE: the gap between confidence and accuracy, averaged over bins weighted by their counts.
 
     y_true: (N,) ints; probs: (N, K) probabilities. 0 means perfectly calibrated;
     0.02 means confidence and accuracy differ by 2 percentage points on average.
     """
-    return reliability_bins(y_true, probs, num_bins).expected_calibration_error
+    bins = reliability_bins(y_true, probs, num_bins)
+    used = bins.counts > 0
+    weights = bins.counts[used] / bins.counts.sum()  # the fraction of predictions in each bin
+    gaps = np.abs(bins.accuracy[used] - bins.confidence[used])
+    return float(np.sum(weights * gaps))
 
 
 __all__ = [
     "ClassScores",
     "ReliabilityBins",
     "accuracy",
+    "check_probabilities",
     "classification_report",
     "confusion_matrix",
     "expected_calibration_error",

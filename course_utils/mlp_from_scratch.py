@@ -12,10 +12,17 @@ The pieces of lesson 04, each small enough to read in one go:
   :func:`log_softmax_loss` (the published recipe, ``log(softmax(z))``, which turns
   into NaN once a probability underflows to 0) and :func:`cross_entropy_from_logits`
   (``tf.nn.sparse_softmax_cross_entropy_with_logits``, stable for any logits).
-* :func:`make_train_step`: one Adam step under ``tf.GradientTape``, eager or
-  compiled with ``@tf.function``; :func:`train` runs epochs with a progress bar and
-  returns a :class:`course_utils.history.History` (per-epoch metrics in
-  ``history.history`` and the seconds each epoch took), as the numpy CNN's ``fit`` does.
+* :func:`make_train_step`: one optimizer step under ``tf.GradientTape``;
+  :func:`compile_train_step`: the same step traced once by ``tf.function``;
+  :func:`train`: the epoch loop over mini-batches with validation, returning a
+  :class:`course_utils.history.History` (per-epoch metrics in ``history.history`` and
+  the seconds each epoch took). :func:`adam_train_step` puts a step together with Adam.
+
+The lesson writes ``init_stddev``, ``MLP``, the two losses, ``make_train_step``,
+``train`` and ``compile_train_step`` in its own cells (``# saved in
+course_utils.mlp_from_scratch``): keep both copies the same. They are plain on
+purpose; the checks of the arguments are at the entry points :class:`MiniBatches`,
+:func:`predict` and :func:`evaluate`.
 
 Randomness is passed in: ``MLP(seed=...)`` draws its weights with stateless
 random ops and ``MiniBatches(seed=...)`` owns a ``numpy.random.Generator``.
@@ -26,7 +33,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 
 import keras  # noqa: E402
 import numpy as np
@@ -97,109 +104,84 @@ def init_stddev(init: str, fan_in: int, fan_out: int) -> float:
         return math.sqrt(2.0 / (fan_in + fan_out))
     if init == "he":
         return math.sqrt(2.0 / fan_in)
-    raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    raise ValueError(f"init must be 'normal', 'glorot' or 'he', got {init!r}")
 
 
 class MLP(tf.Module):
-    """A multilayer perceptron made of ``tf.Variable`` s; calling it returns logits.
+    """A multilayer perceptron made of ``tf.Variable`` s; calling it returns the logits.
 
-    layer_sizes: (784, 512, 10) means input 784, one hidden ReLU layer of 512, 10 outputs.
+    layer_sizes (784, 512, 10): 784 inputs, one hidden ReLU layer of 512 units, 10 outputs.
     Layer i has ``weights[i]``: (fan_in, fan_out) and ``biases[i]``: (fan_out,).
-    ``model(x)`` with x: (N, 784) float32 returns logits (N, 10); ``model.probabilities(x)``
-    their softmax. ``init`` is ``"normal"`` (weights and biases ~ N(0, 1), as published),
-    ``"glorot"`` or ``"he"`` (normal with :func:`init_stddev`, biases 0). ``dropout``: the
-    fraction of hidden units switched off at random in each training step (0: none).
+    init: ``"normal"`` (weights and biases ~ N(0, 1), as published), ``"glorot"`` or
+    ``"he"`` (weights with :func:`init_stddev`, biases 0). dropout: the fraction of
+    hidden units switched off at random in each training step (0: none).
     """
 
-    def __init__(
-        self,
-        layer_sizes: Sequence[int] = (NUM_PIXELS, 512, 10),
-        *,
-        init: str = "he",
-        dropout: float = 0.0,
-        seed: int = 0,
-        name=None,
-    ):
-        super().__init__(name=name)
-        sizes = tuple(layer_sizes)
-        if len(sizes) < 2:
-            raise ValueError(f"layer_sizes must be at least two sizes such as (784, 512, 10), got {layer_sizes!r}")
-        self.layer_sizes = tuple(_validate.integer(s, "every entry of layer_sizes") for s in sizes)
-        self.dropout = _validate.probability(dropout, "dropout")
-        self._noise = tf.random.Generator.from_seed(seed) if dropout else None
-        self.init = init
-        self.weights: list[tf.Variable] = []
-        self.biases: list[tf.Variable] = []
-        for i, (fan_in, fan_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:])):
+    def __init__(self, layer_sizes=(784, 512, 10), *, init="he", dropout=0.0, seed=0):
+        super().__init__()
+        if len(layer_sizes) < 2 or not 0 <= dropout < 1:
+            raise ValueError(f"expected layer_sizes such as (784, 512, 10) and 0 <= dropout < 1, got {layer_sizes}, {dropout}")
+        self.layer_sizes, self.init, self.dropout = tuple(layer_sizes), init, dropout
+        self.noise = tf.random.Generator.from_seed(seed)  # draws the dropout masks
+        self.weights, self.biases = [], []
+        for i, (fan_in, fan_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
             stddev = init_stddev(init, fan_in, fan_out)
             w = tf.random.stateless_normal((fan_in, fan_out), seed=[seed, 2 * i], stddev=stddev)
-            if init == "normal":
+            if init == "normal":  # the published recipe draws the biases from N(0, 1) too
                 b = tf.random.stateless_normal((fan_out,), seed=[seed, 2 * i + 1])
             else:
                 b = tf.zeros((fan_out,))
             self.weights.append(tf.Variable(w, name=f"w{i + 1}"))
             self.biases.append(tf.Variable(b, name=f"b{i + 1}"))
 
-    def __call__(self, x, training: bool = False) -> tf.Tensor:
-        return self.activations(x, training=training)["logits"]
+    def __call__(self, x, training=False):
+        return self.activations(x, training)["logits"]
 
-    def activations(self, x, training: bool = False) -> dict[str, tf.Tensor]:
-        """Every layer's output: {"hidden 1": (N, 512) after ReLU, ..., "logits": (N, 10)}.
+    def activations(self, x, training=False):
+        """Every layer's output for x: (N, 784): {"hidden 1": (N, 512), ..., "logits": (N, 10)}.
 
-        With ``training=True`` and ``dropout > 0`` each hidden unit is zeroed with
-        probability ``dropout`` and the others are scaled by 1 / (1 - dropout).
+        While training, dropout zeroes each hidden unit with probability ``dropout`` and
+        scales the others by 1 / (1 - dropout), so that the next layer's input keeps its size.
         """
-        h = tf.convert_to_tensor(x, dtype=tf.float32)
-        if h.shape.rank != 2 or (h.shape[1] is not None and h.shape[1] != self.layer_sizes[0]):
-            raise ValueError(f"expected inputs of shape (N, {self.layer_sizes[0]}), got shape {tuple(h.shape)}")
-        out = {}
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            z = tf.matmul(h, w) + b
-            if i == last:
-                out["logits"] = z
+        h = tf.convert_to_tensor(x, tf.float32)
+        outputs = {}
+        for i, (w, b) in enumerate(zip(self.weights, self.biases), start=1):
+            z = h @ w + b
+            if i == len(self.weights):
+                outputs["logits"] = z
             else:
                 h = tf.nn.relu(z)
-                if training and self.dropout:
-                    keep = self._noise.uniform(tf.shape(h)) >= self.dropout
-                    h = tf.where(keep, h / (1.0 - self.dropout), 0.0)
-                out[f"hidden {i + 1}"] = h
-        return out
+                if training and self.dropout > 0:
+                    keep = self.noise.uniform(tf.shape(h)) >= self.dropout
+                    h = tf.where(keep, h / (1 - self.dropout), 0.0)
+                outputs[f"hidden {i}"] = h
+        return outputs
 
-    def probabilities(self, x) -> tf.Tensor:
-        """Softmax of the logits: (N, 10), rows sum to 1."""
-        return tf.nn.softmax(self(x))
+    def num_params(self):
+        return sum(int(tf.size(v)) for v in self.trainable_variables)
 
-    def num_params(self) -> int:
-        return int(sum(np.prod(v.shape) for v in self.trainable_variables))
-
-    def __repr__(self) -> str:
-        sizes = "-".join(str(s) for s in self.layer_sizes)
-        dropout = f", dropout={self.dropout:g}" if self.dropout else ""
-        return f"MLP({sizes}, init={self.init!r}{dropout}, {self.num_params():,} parameters)"
+    def __repr__(self):
+        sizes = "-".join(str(size) for size in self.layer_sizes)
+        return f"MLP({sizes}, init={self.init!r}, dropout={self.dropout}, {self.num_params():,} parameters)"
 
 
-def log_softmax_loss(logits, labels) -> tf.Tensor:
-    """The published loss: mean over the batch of ``-sum(one_hot(y) * log(softmax(z)))``.
+def log_softmax_loss(logits, labels):
+    """The published loss: the batch's mean of ``-sum(one_hot(y) * log(softmax(z)))``.
 
-    logits: (N, C); labels: (N,) ints. Returns a scalar. Once any probability in the
-    batch underflows to exactly 0 (logits that differ by more than about 100 in
-    float32), ``log(0) = -inf`` and ``0 * -inf = NaN``: the loss is NaN.
+    logits: (N, C); labels: (N,) ints. Returns a scalar. Once a probability underflows
+    to exactly 0, ``log(0) = -inf`` and ``0 * -inf = nan``: the loss is nan.
     """
-    logits = tf.convert_to_tensor(logits, dtype=tf.float32)
     probs = tf.nn.softmax(logits)
-    y_true = tf.one_hot(labels, depth=tf.shape(logits)[-1])
-    return tf.reduce_mean(-tf.reduce_sum(y_true * tf.math.log(probs), axis=1))
+    one_hot = tf.one_hot(labels, depth=probs.shape[-1], dtype=probs.dtype)
+    return tf.reduce_mean(-tf.reduce_sum(one_hot * tf.math.log(probs), axis=1))
 
 
-def cross_entropy_from_logits(logits, labels) -> tf.Tensor:
-    """Cross-entropy computed from the logits, stable for any finite logits.
+def cross_entropy_from_logits(logits, labels):
+    """The same cross-entropy computed from the logits, finite for any finite logits.
 
-    logits: (N, C); labels: (N,) ints. Returns the mean over the batch, a scalar.
-    ``tf.nn.sparse_softmax_cross_entropy_with_logits`` works with
-    ``log_softmax(z) = z - logsumexp(z)`` and never takes ``log`` of a probability.
+    logits: (N, C); labels: (N,) ints. Returns the batch's mean, a scalar. It works with
+    ``log_softmax(z) = z - logsumexp(z)`` and never takes the log of a probability.
     """
-    logits = tf.convert_to_tensor(logits, dtype=tf.float32)
     labels = tf.cast(labels, tf.int32)
     return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
 
@@ -229,96 +211,77 @@ def predict(model: MLP, x, batch_size: int = 2000) -> np.ndarray:
 def evaluate(model: MLP, x, y, *, loss_fn: Callable = cross_entropy_from_logits, batch_size: int = 2000) -> dict[str, float]:
     """Mean loss and accuracy of ``model`` on images x: (N, 28, 28) or (N, 784) and labels y: (N,).
 
-    Returns ``{"loss": ..., "accuracy": ...}``, as ``Sequential.evaluate`` and Keras'
-    ``model.evaluate(..., return_dict=True)`` do.
+    Returns ``{"loss": ..., "accuracy": ...}``, as Keras' ``model.evaluate(..., return_dict=True)`` does.
     """
     logits = predict(model, x, batch_size)
     y = _validate.labels(y, n=len(logits), what="images")
     return {"loss": float(loss_fn(logits, y)), "accuracy": metrics.accuracy(y, logits.argmax(axis=1))}
 
 
-def make_train_step(model: MLP, optimizer, loss_fn: Callable = cross_entropy_from_logits, *, compiled: bool = True) -> Callable:
-    """One optimisation step: ``step(xb, yb) -> (loss, num_correct)``, both scalar tensors.
+def make_train_step(model, optimizer, loss_fn):
+    """One optimisation step on a mini-batch: ``step(xb, yb) -> (loss, num_correct)``.
 
-    xb: (B, 784) float32; yb: (B,) int32. Under ``tf.GradientTape`` it computes the
-    logits and ``loss_fn(logits, yb)``, then lets ``optimizer`` (e.g. Adam) apply the
-    gradients to ``model.trainable_variables``. ``compiled=True`` wraps the step in
-    ``tf.function`` (traced once into a graph); ``False`` runs it eagerly, op by op.
+    xb: (B, 784) float32; yb: (B,) int32. The tape records the forward pass and the loss;
+    ``tape.gradient`` plays it backwards to the gradient of every variable; the optimizer
+    (e.g. Adam) moves each variable against its gradient.
     """
-    variables = model.trainable_variables
 
     def step(xb, yb):
         with tf.GradientTape() as tape:
             logits = model(xb, training=True)
             loss = loss_fn(logits, yb)
-        grads = tape.gradient(loss, variables)
-        optimizer.apply_gradients(zip(grads, variables))
-        correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32), yb), tf.int32))
-        return loss, correct
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        predicted = tf.argmax(logits, axis=1, output_type=tf.int32)
+        return loss, tf.reduce_sum(tf.cast(tf.equal(predicted, yb), tf.int32))
 
-    if not compiled:
-        return step
-    signature = [
-        tf.TensorSpec([None, model.layer_sizes[0]], tf.float32),
-        tf.TensorSpec([None], tf.int32),
-    ]
+    return step
+
+
+def train(model, batches, step, *, num_epochs, validation_data=None, verbose=1):
+    """Run ``step`` on every mini-batch of ``batches``, ``num_epochs`` times over.
+
+    batches: a :class:`MiniBatches` yielding xb: (B, 784), yb: (B,); step: from
+    :func:`make_train_step`. validation_data: (x_val, y_val), scored after every epoch.
+    Returns a :class:`~course_utils.history.History`: each epoch's mean training loss and
+    accuracy (and val_loss, val_accuracy), and the seconds each epoch took.
+    """
+    history = History()
+    history.num_examples = batches.num_examples
+    for epoch in range(1, num_epochs + 1):
+        history.on_epoch_begin(epoch)
+        total_loss, total_correct = 0.0, 0
+        for xb, yb in batches:
+            loss, correct = step(xb, yb)
+            total_loss += float(loss) * len(yb)
+            total_correct += int(correct)
+        history.on_epoch_end(epoch)
+        logs = {"loss": total_loss / batches.num_examples, "accuracy": total_correct / batches.num_examples}
+        if validation_data is not None:
+            scores = evaluate(model, *validation_data)
+            logs.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
+        for name, value in logs.items():
+            history.history.setdefault(name, []).append(value)
+        if verbose:
+            scores = "  ".join(f"{name} {value:.4f}" for name, value in logs.items())
+            print(f"epoch {epoch}/{num_epochs}  {scores}  ({history.epoch_seconds[-1]:.1f} s)")
+    return history
+
+
+def compile_train_step(step, num_inputs=784):
+    """``step`` traced once into a TensorFlow graph by ``tf.function``, then run as a whole.
+
+    The signature, xb: (None, num_inputs) float32 and yb: (None,) int32, lets the one graph
+    serve every batch size (an epoch's last batch is often smaller).
+    """
+    signature = [tf.TensorSpec([None, num_inputs], tf.float32), tf.TensorSpec([None], tf.int32)]
     return tf.function(step, input_signature=signature)
 
 
-def train(
-    model: MLP,
-    batches: MiniBatches,
-    *,
-    num_epochs: int,
-    learning_rate: float = 1e-3,
-    loss_fn: Callable = cross_entropy_from_logits,
-    compiled: bool = True,
-    validation_data: tuple | None = None,
-    optimizer=None,
-    verbose: int = 1,
-) -> History:
-    """Train ``model`` with Adam for ``num_epochs`` passes over ``batches``.
-
-    validation_data: ``(x_val: (M, 28, 28) or (M, 784), y_val: (M,))`` evaluated after
-    every epoch. ``optimizer`` defaults to ``keras.optimizers.Adam(learning_rate)``.
-    ``verbose=1`` shows a progress bar per epoch, ``0`` nothing. Training loss and
-    accuracy are averaged over the epoch's batches, as Keras reports them.
-    Returns a :class:`~course_utils.history.History`.
-    """
-    num_epochs = _validate.integer(num_epochs, "num_epochs")
-    if not isinstance(batches, MiniBatches):
-        raise TypeError(f"expected batches to be a MiniBatches, got {type(batches).__name__}")
-    if optimizer is None:
-        optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
-    step = make_train_step(model, optimizer, loss_fn, compiled=compiled)
-    metrics = ("loss", "accuracy") + (("val_loss", "val_accuracy") if validation_data is not None else ())
-    history = History(metrics)
-    history.num_examples = batches.num_examples
-    for epoch in range(1, int(num_epochs) + 1):
-        if verbose:
-            print(f"Epoch {epoch}/{num_epochs}")
-        bar = keras.utils.Progbar(len(batches), verbose=verbose, unit_name="batch")
-        total_loss, total_correct, seen = 0.0, 0, 0
-        history.on_epoch_begin(epoch)
-        for i, (xb, yb) in enumerate(batches, start=1):
-            loss, correct = step(xb, yb)
-            n = int(yb.shape[0])
-            total_loss += float(loss) * n
-            total_correct += int(correct)
-            seen += n
-            values = [("loss", total_loss / seen), ("accuracy", total_correct / seen)]
-            if i < len(batches):
-                bar.update(i, values, finalize=False)
-        history.on_epoch_end(epoch)
-        history.history["loss"].append(total_loss / seen)
-        history.history["accuracy"].append(total_correct / seen)
-        if validation_data is not None:
-            scores = evaluate(model, *validation_data, loss_fn=loss_fn)
-            history.history["val_loss"].append(scores["loss"])
-            history.history["val_accuracy"].append(scores["accuracy"])
-            values += [("val_loss", scores["loss"]), ("val_accuracy", scores["accuracy"])]
-        bar.update(len(batches), values, finalize=True)
-    return history
+def adam_train_step(model, *, learning_rate=1e-3, loss_fn=cross_entropy_from_logits, compiled=True):
+    """:func:`make_train_step` with a new ``keras.optimizers.Adam``, compiled unless ``compiled=False``."""
+    step = make_train_step(model, keras.optimizers.Adam(learning_rate=learning_rate), loss_fn)
+    return compile_train_step(step, model.layer_sizes[0]) if compiled else step
 
 
 def time_epoch(model: MLP, batches: MiniBatches, *, compiled: bool, learning_rate: float = 1e-3) -> float:
@@ -327,7 +290,7 @@ def time_epoch(model: MLP, batches: MiniBatches, *, compiled: bool, learning_rat
     One step is run first and not counted, so that the compiled step's one-off
     tracing is left out; the result is the steady cost of an epoch.
     """
-    step = make_train_step(model, keras.optimizers.Adam(learning_rate=learning_rate), compiled=compiled)
+    step = adam_train_step(model, learning_rate=learning_rate, compiled=compiled)
     xb, yb = next(iter(batches))
     step(xb, yb)
     start = time.perf_counter()
@@ -355,6 +318,8 @@ __all__ = [
     "LOSSES",
     "MLP",
     "MiniBatches",
+    "adam_train_step",
+    "compile_train_step",
     "compare_eager_and_compiled",
     "cross_entropy_from_logits",
     "evaluate",

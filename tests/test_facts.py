@@ -99,3 +99,24 @@ def test_the_command_fails_with_the_list_of_disagreements(tmp_path, monkeypatch,
     assert "04.full_time says '2 s'" in capsys.readouterr().err
     assert facts.main(["write"]) == 0
     assert facts.main(["check"]) == 0
+
+
+def test_a_full_runs_reference_epoch_turns_times_into_ratios(tmp_path):
+    root = _tree(tmp_path, [("07_cnn", 150.0, {})])
+    report = json.loads((root / "measured" / "full.json").read_text())
+    report["reference"] = {"tensorflow_seconds_per_epoch": 12.5}
+    (root / "measured" / "full.json").write_text(json.dumps(report))
+    known = facts.facts(root / "measured")
+    assert known["full.reference_epoch"] == "12.5 s"
+    assert known["07.full_reference_epochs"] == "12.0"
+
+
+def test_the_runner_records_the_reference_epoch_after_a_whole_full_run(tmp_path, monkeypatch):
+    from course_utils.tools import run
+
+    monkeypatch.setattr(run, "run_lesson", lambda item, **kw: run.LessonRun(item.name, "ok", 1.0))
+    monkeypatch.setattr(run, "measure_reference_epoch", lambda stream=None: {"tensorflow_seconds_per_epoch": 9.0})
+    run.run_course(["00"], build=tmp_path, progress=False, reference_epoch=True)
+    assert json.loads((tmp_path / "results.json").read_text())["reference"] == {"tensorflow_seconds_per_epoch": 9.0}
+    run.run_course(["00"], fast=True, build=tmp_path, progress=False, reference_epoch=True)
+    assert "reference" not in json.loads((tmp_path / "results.json").read_text())

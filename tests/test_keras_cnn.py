@@ -75,18 +75,20 @@ def test_improved_cnn_parameter_count_matches_the_summary():
     by_hand = (
         (3 * 3 * 1 * 32 + 4 * 32)  # conv1 without bias + batch norm, "same": 28x28x32
         + (3 * 3 * 32 * 64 + 4 * 64)  # conv2 + batch norm on 14x14
-        + (3 * 3 * 64 * 64 + 4 * 64)  # conv3 + batch norm on 7x7
-        + (7 * 7 * 64 * 128 + 128)  # dense: 3136 -> 128
-        + (128 * 10 + 10)
+        + (3 * 3 * 64 * 64 + 4 * 64)  # conv3 + batch norm on 7x7, pooled to 3x3
+        + (3 * 3 * 64 * 64 + 64)  # dense: 576 -> 64, as in the original
+        + (64 * 10 + 10)
     )
+    assert model.get_layer("flatten").output.shape[1] == 576
+    assert all(not model.get_layer(f"conv{i}").use_bias for i in (1, 2, 3))
     assert model.count_params() == by_hand
     assert model.output_shape == (None, 10)
 
 
 @pytest.mark.parametrize(
     "build, smallest",
-    [(keras_cnn.build_original_cnn, 18), (keras_cnn.build_improved_cnn, 4)],
-    ids=["original (valid padding)", "improved (same padding)"],
+    [(keras_cnn.build_original_cnn, 18)],
+    ids=["original (valid padding)"],
 )
 def test_builders_accept_the_smallest_image_and_reject_one_pixel_less(build, smallest):
     model = build(input_shape=(smallest, smallest + 5, 1))
@@ -97,7 +99,7 @@ def test_builders_accept_the_smallest_image_and_reject_one_pixel_less(build, sma
             build(input_shape=too_small)
 
 
-@pytest.mark.parametrize("build", [keras_cnn.build_original_cnn, keras_cnn.build_improved_cnn])
+@pytest.mark.parametrize("build", [keras_cnn.build_original_cnn])
 def test_builders_reject_bad_shapes(build):
     with pytest.raises(ValueError, match="input_shape"):
         build(input_shape=(28, 28))
@@ -105,8 +107,23 @@ def test_builders_reject_bad_shapes(build):
         build(num_classes=1)
 
 
+def test_improved_cnn_without_augmentation_has_the_same_weights_and_an_identity_in_its_place():
+    with_augmentation = keras_cnn.build_improved_cnn(seed=0)
+    without = keras_cnn.build_improved_cnn(augment=False, seed=0)
+    assert isinstance(without.get_layer("augmentation"), keras.layers.Identity)
+    assert without.count_params() == with_augmentation.count_params()
+    x = np.random.default_rng(0).random((2, 28, 28, 1), dtype=np.float32)
+    np.testing.assert_array_equal(without.get_layer("augmentation")(x, training=True), x)
+
+
+def test_improved_cnn_has_about_the_original_s_parameters():
+    improved = keras_cnn.build_improved_cnn(seed=0).count_params()
+    original = keras_cnn.build_original_cnn().count_params()
+    assert (improved, original) == (93_802, 93_322)
+
+
 def test_improved_cnn_rejects_bad_dropout():
-    with pytest.raises(ValueError, match="dropout"):
+    with pytest.raises(ValueError, match="rate"):
         keras_cnn.build_improved_cnn(dropout=1.5)
 
 

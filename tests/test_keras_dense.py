@@ -50,8 +50,6 @@ def test_decaying_learning_rate_is_a_schedule_adam_accepts():
     assert float(schedule(20)) == pytest.approx(2.5e-4)
     model = _compiled(kd.build_dense_model((8,)), learning_rate=schedule)
     assert isinstance(model.optimizer, keras.optimizers.Adam)
-    with pytest.raises(ValueError, match="decay_per_epoch"):
-        kd.decaying_learning_rate(1e-3, steps_per_epoch=10, decay_per_epoch=1.5)
 
 
 def test_make_dataset_scales_batches_and_shuffles_reproducibly():
@@ -78,7 +76,7 @@ def test_make_dataset_rejects_scaled_or_mismatched_input():
     x, y = fake_digits(6)
     with pytest.raises(ValueError, match="uint8"):
         kd.make_dataset(data.scale_pixels(x), y)
-    with pytest.raises(ValueError, match="labels"):
+    with pytest.raises(ValueError, match="not compatible"):
         kd.make_dataset(x, y[:5])
 
 

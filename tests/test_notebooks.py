@@ -49,6 +49,17 @@ def test_notebook_shape(name):
     )
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_each_lesson_ends_with_check_yourself_questions_and_folded_answers(name):
+    notebook = nbformat.read(notebooks_dir() / f"{name}.ipynb", as_version=4)
+    cells = [c.source for c in notebook.cells if c.cell_type == "markdown" and c.source.startswith("## Check yourself")]
+    assert cells, f"{name} has no '## Check yourself' section"
+    questions = cells[0].count("<details><summary>")
+    assert 3 <= questions <= 6 and cells[0].count("</details>") == questions, (
+        f"{name}: Check yourself needs 3-5 questions, each answer folded in <details> (found {questions})"
+    )
+
+
 @pytest.mark.parametrize("item", LESSONS, ids=NAMES)
 def test_fast_parameters_are_declared_by_the_notebook(item):
     run.check_parameters(NOTEBOOKS / item.filename, item.fast)

@@ -21,10 +21,12 @@ import numpy as np
 import psutil
 import pytest
 from PIL import Image
+from serve_helpers import BackgroundServer
 
 from course_utils import preprocess, serve
 from course_utils.handwriting import predict_image, predict_probabilities
 from course_utils.sample_digits import load_samples
+from course_utils.serve import cli, limits
 
 LIMIT = 1_000_000  # bytes: the upload limit of the service under test
 
@@ -33,7 +35,7 @@ LIMIT = 1_000_000  # bytes: the upload limit of the service under test
 def service(digit_model):
     """The batched app in this process; a 20 ms window so that concurrent requests share batches."""
     app = serve.create_app(digit_model, max_upload_bytes=LIMIT, batch_window_ms=20)
-    with serve.BackgroundServer(app, host="127.0.0.1") as server:
+    with BackgroundServer(app, host="127.0.0.1") as server:
         server.app = app
         yield server
 
@@ -201,7 +203,7 @@ STATUS_BY_REASON = {
 @pytest.mark.parametrize("reason", list(preprocess.ERROR_REASONS))
 def test_a_refused_picture_gets_the_status_of_its_reason(reason):
     error = preprocess.ImageError("what went wrong", reason=reason)
-    upload_error = serve._image_error(error)
+    upload_error = limits._image_error(error)
     assert upload_error.status_code == STATUS_BY_REASON[reason]
     assert upload_error.detail == "what went wrong"
 
@@ -305,7 +307,7 @@ def test_a_refused_upload_leaves_no_temporary_file_open():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with pytest.raises(serve.UploadError) as refused:
-            asyncio.run(serve._read_upload(_multipart_request(body), LIMIT))
+            asyncio.run(limits._read_upload(_multipart_request(body), LIMIT))
         gc.collect()
     assert refused.value.status_code == 415
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
@@ -332,6 +334,7 @@ def test_the_documented_command_serves_a_saved_model(digit_model, tmp_path):
         assert service.url.startswith("http://127.0.0.1:")
         assert httpx.get(service.url + "/health").json() == {
             "status": "ok",
+            "ready": True,
             "model": "digits.keras",
         }
         response = post_file(service.url, load_samples(["chalkboard"])[5].read_bytes())
@@ -555,7 +558,7 @@ def test_headers_sent_slowly_but_in_time_are_answered(cli_service):
 
 
 def test_header_timeout_protocol_refuses_a_non_positive_timeout():
-    with pytest.raises(ValueError, match="header_timeout must be a finite number > 0, got 0"):
+    with pytest.raises(ValueError, match="header_timeout must be a positive finite number, got 0"):
         serve.header_timeout_protocol(0)
 
 
@@ -734,7 +737,7 @@ def test_a_bad_command_line_is_a_usage_error_before_the_model_loads(
 ):
     model = tmp_path / "digits.keras"
     model.write_bytes(b"never loaded")
-    monkeypatch.setattr(serve, "load_model", lambda path: pytest.fail("the model was loaded"))
+    monkeypatch.setattr(cli, "load_model", lambda path: pytest.fail("the model was loaded"))
     with pytest.raises(SystemExit) as exit_:
         serve.main(["--model", str(model), *BAD_COMMAND_LINES[name]])
     assert exit_.value.code == 2
@@ -761,7 +764,10 @@ def test_the_real_command_exits_2_with_a_usage_message(tmp_path):
         timeout=60,
     )
     assert done.returncode == 2
-    assert "argument --max-upload-mb: expected a positive number, got 'nan'" in done.stderr
+    assert (
+        "argument --max-upload-mb: the value must be a positive finite number, got nan"
+        in done.stderr
+    )
     assert "Traceback" not in done.stderr
     assert time.monotonic() - started < 60
 

@@ -6,6 +6,15 @@
 * ``train_step``: ``fn(model, optimizer, x: (B, 784), y: (B,)) -> loss``, one step of
   the given optimizer (the check hands it SGD, whose step is proportional to the gradient) under ``tf.GradientTape`` that returns the loss of the batch
   before the update.
+* ``train_step_l2``: ``fn(model, optimizer, x, y, weight_decay) -> loss``, the same step on
+  the cross-entropy plus L2 weight decay, ``weight_decay * sum of W**2`` over the weight
+  matrices (not the biases); it returns the loss it minimised. The lesson does not write
+  this one out. The check reads the size of the decay off the learner's update (how far
+  each weight moved beyond the plain step, in units of the weight), which tells apart
+  a missing, halved, negated or fixed decay, one matrix only, and decayed biases.
+
+A step decorated with ``@tf.function`` is checked as the plain function (the check calls
+it for several models, which one traced function cannot serve).
 
 Taught in notebooks/04_mlp_gradienttape.ipynb.
 """
@@ -14,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Hint, exercise
+from . import Hint, _guarded, _LearnerError, _NotAttempted, exercise
 
 
 def _tf():
@@ -140,6 +149,11 @@ def _watched(optimizer, variables):
 
     def apply_gradients(grads_and_vars, *args, **kwargs):
         pairs = list(grads_and_vars)
+        if args or not all(isinstance(pair, tuple) and len(pair) == 2 for pair in pairs):
+            raise Hint(
+                "optimizer.apply_gradients takes one argument, a list of (gradient, variable) pairs: "
+                "zip(grads, model.trainable_variables) makes them from the two lists."
+            )
         calls.append(len(pairs))
         for gradient, variable in pairs:
             if id(gradient) in names and id(variable) not in names:
@@ -164,11 +178,38 @@ def _watched(optimizer, variables):
     return calls
 
 
+def _plain(fn):
+    """The learner's function; one decorated with ``@tf.function`` as the Python function inside."""
+    inner = getattr(fn, "__wrapped__", fn)
+    return _guarded(inner.python_function) if hasattr(inner, "python_function") else fn
+
+
+def _call_step(fn, model, *args):
+    """``fn(model, *args)``; a step that updates the weights but returns nothing is told so."""
+    before = [v.numpy().copy() for v in model.trainable_variables]
+    try:
+        return fn(model, *args)
+    except _NotAttempted:
+        if any(not np.array_equal(b, v.numpy()) for b, v in zip(before, model.trainable_variables)):
+            raise Hint(
+                "your step updated the weights but returned nothing: end it with `return loss`, the loss of the batch."
+            ) from None
+        raise
+    except _LearnerError as raised:
+        if "labels.shape" in str(raised.error) and "logits.shape" in str(raised.error):
+            raise Hint(
+                "the loss got its arguments the other way round: cross_entropy_from_logits(logits, labels), "
+                "that is cross_entropy_from_logits(model(x), y)."
+            ) from None
+        raise
+
+
 def _check_train_step(fn):
     import keras
 
     from ..mlp_from_scratch import MLP, cross_entropy_from_logits
 
+    fn = _plain(fn)
     x, y = _batch()
     ours, theirs = MLP((784, 16, 10), seed=0), MLP((784, 16, 10), seed=0)
     in_order = [v for pair in zip(theirs.weights, theirs.biases) for v in pair]  # w1, b1, w2, b2
@@ -178,7 +219,7 @@ def _check_train_step(fn):
     # learning_rate * sign(gradient), which turns rounding noise in tiny gradients into full steps
     optimizer = keras.optimizers.SGD(learning_rate=0.5)
     calls = _watched(optimizer, theirs.trainable_variables)
-    got = _scalar(fn(theirs, optimizer, x, y), "The returned loss")
+    got = _scalar(_call_step(fn, theirs, optimizer, x, y), "The returned loss")
     train_step.reference(ours, keras.optimizers.SGD(learning_rate=0.5), x, y)
     loss_after = float(cross_entropy_from_logits(theirs(x), y))
     moved = [not np.array_equal(b, v.numpy()) for b, v in zip(before, in_order)]
@@ -233,21 +274,193 @@ def _check_train_step(fn):
 
 @exercise(
     _check_train_step,
-    task="Write train_step(model, optimizer, x, y): under tf.GradientTape compute the loss "
-    "cross_entropy_from_logits(model(x), y), take its gradients with respect to "
-    "model.trainable_variables, apply them with the optimizer, and return the loss.",
+    task="Write train_step(model, optimizer, x, y): one update of the model with the given optimizer, on "
+    "the batch's cross-entropy computed from the logits; return the loss of the batch before the update.",
 )
 def train_step(model, optimizer, x, y):
     import tensorflow as tf
 
     from course_utils.mlp_from_scratch import cross_entropy_from_logits
 
+    # The tape records what happens to the variables while the loss is computed ...
     with tf.GradientTape() as tape:
-        loss = cross_entropy_from_logits(model(x), y)
+        loss = cross_entropy_from_logits(model(x), y)  # model(x) are logits: no softmax before it
+    # ... and plays it backwards: one gradient per variable, in the same order.
+    grads = tape.gradient(loss, model.trainable_variables)
+    # The optimizer wants (gradient, variable) pairs and subtracts the step itself.
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss  # computed before the update
+
+
+# --- the training step with L2 weight decay ------------------------------------------
+
+#: The two decays the check tries, so that a number typed in instead of the argument shows.
+WEIGHT_DECAYS = (0.05, 0.02)
+_SGD_RATE = 0.5
+
+
+def _decay_seen(before, after, plain_after):
+    """The decay lambda that explains ``after`` as the plain SGD step plus ``-rate * 2 * lambda * w``.
+
+    Returns (lambda, relative error of that fit); the fit is exact for a right answer.
+    """
+    extra = after - plain_after
+    pull = -_SGD_RATE * 2 * before
+    lam = float(np.sum(extra * pull) / max(float(np.sum(pull * pull)), 1e-30))
+    scale = max(float(np.linalg.norm(extra)), 1e-12)
+    return lam, float(np.linalg.norm(extra - lam * pull)) / scale
+
+
+def _check_l2_once(fn, weight_decay, other):
+    import keras
+
+    from ..mlp_from_scratch import MLP, cross_entropy_from_logits
+
+    x, y = _batch(seed=1)
+    theirs, plain = MLP((784, 16, 10), seed=1), MLP((784, 16, 10), seed=1)
+    for model in (theirs, plain):  # biases away from 0, so that decaying them would show
+        for i, b in enumerate(model.biases):
+            b.assign(np.random.default_rng(i).normal(0.0, 0.1, b.shape).astype(np.float32))
+    names = [w.name.split(":")[0] for w in theirs.weights]
+    weights_before = [w.numpy().copy() for w in theirs.weights]
+    biases_before = [b.numpy().copy() for b in theirs.biases]
+    cross_entropy_before = float(cross_entropy_from_logits(theirs(x), y))
+    penalty_before = sum(float(np.sum(w.astype(np.float64) ** 2)) for w in weights_before)
+    expected = cross_entropy_before + weight_decay * penalty_before
+    optimizer = keras.optimizers.SGD(learning_rate=_SGD_RATE)
+    calls = _watched(optimizer, theirs.trainable_variables)
+    got = _scalar(_call_step(fn, theirs, optimizer, x, y, weight_decay), "The returned loss")
+    train_step.reference(plain, keras.optimizers.SGD(learning_rate=_SGD_RATE), x, y)  # without decay
+    moved = [not np.array_equal(b, v.numpy()) for b, v in zip(weights_before + biases_before, theirs.weights + theirs.biases)]
+    if not calls:
+        raise Hint(
+            "the optimizer you were given never applied a step (its apply_gradients was not called): "
+            "optimizer.apply_gradients(zip(grads, model.trainable_variables)), once."
+            if any(moved)
+            else "the weights did not change: apply the gradients with optimizer.apply_gradients(zip(grads, model.trainable_variables))."
+        )
+    if len(calls) > 1:
+        raise Hint(
+            f"optimizer.apply_gradients was called {len(calls)} times: one step is one update. Add the penalty to "
+            "the loss (inside the tape) and apply the gradients of the sum once."
+        )
+    if not all(moved):
+        raise Hint("some variables did not move: take the gradients with respect to all of model.trainable_variables.")
+    for b_before, b_plain, b_theirs in zip(biases_before, plain.biases, theirs.biases):
+        if not np.allclose(b_theirs.numpy(), b_plain.numpy(), rtol=1e-4, atol=1e-6):
+            _, fit = _decay_seen(b_before, b_theirs.numpy(), b_plain.numpy())
+            raise Hint(
+                "your biases moved differently from the step without decay: "
+                + ("they were decayed too. " if fit < 0.05 else "")
+                + "The penalty sums the squares of the weight matrices only (model.weights), not of the biases "
+                "(model.trainable_variables holds both)."
+            )
+    seen = [_decay_seen(b, w.numpy(), p.numpy()) for b, w, p in zip(weights_before, theirs.weights, plain.weights)]
+    right = [abs(lam - weight_decay) <= 1e-3 * weight_decay and fit < 1e-2 for lam, fit in seen]
+    if not all(right):
+        if all(abs(lam) < 1e-3 * weight_decay for lam, _ in seen):
+            if np.isclose(got, expected, rtol=1e-4):
+                raise Hint(
+                    "you return the right loss, but the step is the one without decay: the penalty was computed "
+                    "outside the tape (or after tape.gradient), so its gradient never reached the optimizer. "
+                    "Compute it inside `with tf.GradientTape() as tape:`, added to the cross-entropy."
+                )
+            mean_penalty = sum(float(np.mean(w.astype(np.float64) ** 2)) for w in weights_before)
+            if np.isclose(got, cross_entropy_before + weight_decay * mean_penalty, rtol=1e-4):
+                raise Hint(
+                    "your penalty takes the mean of the squares (tf.reduce_mean), which divides it by the number "
+                    "of weights and leaves almost nothing: the formula sums them (tf.reduce_sum)."
+                )
+            raise Hint(
+                "your step moved the weights exactly as the step without weight decay does: add "
+                "weight_decay * (sum of the squares of every weight matrix) to the loss, inside the tape."
+            )
+        if any(ok for ok in right):
+            missed = [name for name, ok in zip(names, right) if not ok]
+            raise Hint(
+                f"{', '.join(missed)} did not get the decay: the penalty sums over every weight matrix "
+                "(a loop over model.weights), not just one of them."
+            )
+        if all(abs(lam - weight_decay / w.size) <= 1e-2 * weight_decay / w.size for (lam, _), w in zip(seen, weights_before)):
+            raise Hint(
+                "your penalty takes the mean of the squares (tf.reduce_mean), which divides each matrix's "
+                "penalty by its number of weights: the formula sums them (tf.reduce_sum)."
+            )
+        lams = [lam for lam, _ in seen]
+        fits = [fit for _, fit in seen]
+        lam = float(np.mean(lams))
+        if max(fits) > 0.05:
+            raise Hint(
+                "the extra pull of your decay is not proportional to each weight, as the gradient of "
+                "weight_decay * w**2, which is 2 * weight_decay * w, would be: square each weight and sum "
+                "(not abs(w), not the norm tf.norm(w) without squaring)."
+            )
+        if abs(lam + weight_decay) <= 1e-3 * weight_decay:
+            raise Hint(
+                "your decay pushes the weights away from 0: the penalty is added to the loss (+), "
+                "so that minimising the loss also shrinks the weights."
+            )
+        if abs(lam - weight_decay / 2) <= 1e-3 * weight_decay:
+            raise Hint(
+                "your decay is half as strong as the formula's: tf.nn.l2_loss(w) is sum(w**2) / 2, "
+                "and the gradient of weight_decay * w**2 is 2 * weight_decay * w. Sum the squares yourself."
+            )
+        if abs(lam - other) <= 1e-3 * other:
+            raise Hint(
+                f"with weight_decay={weight_decay} your step decays as if it were {other}: use the argument "
+                "weight_decay, not a number of your own."
+            )
+        raise Hint(
+            f"with weight_decay={weight_decay} your step decays the weights as if the factor were {lam:.3g}: "
+            "the penalty is weight_decay * (sum of the squares of every weight matrix), added once to the loss."
+        )
+    if np.isclose(got, cross_entropy_before, rtol=1e-4):
+        raise Hint(
+            "the step is right, but you returned the cross-entropy alone: return the loss the step minimised, "
+            "the cross-entropy plus the penalty."
+        )
+    if not np.isclose(got, expected, rtol=1e-4):
+        after = float(cross_entropy_from_logits(theirs(x), y)) + weight_decay * sum(
+            float(np.sum(w.numpy().astype(np.float64) ** 2)) for w in theirs.weights
+        )
+        if np.isclose(got, after, rtol=1e-4):
+            raise Hint("you returned the loss after the update: return the one computed inside the tape.")
+        raise Hint(
+            f"the step is right, but the loss before it (cross-entropy {cross_entropy_before:.4f} plus penalty "
+            f"{weight_decay * penalty_before:.4f}) is {expected:.4f}, and your function returned {got:.4f}."
+        )
+
+
+def _check_train_step_l2(fn):
+    fn = _plain(fn)
+    first, second = WEIGHT_DECAYS
+    _check_l2_once(fn, first, second)
+    _check_l2_once(fn, second, first)
+
+
+@exercise(
+    _check_train_step_l2,
+    task="Write train_step_l2(model, optimizer, x, y, weight_decay): one update of the model on the batch's "
+    "cross-entropy (from the logits) plus weight_decay times the sum of the squares of every weight matrix "
+    "(not the biases); return that loss, computed before the update.",
+)
+def train_step_l2(model, optimizer, x, y, weight_decay):
+    import tensorflow as tf
+
+    from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+    with tf.GradientTape() as tape:
+        cross_entropy = cross_entropy_from_logits(model(x), y)
+        # Inside the tape: only what the tape records gets a gradient. model.weights are the
+        # weight matrices; the biases (model.biases) only shift a unit and are not decayed.
+        # Sum, not mean: every weight pays for its own size, and the gradient of
+        # weight_decay * w**2 is 2 * weight_decay * w, a pull towards 0 proportional to w.
+        penalty = tf.add_n([tf.reduce_sum(tf.square(w)) for w in model.weights])
+        loss = cross_entropy + weight_decay * penalty
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
     return loss
 
 
-EXERCISES = (cross_entropy, train_step)
-__all__ = ["EXERCISES", "cross_entropy", "train_step"]
+EXERCISES = (cross_entropy, train_step, train_step_l2)
+__all__ = ["EXERCISES", "cross_entropy", "train_step", "train_step_l2"]

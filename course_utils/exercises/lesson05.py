@@ -9,7 +9,14 @@
   ``Activation``/``ReLU`` layer (before or after the Dropout), with or without
   ``keras.Input``, ``Flatten`` or ``Reshape((784,))``.
 * ``make_optimizer``: ``fn() -> keras.optimizers.Adam`` with a learning rate that
-  converges smoothly for this network (the lesson's comparison shows which).
+  converges smoothly for this network (the lesson's comparison shows which), or a
+  schedule that starts there and has not died out after one epoch.
+* ``make_flat_dataset``: ``fn(x: (N, 28, 28) uint8, y: (N,), batch_size) -> tf.data.Dataset``
+  of ``(xb: (B, 784) float32 in [0, 1], yb: (B, 10) one-hot)``, shuffled anew every epoch,
+  every digit once per epoch, prefetched: the pipeline for the post's network with
+  ``input_shape=(784,)`` and ``categorical_crossentropy``, which the lesson does not write
+  out. The check feeds digits whose pixels carry their own index, so that it can follow
+  every digit through the pipeline (lost, repeated, mislabelled, not shuffled).
 
 Taught in notebooks/05_keras_ann.ipynb.
 """
@@ -24,6 +31,8 @@ from . import Hint, exercise
 #: and much below 1e-4 the network needs many more epochs.
 SMALLEST_LEARNING_RATE = 1e-4
 LARGEST_LEARNING_RATE = 3e-3
+#: Steps of one epoch of the lesson's full run: ceil(54,000 / 128).
+STEPS_PER_EPOCH = 422
 
 
 # --- build the model ----------------------------------------------------------------
@@ -123,6 +132,11 @@ def _check_one_model(fn, hidden_units, rate):
         )
     if not isinstance(model, keras.Model):
         raise Hint(f"return the model itself (a keras.Sequential), got {type(model).__name__}.")
+    if any(getattr(layer, "_input_shape_arg", None) is not None for layer in model.layers):
+        raise Hint(
+            "a layer got input_shape=..., the Keras 2 spelling that Keras 3 warns about: make "
+            "keras.Input(shape=(28, 28)) the first entry of the list instead."
+        )
     try:
         input_shape = tuple(model.input_shape)
     except (AttributeError, ValueError):
@@ -192,18 +206,21 @@ def _check_build_model(fn):
 
 @exercise(
     _check_build_model,
-    task="Write build_model(hidden_units, dropout_rate): a keras.Sequential starting with keras.Input(shape=(28, 28)) "
-    "and Flatten, then for each entry of hidden_units a Dense layer of that many ReLU units followed by "
-    "keras.layers.Dropout(dropout_rate), and Dense 10 (softmax) at the end. Return the model.",
+    task="Write build_model(hidden_units, dropout_rate): the lesson's kind of network (28 x 28 images in, "
+    "10 probabilities out) with one ReLU layer per entry of hidden_units, each followed by dropout at "
+    "dropout_rate. Return the model.",
 )
 def build_model(hidden_units, dropout_rate):
     import keras
 
+    # keras.Input first (Keras 3; not input_shape= on a layer), then Flatten: a Dense layer
+    # on (28, 28) images would work on each row of 28 pixels separately.
     layers = [keras.Input(shape=(28, 28)), keras.layers.Flatten()]
-    for units in hidden_units:
+    for units in hidden_units:  # a list of any length: one hidden layer per entry
         layers.append(keras.layers.Dense(units, activation="relu"))
+        # Dropout after the hidden layer, never after the output: it would zero probabilities.
         layers.append(keras.layers.Dropout(dropout_rate))
-    layers.append(keras.layers.Dense(10, activation="softmax"))
+    layers.append(keras.layers.Dense(10, activation="softmax"))  # 10 digits, probabilities
     return keras.Sequential(layers)
 
 
@@ -241,16 +258,25 @@ def _check_make_optimizer(fn):
             f"the lesson compares learning rates for plain Adam; you returned {type(optimizer).__name__}{extra}: keras.optimizers.Adam(...)."
         )
     learning_rate = float(np.asarray(optimizer.learning_rate))  # a schedule's value at step 0
+    schedule = getattr(optimizer, "_learning_rate", None)
+    if isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule) and learning_rate > 0:
+        after_one_epoch = float(schedule(STEPS_PER_EPOCH))
+        if after_one_epoch < SMALLEST_LEARNING_RATE / 10:
+            raise Hint(
+                f"your schedule starts at {learning_rate:g} but is down to {after_one_epoch:.2g} after one epoch "
+                f"({STEPS_PER_EPOCH} steps of 128 digits): training stops before it has learned. Let it decay "
+                "over epochs, not steps (decay_steps=steps_per_epoch, as in section 3)."
+            )
     if learning_rate <= 0:
         raise Hint(
             f"a learning rate of {learning_rate:g} does not learn: it must be positive (the optimizer subtracts the step itself)."
         )
-    if learning_rate > LARGEST_LEARNING_RATE:
+    if learning_rate > LARGEST_LEARNING_RATE * (1 + 1e-6):  # float32 stores 3e-3 as 0.0030000000260
         raise Hint(
             f"a learning rate of {learning_rate:g} is too large: in the comparison, Adam with 0.01 took steps "
             "too big to settle and ended with the highest training loss. Try one about ten times smaller."
         )
-    if learning_rate < SMALLEST_LEARNING_RATE:
+    if learning_rate < SMALLEST_LEARNING_RATE * (1 - 1e-6):
         raise Hint(
             f"a learning rate of {learning_rate:g} is too small: the network would need many more epochs "
             "to learn. Try one about ten times larger."
@@ -259,14 +285,145 @@ def _check_make_optimizer(fn):
 
 @exercise(
     _check_make_optimizer,
-    task="Write make_optimizer(): return keras.optimizers.Adam with a learning rate that converges "
-    "smoothly for this network (look at the comparison above). Keras 3 spells it learning_rate=.",
+    task="Write make_optimizer(): return the Adam optimizer with a learning rate (or a schedule) you would "
+    "pick for this network after the lesson's comparison of learning rates.",
 )
 def make_optimizer():
     import keras
 
+    # 0.01 bounced around in the comparison; ten times smaller settles. Keras 3 takes
+    # learning_rate= (lr= is refused). A schedule decaying per epoch would do as well.
     return keras.optimizers.Adam(learning_rate=1e-3)
 
 
-EXERCISES = (build_model, make_optimizer)
-__all__ = ["EXERCISES", "build_model", "make_optimizer"]
+# --- a pipeline for flat images and one-hot labels ------------------------------------
+
+#: (number of digits, batch size) the check feeds: one with a smaller last batch, one without.
+PIPELINE_PROBES = ((200, 32), (120, 40))
+
+
+def _epoch(dataset, n):
+    """One pass over ``dataset`` as (indices of the digits in order, labels, batch sizes), checked on the way."""
+    import tensorflow as tf
+
+    indices, labels, sizes = [], [], []
+    try:
+        elements = list(dataset.take(10 * n))
+    except (tf.errors.OpError, ValueError, TypeError) as error:
+        reason = str(error).strip().splitlines()[0][:200]
+        raise Hint(
+            f"the pipeline failed while running ({type(error).__name__}: {reason}). A reshape to "
+            "(batch_size, 784) breaks on the smaller last batch: reshape to (-1, 784)."
+        ) from None
+    for element in elements:
+        if not isinstance(element, tuple) or len(element) != 2:
+            raise Hint("each element should be a pair (images, labels): from_tensor_slices((x, y)) keeps them together.")
+        xb, yb = (tf.convert_to_tensor(part) for part in element)
+        if xb.shape.rank != 2 or xb.shape[-1] != 784:
+            raise Hint(
+                f"a batch of images has shape {tuple(xb.shape)}; the network wants (B, 784): flatten each image "
+                "in the map (tf.reshape to 784 values per image)."
+                if xb.shape.rank == 3 else f"a batch of images has shape {tuple(xb.shape)}; the network wants (B, 784)."
+            )
+        if not xb.dtype.is_floating:
+            raise Hint(f"the images arrive as {xb.dtype.name}: cast them to float32 and divide by 255 in the map.")
+        if yb.shape.rank != 2 or yb.shape[-1] != 10:
+            raise Hint(
+                f"a batch of labels has shape {tuple(yb.shape)}; categorical_crossentropy wants one-hot rows (B, 10): "
+                "tf.one_hot(labels, 10) in the map."
+            )
+        pixels = xb.numpy().astype(np.float64)
+        if pixels.max() > 1.0 + 1e-6:
+            raise Hint(f"pixels go up to {pixels.max():g}: divide by 255 so that they lie in [0, 1].")
+        index = np.rint(pixels[:, 0] * 255).astype(int)
+        if not np.allclose(pixels * 255, index[:, None], atol=1e-3):
+            raise Hint("the pixels of an image no longer match the image they came from: reshape each image, do not mix them.")
+        indices += index.tolist()
+        labels.append(yb.numpy())
+        sizes.append(len(index))
+    return indices, np.concatenate(labels) if labels else np.zeros((0, 10)), sizes
+
+
+def _check_one_pipeline(fn, n, batch_size):
+    import tensorflow as tf
+
+    x = np.repeat(np.arange(n, dtype=np.uint8), 784).reshape(n, 28, 28)  # digit i: every pixel is i
+    y = (np.arange(n) * 7) % 10
+    dataset = fn(x, y, batch_size)
+    if not isinstance(dataset, tf.data.Dataset):
+        raise Hint(f"return the tf.data.Dataset itself, got {type(dataset).__name__}.")
+    if int(dataset.cardinality()) == int(tf.data.INFINITE_CARDINALITY):
+        raise Hint("your dataset never ends (repeat()): one pass is one epoch, and model.fit starts the next itself.")
+    if "Prefetch" not in type(dataset).__name__:
+        raise Hint("the pipeline should end with prefetch(tf.data.AUTOTUNE), so that the next batch is ready in time.")
+    first, labels, sizes = _epoch(dataset, n)
+    if sorted(first) != list(range(n)):
+        missing = n - len(set(first))
+        raise Hint(
+            f"one epoch of {n} digits in batches of {batch_size} gave {len(first)} digits, {missing} missing: "
+            + ("drop_remainder=True throws the last, smaller batch away; keep it." if len(first) == n - n % batch_size
+               else "every digit should come exactly once per epoch.")
+        )
+    expected_sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    if sorted(sizes) != sorted(expected_sizes):
+        raise Hint(f"with batch_size={batch_size} the batches should hold {expected_sizes} digits, yours {sizes}.")
+    expected_labels = np.eye(10)[y[first]]
+    if not np.allclose(labels, expected_labels):
+        if np.allclose(labels.sum(axis=1), 1):
+            raise Hint(
+                "the labels no longer belong to their images: shuffle the pairs (images, labels) together, "
+                "in one dataset, not x and y separately."
+            )
+        raise Hint("the labels should be one-hot rows: a 1 at the digit, 0 elsewhere (tf.one_hot(labels, 10)).")
+    if first == list(range(n)):
+        raise Hint("the digits come in their original order: shuffle them.")
+    ends = np.cumsum(sizes)
+    batches = [first[end - size : end] for end, size in zip(ends, sizes)]
+    if all(max(b) - min(b) == len(b) - 1 for b in batches):
+        raise Hint(
+            "each batch holds neighbours of the original order: you shuffled whole batches. Shuffle the digits "
+            "before batching, so that every epoch makes new batches."
+        )
+    if max(first[:batch_size]) < 2 * batch_size:
+        raise Hint(
+            "the first batch comes only from the first digits: the shuffle buffer is too small to mix them all. "
+            "Give shuffle a buffer as large as the data, shuffle(len(x))."
+        )
+    second, _, _ = _epoch(dataset, n)
+    if second == first:
+        raise Hint(
+            "every epoch comes in the same order: let the shuffle draw a new order each time "
+            "(reshuffle_each_iteration=True, the default)."
+        )
+
+
+def _check_make_flat_dataset(fn):
+    for n, batch_size in PIPELINE_PROBES:
+        _check_one_pipeline(fn, n, batch_size)
+
+
+@exercise(
+    _check_make_flat_dataset,
+    task="Write make_flat_dataset(x, y, batch_size): a tf.data pipeline from uint8 images (N, 28, 28) and "
+    "integer labels (N,) to batches (B, 784) of float32 pixels in [0, 1] with one-hot labels (B, 10), "
+    "in a new order every epoch, every digit once per epoch, prefetched.",
+)
+def make_flat_dataset(x, y, batch_size):
+    import tensorflow as tf
+
+    def flat_one_hot(images, labels):
+        # After batch: images (B, 28, 28) -> (B, 784); -1 keeps the batch size, which is
+        # smaller for the last batch. Floats in [0, 1] as the network was trained on.
+        flat = tf.reshape(tf.cast(images, tf.float32) / 255.0, (-1, 784))
+        return flat, tf.one_hot(labels, 10)  # (B,) ints -> (B, 10), a 1 at the digit
+
+    dataset = tf.data.Dataset.from_tensor_slices((x, y))  # pairs: shuffling keeps them together
+    # Shuffle digits, before batching, from a buffer holding all of them: new batches every
+    # epoch (a small buffer only mixes neighbours; after batch it would shuffle whole batches).
+    dataset = dataset.shuffle(len(x))
+    dataset = dataset.batch(batch_size).map(flat_one_hot)  # keep the smaller last batch
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+EXERCISES = (build_model, make_optimizer, make_flat_dataset)
+__all__ = ["EXERCISES", "build_model", "make_flat_dataset", "make_optimizer"]

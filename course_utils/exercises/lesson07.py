@@ -5,6 +5,10 @@
   where a class is never predicted or never present.
 * ``top_k_accuracy``: ``fn(y_true: (N,), probs: (N, K), k) -> float``, the fraction of
   examples whose true class is among the k highest probabilities.
+* ``predict_or_abstain``: ``fn(probs: (N, K), thresholds: (K,)) -> (N,) ints``, the
+  predicted class where its probability reaches that class's own threshold, else
+  ``ABSTAIN`` (-1): a decision rule with one threshold per class (a think-exercise: the
+  lesson does not write it out).
 
 Taught in notebooks/07_keras_cnn_evaluation.ipynb.
 """
@@ -215,6 +219,138 @@ def top_k_accuracy(y_true, probs, k):
     return float(np.mean(np.any(top_k == y_true[:, None], axis=1)))
 
 
-EXERCISES = (precision_recall, top_k_accuracy)
+# --- a decision threshold per class --------------------------------------------------------------
 
-__all__ = ["EXERCISES", "precision_recall", "top_k_accuracy"]
+ABSTAIN = -1
+
+
+def _abstain_cases():
+    """Inputs where every shortcut gives a different answer than the rule.
+
+    Row by row (K = 4, thresholds [0.5, 0.9, 0.6, 0.3]):
+    0: top class 1 at 0.8 < 0.9, although 0.8 beats the thresholds of classes 0 and 2 -> abstain
+    1: top class 3 at 0.35 >= 0.3 (a low threshold), below every other threshold -> 3
+    2: top class 0 exactly at its threshold 0.5 -> 0 (">=": reaching it is enough)
+    3: top class 2 at 0.7 >= 0.6, while class 3 at 0.25 < 0.3 -> 2
+    4: top class 1 at 0.95 -> 1
+    5: top class 0 at 0.4 < 0.5, class 3 at 0.35 >= 0.3 comes second -> abstain
+    """
+    probs = np.array(
+        [
+            [0.10, 0.80, 0.05, 0.05],
+            [0.30, 0.20, 0.15, 0.35],
+            [0.50, 0.20, 0.20, 0.10],
+            [0.02, 0.03, 0.70, 0.25],
+            [0.01, 0.95, 0.02, 0.02],
+            [0.40, 0.10, 0.15, 0.35],
+        ]
+    )
+    thresholds = np.array([0.5, 0.9, 0.6, 0.3])
+    return probs, thresholds
+
+
+def _check_predict_or_abstain(fn):
+    probs, thresholds = _abstain_cases()
+    expected = predict_or_abstain.reference(probs, thresholds)
+    out = fn(probs.copy(), thresholds.copy())
+    if isinstance(out, tuple):
+        raise Hint("return one array, the decisions (N,), not a tuple.")
+    got = np.asarray(out)
+    if got.shape != expected.shape:
+        raise Hint(
+            f"return one decision per example, shape {expected.shape}; got shape {got.shape}. "
+            "The thresholds belong to the classes (K,), the decisions to the examples (N,): "
+            "take the argmax of each row, axis=1."
+        )
+    if got.dtype == np.bool_:
+        raise Hint(
+            "you returned whether each example passes its threshold: return the class itself, "
+            f"and {ABSTAIN} where it does not pass."
+        )
+    if np.issubdtype(got.dtype, np.floating) and np.isnan(got).any():
+        raise Hint(f"mark an abstention with the integer {ABSTAIN}, not NaN: return ints, one per example.")
+    if not np.issubdtype(got.dtype, np.integer):
+        if np.allclose(got, probs.max(axis=1)):
+            raise Hint(
+                "you returned the confidence (the largest probability): return the class, np.argmax, "
+                f"or {ABSTAIN}."
+            )
+        raise Hint(f"return integer classes (and {ABSTAIN} for abstaining), got dtype {got.dtype}.")
+    if np.array_equal(got, expected):
+        return
+    predicted = probs.argmax(axis=1)
+    confidence = probs.max(axis=1)
+    if np.array_equal(got, np.where(confidence >= thresholds[predicted], predicted, 0)):
+        raise Hint(
+            f"abstaining as 0 reads as the digit 0: mark it with {ABSTAIN}, which no class has."
+        )
+    if np.array_equal(got, np.where(confidence > thresholds[predicted], predicted, ABSTAIN)):
+        raise Hint(
+            "a probability exactly at its threshold counts as reaching it: compare with >=, not >."
+        )
+    if np.array_equal(got, np.where(confidence < thresholds[predicted], predicted, ABSTAIN)):
+        raise Hint("the comparison is the wrong way round: keep the prediction when it reaches the threshold.")
+    single = {
+        "the first class's threshold": thresholds[0],
+        "the mean threshold": thresholds.mean(),
+        "the smallest threshold": thresholds.min(),
+        "the largest threshold": thresholds.max(),
+    }
+    for what, value in single.items():
+        if np.array_equal(got, np.where(confidence >= value, predicted, ABSTAIN)):
+            raise Hint(
+                f"you used one threshold for all ({what}): each predicted class has its own, "
+                "so look up the threshold of the class each example is predicted as."
+            )
+    passes = probs >= thresholds
+    first_passing = np.where(passes.any(axis=1), passes.argmax(axis=1), ABSTAIN)
+    if np.array_equal(got, first_passing):
+        raise Hint(
+            "you took the first class whose probability reaches its threshold: the prediction is still the "
+            "most probable class (argmax); its own threshold only decides whether to answer."
+        )
+    best_passing = np.where(passes.any(axis=1), np.where(passes, probs, -1).argmax(axis=1), ABSTAIN)
+    if np.array_equal(got, best_passing):
+        raise Hint(
+            "you chose among the classes that reach their thresholds, so a less probable class can win: "
+            "the prediction is the most probable class (argmax); if it misses its own threshold, abstain."
+        )
+    by_row = thresholds[np.arange(len(probs)) % len(thresholds)]
+    if np.array_equal(got, np.where(confidence >= by_row, predicted, ABSTAIN)):
+        raise Hint(
+            "the thresholds are indexed by the example: they belong to the classes, "
+            "so index them with each example's predicted class."
+        )
+    argmin = probs.argmin(axis=1)
+    if np.array_equal(got, np.where(probs.min(axis=1) >= thresholds[argmin], argmin, ABSTAIN)) or np.array_equal(
+        got, np.where(confidence >= thresholds[predicted], argmin, ABSTAIN)
+    ):
+        raise Hint("the prediction is the class with the largest probability: argmax, not argmin.")
+    raise Hint(
+        f"for probs {probs.tolist()} and thresholds {thresholds.tolist()} expected {expected.tolist()}, "
+        f"got {got.tolist()}. Predict the most probable class of each row; answer it only where its "
+        f"probability reaches that class's threshold, else {ABSTAIN}."
+    )
+
+
+@exercise(
+    _check_predict_or_abstain,
+    task=(
+        "Write predict_or_abstain(probs, thresholds) returning, for each example, its most probable "
+        f"class when that class's probability reaches thresholds[class], else {ABSTAIN}."
+    ),
+)
+def predict_or_abstain(probs, thresholds):
+    # Each example's prediction and the probability the model gives it: (N,) and (N,).
+    predicted = probs.argmax(axis=1)
+    confidence = probs.max(axis=1)
+    # The threshold that applies is the one of the *predicted* class: fancy indexing
+    # looks up one threshold per example, thresholds[predicted] has shape (N,).
+    answer = confidence >= thresholds[predicted]  # reaching the threshold is enough
+    # -1 is no digit, so an abstention can never be mistaken for a prediction of 0.
+    return np.where(answer, predicted, ABSTAIN)
+
+
+EXERCISES = (precision_recall, top_k_accuracy, predict_or_abstain)
+
+__all__ = ["ABSTAIN", "EXERCISES", "precision_recall", "predict_or_abstain", "top_k_accuracy"]

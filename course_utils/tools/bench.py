@@ -148,6 +148,22 @@ class _KerasRunner:
         return _timed(lambda: self.model.fit(x, y, batch_size=self.batch_size, epochs=1, shuffle=False, verbose=0))
 
 
+def reference_epoch_seconds(num_batches: int = 20, batch_size: int = 128, seed: int = 0) -> float:
+    """Seconds TensorFlow/Keras takes for one MNIST epoch (60,000 images) of the bench's reference
+    CNN on this machine, now: a yardstick that turns any time into a ratio (the runner records
+    it after a full run, so lesson 07's minutes can be read on any machine).
+
+    ``num_batches`` batches of random images after a two-batch warm-up; the epoch is extrapolated.
+    """
+    runner = _KerasRunner(batch_size, seed)
+    rng = np.random.default_rng(seed)
+    x = rng.random((num_batches * batch_size, 28, 28, 1), dtype=np.float32)
+    y = rng.integers(0, 10, len(x))
+    runner.train(x[: 2 * batch_size], y[: 2 * batch_size])
+    wall, _ = runner.train(x, y)
+    return wall / num_batches * (EPOCH_IMAGES / batch_size)
+
+
 def _blas_threads() -> int | None:
     counts = [info["num_threads"] for info in threadpool_info() if info.get("user_api") == "blas"]
     return counts[0] if counts else None

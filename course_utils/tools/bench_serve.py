@@ -1,13 +1,17 @@
-"""Benchmark the digit service: the first version against dynamic batching, side by side.
+"""Benchmark the digit service: its first version against today's, side by side.
 
 Run it with::
 
     python -m course_utils.tools.bench_serve [--model PATH] [--requests 2000] [--clients 32] [--rounds 4]
+        [--baseline 94183dc | --baseline no-batching]
 
-It starts the documented command twice on 127.0.0.1, side by side
-(``--no-batching``: the first version, preprocessing in threads and one eager
-model call per request under a lock; and the default: preprocessing in one
-process per core, compiled and dynamically batched), loads them in turn with the
+It starts two services on 127.0.0.1, side by side: the baseline, by default the
+first version that landed (commit :data:`FIRST_VERSION`'s ``course_utils``, taken
+with ``git archive`` into a scratch folder and started with its own command), or
+with ``--baseline no-batching`` today's service with ``--no-batching``
+(preprocessing in threads and one eager model call per request under a lock); and
+today's default (preprocessing in one process per core, compiled and dynamically
+batched). It loads them in turn with the
 same client (:func:`course_utils.serve.load_test`, ``--clients`` threads) in
 ``--rounds`` alternating rounds, and prints requests per second, latency
 percentiles (p50/p95/p99), errors, the latency of one request to an idle
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -35,18 +40,44 @@ import numpy as np
 
 from .. import _validate, serve
 
-#: The two configurations of the command-line benchmark: name -> extra options.
+#: The two configurations of the notebook's benchmark: name -> extra options.
 CONFIGURATIONS = {
     "first version (--no-batching)": ["--no-batching"],
     "batched (default)": [],
 }
+#: The commit whose ``course_utils/serve.py`` was the first version of the service.
+FIRST_VERSION = "94183dc"
+
+
+def first_version_root(commit: str = FIRST_VERSION, folder=None) -> Path:
+    """``git archive`` commit's ``course_utils`` into ``folder`` (a new temporary one when None).
+
+    The folder then runs that version with ``python -m course_utils.serve``
+    (``start_service(..., package_root=folder)``). Raises ``RuntimeError`` when
+    this is not a git checkout holding the commit.
+    """
+    import io
+    import subprocess
+    import tarfile
+
+    folder = Path(folder or tempfile.mkdtemp(prefix=f"serve-{commit}-"))
+    repository = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        ["git", "-C", str(repository), "archive", "--format=tar", commit, "course_utils"],
+        capture_output=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"could not take commit {commit} from {repository}: {done.stderr.decode().strip()}"
+        )
+    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
+        archive.extractall(folder, filter="data")
+    return folder
 
 
 @dataclass
 class ServingResult:
     """What one configuration measured; latencies in milliseconds, memory in MiB (None: not measured).
-
-    Taught in notebooks/09_serve_the_model.ipynb.
     """
 
     name: str
@@ -202,7 +233,12 @@ def _summarise(name, reports, idle, memory=None, rss_before=None, cpu_seconds=No
 
 
 def compare_services(
-    model_path, files=None, num_requests: int = 2000, concurrency: int = 32, rounds: int = 4
+    model_path,
+    files=None,
+    num_requests: int = 2000,
+    concurrency: int = 32,
+    rounds: int = 4,
+    configurations=None,
 ) -> list[ServingResult]:
     """Start the command once per :data:`CONFIGURATIONS` entry and measure each (see the module docstring).
 
@@ -213,12 +249,17 @@ def compare_services(
     the service's own CPU time per answered request (its process and its
     preprocessing workers, also shown apart), which other jobs on the machine
     hardly change, and the client's (this process's, during the rounds).
-    Taught in notebooks/09_serve_the_model.ipynb.
+    configurations: name -> options, or name -> ``(options, package_root)`` to serve
+    another copy of ``course_utils`` (default :data:`CONFIGURATIONS`).
     """
     import psutil
 
     files = files or sample_files()
-    services = [serve.start_service(model_path, options=o) for o in CONFIGURATIONS.values()]
+    configurations = configurations or CONFIGURATIONS
+    services = []
+    for spec in configurations.values():
+        options, root = spec if isinstance(spec, tuple) else (spec, None)
+        services.append(serve.start_service(model_path, options=options, package_root=root))
     try:
         processes = [psutil.Process(service.process.pid) for service in services]
         idle = []
@@ -249,12 +290,98 @@ def compare_services(
         return [
             _summarise(name, collected, idle_ms, memory, before, cpu_seconds)
             for name, collected, idle_ms, memory, before, cpu_seconds in zip(
-                CONFIGURATIONS, reports, idle, memories, rss_before, cpu
+                configurations, reports, idle, memories, rss_before, cpu
             )
         ]
     finally:
         for service in services:
             service.stop()
+
+
+def request_breakdown(model_path, files=None, repeats: int = 20) -> dict[str, float]:
+    """CPU milliseconds per request of each step of the service, measured one by one in this process.
+
+    Steps: reading the multipart body (``limits._read_upload``: starlette's parser), decoding
+    (``open_bounded``), preprocessing (``preprocess.to_mnist_steps``), sending the picture to a
+    worker and the digit back (pickling both), the model per digit in a batch of 32 and alone
+    (compiled), and the client building and reading one request (``http.client``, without the
+    network). Each is ``time.process_time`` over ``repeats`` runs of every file, the median per run.
+    """
+    import asyncio
+    import pickle
+
+    from .. import preprocess
+    from ..handwriting import predict_probabilities
+    from ..serve import limits
+
+    files = files or sample_files()
+    contents = [content for _, content in files]
+
+    def per_call(call, items) -> float:
+        times = []
+        for _ in range(repeats):
+            started = time.process_time()
+            for item in items:
+                call(item)
+            times.append((time.process_time() - started) / len(items))
+        return 1000 * float(np.median(times))
+
+    def read_upload(content):
+        body, content_type = serve.client._multipart("digit.png", content)
+        from starlette.requests import Request
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/predict",
+            "headers": [(b"content-type", content_type.encode())],
+        }
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive():
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        return asyncio.run(limits._read_upload(Request(scope, receive), serve.MAX_UPLOAD_BYTES))
+
+    pictures = [serve.open_bounded(content) for content in contents]
+    digits = [preprocess.to_mnist_steps(picture).result for picture in pictures]
+    runner = serve.CompiledModel(serve.load_model(model_path))
+    batch = np.stack((digits * 32)[:32])
+    predict_probabilities(runner, batch)  # traced once
+
+    def asyncio_overhead(_):
+        async def nothing():
+            return None
+
+        asyncio.run(nothing())
+
+    steps = {
+        "multipart body (starlette)": per_call(read_upload, contents)
+        - per_call(asyncio_overhead, contents),
+        "decoding (open_bounded)": per_call(serve.open_bounded, contents),
+        "preprocessing (to_mnist_steps)": per_call(
+            lambda picture: preprocess.to_mnist_steps(picture), pictures
+        ),
+        "to and from a worker (pickle)": per_call(
+            lambda content: pickle.loads(pickle.dumps(content)), contents
+        )
+        + per_call(lambda digit: pickle.loads(pickle.dumps(("digit", digit))), digits),
+        "model, per digit in a batch of 32": per_call(
+            lambda _: predict_probabilities(runner, batch), [None]
+        )
+        / 32,
+        "model, one digit alone": per_call(
+            lambda digit: predict_probabilities(runner, digit), digits[:4]
+        ),
+    }
+    return steps
+
+
+def format_breakdown(steps: dict[str, float]) -> str:
+    """``request_breakdown``'s steps, one line each."""
+    rows = ["CPU ms per request, step by step (this process, one step at a time):"]
+    rows += [f"  {name:<36}{ms:7.2f}" for name, ms in steps.items()]
+    return "\n".join(rows)
 
 
 def format_table(results: list[ServingResult]) -> str:
@@ -313,12 +440,40 @@ def main(argv=None) -> None:
     parser.add_argument("--requests", type=int, default=2000, help="requests per configuration")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds (default 4)")
-    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument(
+        "--json", type=Path, default=None, help="where the results go (default build/bench_serve.json)"
+    )
+    parser.add_argument(
+        "--baseline",
+        default=FIRST_VERSION,
+        help=f"a commit whose service is the baseline (default {FIRST_VERSION}, the first "
+        "version), or no-batching (today's service with --no-batching)",
+    )
     args = parser.parse_args(argv)
+    for name in ("requests", "clients", "rounds"):
+        try:
+            _validate.integer(getattr(args, name), f"--{name}")
+        except ValueError as error:
+            parser.error(str(error))
     model_path = args.model or _default_model()
+    if args.baseline == "no-batching":
+        configurations = CONFIGURATIONS
+    else:
+        try:
+            root = first_version_root(args.baseline)
+        except RuntimeError as error:
+            parser.error(str(error))
+        configurations = {
+            f"first version ({args.baseline})": ([], root),
+            "batched (default)": [],
+        }
     load_before = os.getloadavg()
     results = compare_services(
-        model_path, num_requests=args.requests, concurrency=args.clients, rounds=args.rounds
+        model_path,
+        num_requests=args.requests,
+        concurrency=args.clients,
+        rounds=args.rounds,
+        configurations=configurations,
     )
     print(
         f"{args.requests} requests per configuration from {args.clients} clients, in "
@@ -333,10 +488,31 @@ def main(argv=None) -> None:
         + ", ".join(f"{x:.1f}" for x in load_after)
         + f"; {os.cpu_count()} cores"
     )
-    if args.json:
-        import json
+    breakdown = request_breakdown(model_path)
+    print(format_breakdown(breakdown))
+    import json
 
-        args.json.write_text(json.dumps([asdict(r) for r in results], indent=1))
+    from ..paths import build_dir
+    from .outputs import write_atomic
+
+    first, batched = results[0], results[-1]
+    report = {
+        "command": "python -m course_utils.tools.bench_serve " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "model": str(model_path),
+        "requests": args.requests,
+        "clients": args.clients,
+        "load_before": round(load_before[0], 1),
+        "load_after": round(load_after[0], 1),
+        "first": asdict(first),
+        "batched": asdict(batched),
+        "speedup": batched.requests_per_second / first.requests_per_second if first.requests_per_second else None,
+        "configurations": [asdict(r) for r in results],
+        "breakdown_ms": breakdown,
+    }
+    output = args.json or build_dir() / "bench_serve.json"
+    write_atomic(output, json.dumps(report, indent=1, default=str))
+    print(f"Wrote {output}")
 
 
 if __name__ == "__main__":

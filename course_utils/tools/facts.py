@@ -27,6 +27,9 @@ The facts:
 * ``NN.KEY``: what lesson NN recorded with ``course_utils.record(KEY=...)`` in the full run
   (``NN.fast.KEY`` in the fast run); accuracies are printed as percentages;
 * ``full.date``, ``full.machine``, ``fast.date``: when and where the runs were made;
+* ``full.reference_epoch``: TensorFlow's epoch time on the bench's reference CNN, measured at
+  the end of the full run; ``NN.full_reference_epochs``: lesson NN's time in those epochs, a
+  ratio that holds on any machine;
 * ``bench.KEY`` and ``bench_serve.KEY``: the benchmarks' numbers, where they were recorded;
 * ``NN.learner_time``, ``NN.words``, ``NN.exercises``: a learner's time for lesson NN,
   counted from the notebook itself (its prose and code at :data:`WORDS_PER_MINUTE`, plus
@@ -73,7 +76,7 @@ def formatted(key: str, value) -> str:
         name = key.rsplit(".", 1)[-1]
         if "accuracy" in name or name.endswith("_rate"):
             return f"{100 * value:.2f}%"
-        if name.endswith(("ratio", "speedup")):
+        if "ratio" in name or "speedup" in name:
             return f"{value:.2f}x"
         if name.endswith(("seconds", "_s")) or name.startswith("seconds"):
             return f"{value:.1f} s"
@@ -111,6 +114,13 @@ def facts(folder: Path | None = None) -> dict[str, str]:
             for key, value in item.get("results", {}).items():
                 found[prefix + key] = formatted(key, value)
         found[f"course.{mode}_time"] = duration(total)
+        reference = (report.get("reference") or {}).get("tensorflow_seconds_per_epoch")
+        if reference:
+            found[f"{mode}.reference_epoch"] = f"{reference:.1f} s"
+            for item in report.get("lessons", []):
+                number = item["name"].split("_", 1)[0]
+                found[f"{number}.{mode}_reference_epochs"] = f"{item['seconds'] / reference:.1f}"
+            found[f"course.{mode}_reference_epochs"] = f"{total / reference:.0f}"
     found.update(learner_facts(folder.parent / "notebooks"))
     for name in BENCHES:
         report = _load(folder / f"{name}.json")
@@ -150,7 +160,7 @@ def documents(root: Path | None = None) -> list[Path]:
     """The files whose numbers are facts: README*.md, lecturers/*.md and the lessons."""
     root = Path(root) if root is not None else repo_root()
     found = sorted(root.glob("README*.md")) + sorted((root / "lecturers").glob("*.md"))
-    found += sorted((root / "notebooks").glob("*.ipynb")) + sorted((root / "notebooks").glob("*/*.ipynb"))
+    found += sorted((root / "notebooks").glob("*.ipynb"))  # translations are built from these
     return found
 
 

@@ -314,12 +314,15 @@ def run_course(
     timeout: float | None = CELL_TIMEOUT,
     stream=None,
     update_figures: bool = False,
+    reference_epoch: bool = False,
 ) -> list[LessonRun]:
     """Run the lessons ``names`` (default: all) in order; write ``results.json``; return the runs.
 
     Parameter errors are found for every selected lesson before anything runs.
     Figures go to ``build/figures`` (``build/fast/figures`` when ``fast``), or to the
-    published ``figures/`` with ``update_figures`` (full runs only).
+    published ``figures/`` with ``update_figures`` (full runs only). With ``reference_epoch``
+    (full runs), TensorFlow's epoch time on the bench's reference CNN is measured at the end and
+    recorded, so that the lessons' times can be read as ratios on any machine.
     """
     if update_figures and fast:
         raise ValueError(
@@ -341,6 +344,7 @@ def run_course(
     mode = "fast" if fast else "full"
     print(f"Running {len(chosen)} lesson(s) in {mode} mode; executed notebooks go to {workdir / 'executed'}", file=stream)
     interrupted = False
+    reference = None
     try:
         for index, item in enumerate(chosen, 1):
             print(f"[{index}/{len(chosen)}] {item.name} ...", file=stream, flush=True)
@@ -352,16 +356,43 @@ def run_course(
             print(line + (f" -- {run.error}" if run.error else ""), file=stream, flush=True)
             if run.status != "ok" and log_tail(run):
                 print(log_tail(run), file=stream, flush=True)
+        if not fast and reference_epoch and runs:
+            reference = measure_reference_epoch(stream)
     except KeyboardInterrupt:
         interrupted = True
         raise
     finally:
         if runs or not interrupted:
-            _write_report(root, mode, fast, runs, interrupted, stream)
+            _write_report(root, mode, fast, runs, interrupted, stream, reference if not interrupted else None)
     return runs
 
 
-def _write_report(root: Path, mode: str, fast: bool, runs: list[LessonRun], interrupted: bool, stream) -> None:
+def measure_reference_epoch(stream=None) -> dict | None:
+    """TensorFlow's epoch time on the bench's reference CNN, measured now in a fresh process:
+    the yardstick recorded with a full run (``None``, with a line saying why, if it fails)."""
+    import subprocess
+
+    code = "from course_utils.tools.bench import reference_epoch_seconds as r; print(r())"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": TF_LOG_LEVEL},
+        )
+        seconds = float(done.stdout.strip().splitlines()[-1])
+    except (subprocess.SubprocessError, ValueError, IndexError, OSError) as error:
+        print(f"(the reference epoch could not be measured: {error})", file=stream or sys.stdout)
+        return None
+    print(
+        f"Reference: TensorFlow trains the bench's reference CNN at {seconds:.1f} s per MNIST epoch "
+        "on this machine now (python -m course_utils.tools.bench)",
+        file=stream or sys.stdout,
+    )
+    return {"tensorflow_seconds_per_epoch": round(seconds, 2)}
+
+
+def _write_report(
+    root: Path, mode: str, fast: bool, runs: list[LessonRun], interrupted: bool, stream, reference=None
+) -> None:
     """``results.json`` (this run) and ``results-<mode>.json`` (the latest of every lesson),
     each written at once; an interrupted run records the lessons that finished."""
     report = {
@@ -374,6 +405,8 @@ def _write_report(root: Path, mode: str, fast: bool, runs: list[LessonRun], inte
     }
     if interrupted:
         report["interrupted"] = True
+    if reference:
+        report["reference"] = reference
     root.mkdir(parents=True, exist_ok=True)
     write_atomic(root / "results.json", json.dumps(report, indent=2))
     _merge_report(root / f"results-{mode}.json", report)
@@ -493,6 +526,7 @@ def main(argv: list[str] | None = None) -> int:
             progress=not args.no_progress and sys.stderr.isatty(),
             timeout=args.timeout,
             update_figures=args.update_figures,
+            reference_epoch=not args.only,  # a full course run measures the yardstick once
         )
     except (ParameterError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -123,6 +123,12 @@ def _tf_ce_tf_keras(logits, labels):
     )
 
 
+def _tf_ce_ignores_labels(logits, labels):
+    import tensorflow as tf
+
+    return -tf.reduce_mean(tf.reduce_max(tf.nn.log_softmax(logits), axis=1))
+
+
 CROSS_ENTROPY_TF = [
     Case("reference", _tf_ce_ref, ACCEPTED),
     Case("one-hot and log_softmax", _tf_ce_one_hot, ACCEPTED),
@@ -169,6 +175,7 @@ CROSS_ENTROPY_TF = [
         _tf_ce_tf_keras,
         r"switched off",
     ),
+    Case("the largest log-probability of each row, whatever the label", _tf_ce_ignores_labels, r"at its label"),
 ]
 
 
@@ -334,6 +341,92 @@ def _ts_softmax_twice(model, optimizer, x, y):
     return loss
 
 
+class _TfFunctionLater:
+    """``fn`` decorated with ``@tf.function``, made on first use (the catalogue loads without TensorFlow)."""
+
+    def __init__(self, fn):
+        self._fn, self._made = fn, None
+        self.__signature__ = __import__("inspect").signature(fn)
+
+    def _function(self):
+        if self._made is None:
+            import tensorflow as tf
+
+            self._made = tf.function(self._fn)
+        return self._made
+
+    def __call__(self, *args, **kwargs):
+        return self._function()(*args, **kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._function(), name)
+
+
+def _ts_no_zip(model, optimizer, x, y):
+    import tensorflow as tf
+
+    from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+    with tf.GradientTape() as tape:
+        loss = cross_entropy_from_logits(model(x), y)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(grads, model.trainable_variables)
+    return loss
+
+
+def _ts_swapped_loss_arguments(model, optimizer, x, y):
+    import tensorflow as tf
+
+    from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+    with tf.GradientTape() as tape:
+        loss = cross_entropy_from_logits(y, model(x))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+
+
+def _ts_no_return(model, optimizer, x, y):
+    _ts_ref(model, optimizer, x, y)
+
+
+def _ts_first_layer_only(model, optimizer, x, y):
+    import tensorflow as tf
+
+    from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+    variables = [model.weights[0], model.biases[0]]
+    with tf.GradientTape() as tape:
+        loss = cross_entropy_from_logits(model(x), y)
+    grads = tape.gradient(loss, variables)
+    optimizer.apply_gradients(zip(grads, variables))
+    return loss
+
+
+def _ts_loss_after_update(model, optimizer, x, y):
+    from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+    _ts_ref(model, optimizer, x, y)
+    return cross_entropy_from_logits(model(x), y)
+
+
+def _ts_log_of_softmax(model, optimizer, x, y):
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        probs = tf.nn.softmax(model(x))
+        loss = -tf.reduce_mean(tf.reduce_sum(tf.one_hot(y, 10) * tf.math.log(probs), axis=1))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+
+
+def _ts_returns_tuple(model, optimizer, x, y):
+    return _ts_ref(model, optimizer, x, y), 0
+
+
 TRAIN_STEP = [
     Case("reference", _ts_ref, ACCEPTED),
     Case("returns a float", _ts_numpy_loss, ACCEPTED),
@@ -362,6 +455,14 @@ TRAIN_STEP = [
     Case("mean squared error", _ts_mse, r"cross_entropy_from_logits|loss"),
     Case("gradient with respect to x", _ts_grad_wrt_x, r"trainable_variables"),
     Case("softmax before the loss from logits", _ts_softmax_twice, r"logits|softmax"),
+    Case("decorated with @tf.function", _TfFunctionLater(_ts_ref), ACCEPTED),
+    Case("apply_gradients(grads, variables) without zip", _ts_no_zip, r"zip|pairs"),
+    Case("updates but returns nothing", _ts_no_return, r"return"),
+    Case("loss(labels, logits): arguments swapped", _ts_swapped_loss_arguments, r"other way round|order"),
+    Case("only the first layer's variables", _ts_first_layer_only, r"w2, b2 did not change"),
+    Case("returns the loss after the update", _ts_loss_after_update, r"after the update"),
+    Case("the loss as log(softmax)", _ts_log_of_softmax, r"log\(softmax\)"),
+    Case("returns (loss, 0)", _ts_returns_tuple, r"one number"),
 ]
 
 
@@ -369,3 +470,148 @@ CATALOGUE = {
     ("lesson04", "cross_entropy"): CROSS_ENTROPY_TF,
     ("lesson04", "train_step"): TRAIN_STEP,
 }
+
+
+# --- train_step_l2 ---------------------------------------------------------------------
+
+
+def _l2_step(penalty, *, returned="total", decay_argument=True):
+    """A train_step_l2 whose penalty is ``penalty(model, weight_decay)``, computed inside the tape."""
+
+    def train_step_l2(model, optimizer, x, y, weight_decay):
+        import tensorflow as tf
+
+        from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+        decay = weight_decay if decay_argument else 0.01
+        with tf.GradientTape() as tape:
+            cross_entropy = cross_entropy_from_logits(model(x), y)
+            loss = cross_entropy + penalty(model, decay)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss if returned == "total" else cross_entropy
+
+    return train_step_l2
+
+
+def _sum_squares(variables):
+    import tensorflow as tf
+
+    return tf.add_n([tf.reduce_sum(tf.square(v)) for v in variables])
+
+
+def _l2_ref(model, optimizer, x, y, weight_decay):
+    return _l2_step(lambda m, wd: wd * _sum_squares(m.weights))(model, optimizer, x, y, weight_decay)
+
+
+def _l2_loop_float(model, optimizer, x, y, weight_decay):
+    import tensorflow as tf
+
+    from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+    with tf.GradientTape() as tape:
+        loss = cross_entropy_from_logits(model(x), y)
+        for w in model.weights:
+            loss += weight_decay * tf.reduce_sum(w * w)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return float(loss)
+
+
+def _l2_twice_l2_loss(model, optimizer, x, y, weight_decay):
+    import tensorflow as tf
+
+    from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+    with tf.GradientTape() as tape:
+        penalty = sum(2 * tf.nn.l2_loss(w) for w in model.weights)
+        loss = cross_entropy_from_logits(model(x), y) + weight_decay * penalty
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+
+
+def _l2_gradient_by_hand(model, optimizer, x, y, weight_decay):
+    import tensorflow as tf
+
+    from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+    with tf.GradientTape() as tape:
+        cross_entropy = cross_entropy_from_logits(model(x), y)
+    grads = tape.gradient(cross_entropy, model.trainable_variables)
+    weight_ids = {id(w) for w in model.weights}
+    grads = [g + 2 * weight_decay * v if id(v) in weight_ids else g for g, v in zip(grads, model.trainable_variables)]
+    penalty = weight_decay * _sum_squares(model.weights)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return cross_entropy + penalty
+
+
+def _l2_outside_tape(model, optimizer, x, y, weight_decay):
+    import tensorflow as tf
+
+    from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+    with tf.GradientTape() as tape:
+        cross_entropy = cross_entropy_from_logits(model(x), y)
+    loss = cross_entropy + weight_decay * _sum_squares(model.weights)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+
+
+def _l2_two_steps(model, optimizer, x, y, weight_decay):
+    import tensorflow as tf
+
+    from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+    with tf.GradientTape() as tape:
+        cross_entropy = cross_entropy_from_logits(model(x), y)
+    grads = tape.gradient(cross_entropy, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    with tf.GradientTape() as tape:
+        penalty = weight_decay * _sum_squares(model.weights)
+    grads = tape.gradient(penalty, model.weights)
+    optimizer.apply_gradients(zip(grads, model.weights))
+    return cross_entropy + penalty
+
+
+def _l2_after_update(model, optimizer, x, y, weight_decay):
+    from course_utils.mlp_from_scratch import cross_entropy_from_logits
+
+    _l2_ref(model, optimizer, x, y, weight_decay)
+    return cross_entropy_from_logits(model(x), y) + weight_decay * _sum_squares(model.weights)
+
+
+def _l2_no_return(model, optimizer, x, y, weight_decay):
+    _l2_ref(model, optimizer, x, y, weight_decay)
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+TRAIN_STEP_L2 = [
+    Case("reference", _l2_ref, ACCEPTED),
+    Case("a loop adding each matrix's penalty, returns a float", _l2_loop_float, ACCEPTED),
+    Case("2 * tf.nn.l2_loss(w)", _l2_twice_l2_loss, ACCEPTED),
+    Case("2 * weight_decay * w added to the weights' gradients by hand", _l2_gradient_by_hand, ACCEPTED),
+    Case("decorated with @tf.function", _TfFunctionLater(_l2_ref), ACCEPTED),
+    Case("no penalty at all", _l2_step(lambda m, wd: 0.0), r"without (weight )?decay"),
+    Case("penalty computed outside the tape", _l2_outside_tape, r"outside the tape|inside"),
+    Case("biases decayed too (trainable_variables)", _l2_step(lambda m, wd: wd * _sum_squares(m.trainable_variables)), r"bias"),
+    Case("tf.nn.l2_loss, half the decay", _l2_step(lambda m, wd: wd * _tf().add_n([_tf().nn.l2_loss(w) for w in m.weights])), r"l2_loss|half"),
+    Case("mean of the squares", _l2_step(lambda m, wd: wd * _tf().add_n([_tf().reduce_mean(w**2) for w in m.weights])), r"mean|sum"),
+    Case("penalty subtracted", _l2_step(lambda m, wd: -wd * _sum_squares(m.weights)), r"away from 0|added|\+"),
+    Case("L1: abs instead of squares", _l2_step(lambda m, wd: wd * _tf().add_n([_tf().reduce_sum(_tf().abs(w)) for w in m.weights])), r"square|abs"),
+    Case("the norm, not squared", _l2_step(lambda m, wd: wd * _tf().add_n([_tf().norm(w) for w in m.weights])), r"norm|square"),
+    Case("only the first weight matrix", _l2_step(lambda m, wd: wd * _tf().reduce_sum(m.weights[0] ** 2)), r"every weight matrix|w2"),
+    Case("a fixed decay of 0.01 instead of the argument", _l2_step(lambda m, wd: wd * _sum_squares(m.weights), decay_argument=False), r"argument|weight_decay"),
+    Case("returns the cross-entropy alone", _l2_step(lambda m, wd: wd * _sum_squares(m.weights), returned="ce"), r"penalty|cross-entropy alone"),
+    Case("a second optimizer step for the penalty", _l2_two_steps, r"once|one update|times"),
+    Case("returns the loss after the update", _l2_after_update, r"after the update"),
+    Case("updates but returns nothing", _l2_no_return, r"return"),
+]
+
+CATALOGUE[("lesson04", "train_step_l2")] = TRAIN_STEP_L2

@@ -68,6 +68,7 @@ CONV_OUTPUT_SIZE = [
         ),
         ACCEPTED,
     ),
+    Case("returns the size as a string", lambda size, kernel_size, stride, padding: "26", r"return a number"),
 ]
 
 

@@ -47,6 +47,16 @@ def _pr_inplace(cm):
     return tp / cm.sum(axis=0), tp / cm.sum(axis=1)
 
 
+def _pr_warns(cm):
+    import warnings
+
+    tp = np.diag(cm).astype(float)
+    with np.errstate(all="ignore"):
+        precision, recall = tp / cm.sum(axis=0), tp / cm.sum(axis=1)
+    warnings.warn("division by zero", RuntimeWarning, stacklevel=1)
+    return np.nan_to_num(precision), np.nan_to_num(recall)
+
+
 PRECISION_RECALL = [
     Case("reference", _pr_ref, ACCEPTED),
     Case("loops and lists", _pr_loop, ACCEPTED),
@@ -115,6 +125,8 @@ PRECISION_RECALL = [
         r"diagonal|np\.diag|true positive",
     ),
     Case("changes cm in place", _pr_inplace, r"chang|in place|modif"),
+    Case("divides by zero and hides it with nan_to_num", _pr_warns, r"warned"),
+    Case("one array: the diagonal over the total", lambda cm: np.diag(cm) / cm.sum(), r"two arrays"),
 ]
 
 
@@ -207,10 +219,111 @@ TOP_K_ACCURACY = [
         lambda y, p, k: _course("metrics").top_k_accuracy(y, p, k=k),
         r"switched off",
     ),
+    Case(
+        "one value per example, not averaged",
+        lambda y_true, probs, k: np.any(np.argsort(probs, axis=1)[:, -k:] == y_true[:, None], axis=1),
+        r"one value per example",
+    ),
+]
+
+
+def _abstain_ref(probs, thresholds):
+    predicted = probs.argmax(axis=1)
+    return np.where(probs.max(axis=1) >= thresholds[predicted], predicted, -1)
+
+
+def _abstain_loop(probs, thresholds):
+    decisions = []
+    for row in probs:
+        best = int(np.argmax(row))
+        decisions.append(best if row[best] >= thresholds[best] else -1)
+    return np.array(decisions)
+
+
+def _abstain_take_along(probs, thresholds):
+    predicted = np.argmax(probs, axis=1)
+    confidence = np.take_along_axis(probs, predicted[:, None], axis=1)[:, 0]
+    decisions = predicted.copy()
+    decisions[confidence < thresholds[predicted]] = -1
+    return decisions
+
+
+def _abstain_margin(probs, thresholds):
+    # probability minus its class's threshold, for every class; answer where the top class's is >= 0
+    predicted = probs.argmax(axis=1)
+    margin = (probs - thresholds)[np.arange(len(probs)), predicted]
+    return np.where(margin >= 0, predicted, -1)
+
+
+def _abstain_with(compare=np.greater_equal, threshold=None, abstain=-1, pick=np.argmax):
+    def predict_or_abstain(probs, thresholds):
+        predicted = pick(probs, axis=1)
+        confidence = probs[np.arange(len(probs)), predicted]
+        limit = thresholds[predicted] if threshold is None else threshold(thresholds)
+        return np.where(compare(confidence, limit), predicted, abstain)
+
+    return predict_or_abstain
+
+
+def _abstain_first_passing(probs, thresholds):
+    passes = probs >= thresholds
+    return np.where(passes.any(axis=1), passes.argmax(axis=1), -1)
+
+
+def _abstain_best_passing(probs, thresholds):
+    passes = probs >= thresholds
+    return np.where(passes.any(axis=1), np.where(passes, probs, -1).argmax(axis=1), -1)
+
+
+def _abstain_by_row(probs, thresholds):
+    predicted = probs.argmax(axis=1)
+    return np.where(probs.max(axis=1) >= thresholds[np.arange(len(probs)) % len(thresholds)], predicted, -1)
+
+
+def _abstain_zeroes_probs(probs, thresholds):
+    probs[probs < thresholds] = 0  # drop what misses its threshold
+    predicted = probs.argmax(axis=1)
+    return np.where(probs.max(axis=1) > 0, predicted, -1)
+
+
+PREDICT_OR_ABSTAIN = [
+    Case("reference", _abstain_ref, ACCEPTED),
+    Case("loop over rows", _abstain_loop, ACCEPTED),
+    Case("take_along_axis and a mask", _abstain_take_along, ACCEPTED),
+    Case("margin over its threshold", _abstain_margin, ACCEPTED),
+    Case("abstains with 0", _abstain_with(abstain=0), r"digit 0|-1"),
+    Case("> instead of >=", _abstain_with(compare=np.greater), r">=|exactly"),
+    Case("comparison reversed", _abstain_with(compare=np.less), r"wrong way|reaches"),
+    Case("one threshold: thresholds[0]", _abstain_with(threshold=lambda t: t[0]), r"one threshold|own"),
+    Case("one threshold: the mean", _abstain_with(threshold=np.mean), r"one threshold|own"),
+    Case("one threshold: the smallest", _abstain_with(threshold=np.min), r"one threshold|own"),
+    Case("first class over its threshold", _abstain_first_passing, r"first class|argmax"),
+    Case("most probable among those passing", _abstain_best_passing, r"less probable|argmax"),
+    Case("thresholds indexed by the example", _abstain_by_row, r"indexed by the example|predicted class"),
+    Case("argmin", _abstain_with(pick=np.argmin), r"argmin"),
+    Case("argmax over axis 0", lambda p, t: np.where(p.max(axis=0) >= t, p.argmax(axis=0), -1), r"axis=1|per example|\(N,\)"),
+    Case("returns the mask", lambda p, t: p.max(axis=1) >= t[p.argmax(axis=1)], r"the class itself|whether"),
+    Case(
+        "returns the confidence",
+        lambda p, t: np.where(p.max(axis=1) >= t[p.argmax(axis=1)], p.max(axis=1), -1.0),
+        r"confidence|integer",
+    ),
+    Case(
+        "NaN for abstaining",
+        lambda p, t: np.where(p.max(axis=1) >= t[p.argmax(axis=1)], p.argmax(axis=1), np.nan),
+        r"NaN|-1",
+    ),
+    Case("zeroes probs in place", _abstain_zeroes_probs, r"chang|in place|modif"),
+    Case(
+        "returns (decisions, mask)",
+        lambda p, t: (_abstain_ref(p, t), p.max(axis=1) >= t[p.argmax(axis=1)]),
+        r"one array|tuple",
+    ),
 ]
 
 
 CATALOGUE = {
     ("lesson07", "precision_recall"): PRECISION_RECALL,
     ("lesson07", "top_k_accuracy"): TOP_K_ACCURACY,
+    ("lesson07", "predict_or_abstain"): PREDICT_OR_ABSTAIN,
 }

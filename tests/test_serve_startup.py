@@ -1,0 +1,93 @@
+"""The service's command line refuses what it cannot serve, in one sentence, before the model loads."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from course_utils.serve import cli
+
+
+def _serve(*args, timeout=120):
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "course_utils.serve", *args], capture_output=True, text=True, timeout=timeout
+    )
+    return done, time.perf_counter() - start
+
+
+@pytest.fixture
+def garbage_model(tmp_path):
+    path = tmp_path / "model.keras"
+    path.write_bytes(b"PK\x03\x04 this is not a zip archive" * 10)
+    return path
+
+
+def test_an_empty_host_is_refused_before_the_model_loads(garbage_model):
+    done, seconds = _serve("--model", str(garbage_model), "--host", "")
+    assert done.returncode == 2
+    assert "--host is empty; expected an address such as 127.0.0.1" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_is_said_at_once(garbage_model):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done, seconds = _serve("--model", str(garbage_model), "--port", str(port))
+    assert done.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert "cannot serve" not in done.stderr  # said before the model was even opened
+
+
+def _free_port() -> int:
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        return free.getsockname()[1]
+
+
+def test_a_corrupt_model_file_is_one_sentence_not_a_traceback(garbage_model):
+    done, _ = _serve("--model", str(garbage_model), "--port", str(_free_port()))
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"cannot serve {garbage_model}: " in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in done.stderr and last.startswith("python -m course_utils.serve: error: cannot serve")
+
+
+def test_a_model_with_the_wrong_shapes_is_refused(tmp_path):
+    import keras
+
+    path = tmp_path / "three_classes.keras"
+    keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(3)]).save(path)
+    with pytest.raises(ValueError, match=r"expected ten scores per digit"):
+        cli.check_model(keras.models.load_model(path))
+    wide = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    with pytest.raises(ValueError, match=r"expected MNIST digits"):
+        cli.check_model(wide)
+
+
+def test_a_host_other_machines_reach_gets_a_warning_and_loopback_none():
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    assert cli.check_address("127.0.0.1", port) is None
+    assert "other machines on the network" in cli.check_address("0.0.0.0", port)
+    with pytest.raises(ValueError, match="is not an address of this machine"):
+        cli.check_address("no-such-host.invalid", port)
+
+
+def test_no_docs_page_that_would_load_scripts_from_a_cdn():
+    import keras
+    from fastapi.testclient import TestClient
+
+    from course_utils.serve import create_app
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    client = TestClient(create_app(model))
+    assert client.get("/docs").status_code == 404
+    assert client.get("/redoc").status_code == 404
