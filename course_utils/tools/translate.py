@@ -435,7 +435,7 @@ def build(root: Path, locale: str) -> list[Path]:
 #: what a translation keeps exactly as the English has it
 KEPT = {
     "code block": re.compile(r"```.*?```", re.S),
-    "code span": re.compile(r"(?<!`)`[^`\n]+`(?!`)"),
+    "code span": re.compile(r"(?<!`)`[^`]+`(?!`)"),  # may run over a line break
     "formula": re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S),
     "link target": re.compile(r"\]\(([^)\s]+)\)"),
     "HTML comment": re.compile(r"<!--.*?-->", re.S),
