@@ -213,7 +213,9 @@ ELEMENTWISE = {
 }
 
 
-def gradient_through_depth(activation: str, depth: int = 20, width: int = 64, *, seed: int = 0) -> np.ndarray:
+def gradient_through_depth(
+    activation: str, depth: int = 20, width: int = 64, *, seed: int = 0
+) -> np.ndarray:
     """How large the gradient is at every layer of a deep random network.
 
     Builds ``depth`` dense layers of ``width`` units with the given elementwise

@@ -81,7 +81,11 @@ def find_mnist(path: str | os.PathLike | None = None) -> MnistSource:
         return MnistSource("argument", Path(path), f"{path} (given as an argument)")
     if os.environ.get("MNIST_PATH"):
         env = Path(os.environ["MNIST_PATH"]).expanduser()
-        state = "" if env.is_file() else (", WHICH IS A FOLDER" if env.is_dir() else ", WHICH DOES NOT EXIST")
+        state = (
+            ""
+            if env.is_file()
+            else (", WHICH IS A FOLDER" if env.is_dir() else ", WHICH DOES NOT EXIST")
+        )
         return MnistSource("MNIST_PATH", env, f"{env} (from MNIST_PATH{state})")
     cache = keras_cache_path()
     if cache.is_file():
@@ -135,8 +139,14 @@ def load_mnist(
         except (OSError, MnistFileError) as error:
             reason = f"the download failed ({error})"
         else:
-            return _report(read_mnist_npz(cache), MnistSource("download", cache, f"{cache} (downloaded)"), verbose)
-    return _report(load_mnist_sample(), MnistSource("sample", None, "the offline sample"), verbose, reason)
+            return _report(
+                read_mnist_npz(cache),
+                MnistSource("download", cache, f"{cache} (downloaded)"),
+                verbose,
+            )
+    return _report(
+        load_mnist_sample(), MnistSource("sample", None, "the offline sample"), verbose, reason
+    )
 
 
 def read_mnist_npz(path: str | os.PathLike):
@@ -166,7 +176,9 @@ def read_mnist_npz(path: str | os.PathLike):
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.ndim == 3 and len(x) == 0:
-            raise MnistFileError(f"{path}: x_{split} holds no pictures (shape {x.shape}); expected MNIST's digits")
+            raise MnistFileError(
+                f"{path}: x_{split} holds no pictures (shape {x.shape}); expected MNIST's digits"
+            )
         if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != IMAGE_SHAPE:
             raise MnistFileError(
                 f"{path}: x_{split} should be uint8 of shape (N, 28, 28), got {x.dtype} {x.shape}"
@@ -266,7 +278,9 @@ def _offline() -> bool:
 
 def _report(splits, source: MnistSource, verbose: bool, reason: str = ""):
     (x_train, _), (x_test, _) = splits
-    counts = f"{len(x_train) + len(x_test):,} digits ({len(x_train):,} train + {len(x_test):,} test)"
+    counts = (
+        f"{len(x_train) + len(x_test):,} digits ({len(x_train):,} train + {len(x_test):,} test)"
+    )
     if source.kind == "sample":
         warnings.warn(
             f"MNIST: the full data set is not on this machine ({reason}). Using the offline sample: "
@@ -325,7 +339,9 @@ def _check_pair(x, y, name: str):
     return x, y
 
 
-def _balanced_order(y: np.ndarray, rng: np.random.Generator, proportional: bool = False) -> np.ndarray:
+def _balanced_order(
+    y: np.ndarray, rng: np.random.Generator, proportional: bool = False
+) -> np.ndarray:
     """A random order of indices in which every prefix holds each class equally often
     (or, with ``proportional=True``, in the proportion of the whole set: stratified)."""
     perm = rng.permutation(len(y))

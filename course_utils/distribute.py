@@ -77,7 +77,9 @@ def cluster_config(ports, index: int, host: str = HOST) -> dict:
     """
     workers = [f"{host}:{port}" for port in ports]
     if not 0 <= index < len(workers):
-        raise ValueError(f"index must be in 0..{len(workers) - 1} for {len(workers)} workers, got {index}")
+        raise ValueError(
+            f"index must be in 0..{len(workers) - 1} for {len(workers)} workers, got {index}"
+        )
     return {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
 
 
@@ -119,7 +121,16 @@ def replica_step(model, optimizer, x, y, global_batch_size: int):
     return loss
 
 
-def train_one_process(x, y, *, num_steps: int, batch_size: int, learning_rate: float = 0.1, hidden: int = 64, seed: int = 0):
+def train_one_process(
+    x,
+    y,
+    *,
+    num_steps: int,
+    batch_size: int,
+    learning_rate: float = 0.1,
+    hidden: int = 64,
+    seed: int = 0,
+):
     """The reference: the same model and steps in this process, on whole global batches.
 
     Returns ``(weights, losses)``: the trained variables as numpy arrays, the loss of every step.
@@ -137,7 +148,16 @@ def train_one_process(x, y, *, num_steps: int, batch_size: int, learning_rate: f
     return [v.numpy() for v in model.trainable_variables], losses
 
 
-def train_worker(data_path, out_dir, *, num_steps: int, batch_size: int, learning_rate: float = 0.1, hidden: int = 64, seed: int = 0) -> dict:
+def train_worker(
+    data_path,
+    out_dir,
+    *,
+    num_steps: int,
+    batch_size: int,
+    learning_rate: float = 0.1,
+    hidden: int = 64,
+    seed: int = 0,
+) -> dict:
     """One worker of the cluster that ``TF_CONFIG`` describes; returns (and writes) its report.
 
     Loads x: (N, 784), y: (N,) from ``data_path``, builds the model in the
@@ -156,7 +176,9 @@ def train_worker(data_path, out_dir, *, num_steps: int, batch_size: int, learnin
 
     @tf.function
     def distributed_step(xb, yb):
-        share = strategy.run(lambda a, b: replica_step(model, optimizer, a, b, batch_size), args=(xb, yb))
+        share = strategy.run(
+            lambda a, b: replica_step(model, optimizer, a, b, batch_size), args=(xb, yb)
+        )
         return strategy.reduce("sum", share, axis=None)  # the whole batch's mean loss
 
     with np.load(data_path) as arrays:
@@ -207,14 +229,34 @@ class WorkersResult:
 
 def worker_command(index: int, ports, data_path, out_dir, **options) -> list[str]:
     """The command line of worker ``index`` (``python -m course_utils.distribute ...``)."""
-    command = [sys.executable, "-m", "course_utils.distribute", "--index", str(index),
-               "--ports", ",".join(str(p) for p in ports), "--data", str(data_path), "--out", str(out_dir)]
+    command = [
+        sys.executable,
+        "-m",
+        "course_utils.distribute",
+        "--index",
+        str(index),
+        "--ports",
+        ",".join(str(p) for p in ports),
+        "--data",
+        str(data_path),
+        "--out",
+        str(out_dir),
+    ]
     for name, value in options.items():
         command += [f"--{name.replace('_', '-')}", str(value)]
     return command
 
 
-def run_workers(data_path, out_dir, *, num_workers: int = 2, timeout: float = WORKER_TIMEOUT, threads_per_worker: int | None = None, attempts: int = 3, **options) -> WorkersResult:
+def run_workers(
+    data_path,
+    out_dir,
+    *,
+    num_workers: int = 2,
+    timeout: float = WORKER_TIMEOUT,
+    threads_per_worker: int | None = None,
+    attempts: int = 3,
+    **options,
+) -> WorkersResult:
     """Start ``num_workers`` worker processes on 127.0.0.1 and wait for all of them.
 
     ``options`` go to :func:`train_worker` (``num_steps``, ``batch_size``, ...).
@@ -226,17 +268,23 @@ def run_workers(data_path, out_dir, *, num_workers: int = 2, timeout: float = WO
     """
     for attempt in range(1, attempts + 1):
         try:
-            return _run_workers_once(data_path, out_dir, num_workers, timeout, threads_per_worker, options)
+            return _run_workers_once(
+                data_path, out_dir, num_workers, timeout, threads_per_worker, options
+            )
         except _PortTaken:
             if attempt == attempts:
-                raise RuntimeError(f"the workers could not listen on free ports in {attempts} attempts") from None
+                raise RuntimeError(
+                    f"the workers could not listen on free ports in {attempts} attempts"
+                ) from None
 
 
 class _PortTaken(RuntimeError):
     pass
 
 
-def _run_workers_once(data_path, out_dir, num_workers, timeout, threads_per_worker, options) -> WorkersResult:
+def _run_workers_once(
+    data_path, out_dir, num_workers, timeout, threads_per_worker, options
+) -> WorkersResult:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ports = free_ports(num_workers)
@@ -246,17 +294,31 @@ def _run_workers_once(data_path, out_dir, num_workers, timeout, threads_per_work
     start = time.perf_counter()
     try:
         for i, config in enumerate(configs):
-            env = dict(os.environ, TF_CONFIG=json.dumps(config), TF_CPP_MIN_LOG_LEVEL="2",
-                       OMP_NUM_THREADS=str(threads), TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS="1")
+            env = dict(
+                os.environ,
+                TF_CONFIG=json.dumps(config),
+                TF_CPP_MIN_LOG_LEVEL="2",
+                OMP_NUM_THREADS=str(threads),
+                TF_NUM_INTRAOP_THREADS=str(threads),
+                TF_NUM_INTEROP_THREADS="1",
+            )
             log = open(out / f"worker_{i}.log", "w")  # noqa: SIM115 (closed below)
             logs.append(log)
-            processes.append(subprocess.Popen(worker_command(i, ports, data_path, out, **options),
-                                              env=env, stdout=log, stderr=subprocess.STDOUT))
+            processes.append(
+                subprocess.Popen(
+                    worker_command(i, ports, data_path, out, **options),
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         while any(p.poll() is None for p in processes):
             if any(p.returncode not in (None, 0) for p in processes):
                 break  # one failed: the others would wait for it in the all-reduce
             if time.perf_counter() - start > timeout:
-                raise TimeoutError(f"the {num_workers} workers did not finish within {timeout:g} s; logs in {out}")
+                raise TimeoutError(
+                    f"the {num_workers} workers did not finish within {timeout:g} s; logs in {out}"
+                )
             time.sleep(0.1)
     finally:
         for process in processes:
@@ -268,7 +330,9 @@ def _run_workers_once(data_path, out_dir, num_workers, timeout, threads_per_work
     if failed:
         if any("Could not start gRPC server" in text for text in texts):
             raise _PortTaken()
-        raise RuntimeError(f"worker(s) {failed} failed:\n" + "\n".join(texts[i][-2000:] for i in failed))
+        raise RuntimeError(
+            f"worker(s) {failed} failed:\n" + "\n".join(texts[i][-2000:] for i in failed)
+        )
     with np.load(out / "weights.npz") as arrays:
         weights = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
     reports = [json.loads((out / f"worker_{i}.json").read_text()) for i in range(num_workers)]
@@ -277,7 +341,9 @@ def _run_workers_once(data_path, out_dir, num_workers, timeout, threads_per_work
 
 def max_difference(a, b) -> float:
     """The largest absolute difference between two lists of arrays of the same shapes."""
-    return max(float(np.max(np.abs(np.asarray(u) - np.asarray(v)))) for u, v in zip(a, b, strict=True))
+    return max(
+        float(np.max(np.abs(np.asarray(u) - np.asarray(v)))) for u, v in zip(a, b, strict=True)
+    )
 
 
 def _end(process: subprocess.Popen, grace: float = 5.0) -> int:
@@ -293,22 +359,41 @@ def _end(process: subprocess.Popen, grace: float = 5.0) -> int:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m course_utils.distribute",
-                                     description="One worker of a MultiWorkerMirroredStrategy cluster on this machine.")
-    parser.add_argument("--index", type=int, required=True, help="this worker's number; 0 is the chief")
-    parser.add_argument("--ports", required=True, help="every worker's port, comma-separated, in order")
-    parser.add_argument("--data", required=True, help=".npz file with x: (N, 784) float32 and y: (N,) ints")
-    parser.add_argument("--out", required=True, help="folder for the report, checkpoint and weights")
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.distribute",
+        description="One worker of a MultiWorkerMirroredStrategy cluster on this machine.",
+    )
+    parser.add_argument(
+        "--index", type=int, required=True, help="this worker's number; 0 is the chief"
+    )
+    parser.add_argument(
+        "--ports", required=True, help="every worker's port, comma-separated, in order"
+    )
+    parser.add_argument(
+        "--data", required=True, help=".npz file with x: (N, 784) float32 and y: (N,) ints"
+    )
+    parser.add_argument(
+        "--out", required=True, help="folder for the report, checkpoint and weights"
+    )
     parser.add_argument("--num-steps", type=int, default=20)
-    parser.add_argument("--batch-size", type=int, default=256, help="the global batch, split between workers")
+    parser.add_argument(
+        "--batch-size", type=int, default=256, help="the global batch, split between workers"
+    )
     parser.add_argument("--learning-rate", type=float, default=0.1)
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     ports = [int(p) for p in args.ports.split(",")]
     os.environ.setdefault("TF_CONFIG", json.dumps(cluster_config(ports, args.index)))
-    train_worker(args.data, args.out, num_steps=args.num_steps, batch_size=args.batch_size,
-                 learning_rate=args.learning_rate, hidden=args.hidden, seed=args.seed)
+    train_worker(
+        args.data,
+        args.out,
+        num_steps=args.num_steps,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        hidden=args.hidden,
+        seed=args.seed,
+    )
 
 
 # ---------------------------------------------------------------- serving
@@ -316,10 +401,21 @@ def main(argv=None) -> None:
 
 def find_nginx() -> str | None:
     """The path of the ``nginx`` program, or None (also looks in /usr/sbin, often not on PATH)."""
-    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin:/opt/homebrew/bin")
+    return shutil.which("nginx") or shutil.which(
+        "nginx", path="/usr/sbin:/usr/local/sbin:/opt/homebrew/bin"
+    )
 
 
-def nginx_config(upstream_ports, listen_port: int, prefix, *, max_body_mb: int = 10, body_timeout_s: int = 10, header_timeout_s: int = 10, proxy_timeout_s: int = 30) -> str:
+def nginx_config(
+    upstream_ports,
+    listen_port: int,
+    prefix,
+    *,
+    max_body_mb: int = 10,
+    body_timeout_s: int = 10,
+    header_timeout_s: int = 10,
+    proxy_timeout_s: int = 30,
+) -> str:
     """An nginx configuration: listen on 127.0.0.1:listen_port, balance over the replicas on ``upstream_ports``.
 
     Everything nginx writes (pid, logs, temporary files) goes under ``prefix``, so
@@ -331,19 +427,23 @@ def nginx_config(upstream_ports, listen_port: int, prefix, *, max_body_mb: int =
     if not upstream_ports:
         raise ValueError("upstream_ports must name at least one replica's port")
     prefix = Path(prefix)
-    servers = "\n".join(f"        server {HOST}:{port} max_fails=1 fail_timeout=5s;" for port in upstream_ports)
-    temp = "\n".join(f"    {kind}_temp_path {prefix / 'tmp' / kind.split('_')[0]};"
-                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    servers = "\n".join(
+        f"        server {HOST}:{port} max_fails=1 fail_timeout=5s;" for port in upstream_ports
+    )
+    temp = "\n".join(
+        f"    {kind}_temp_path {prefix / 'tmp' / kind.split('_')[0]};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     return f"""\
 daemon off;                      # stays in the foreground: the lesson owns the process
 worker_processes 1;
-pid {prefix / 'nginx.pid'};
-error_log {prefix / 'error.log'} warn;
+pid {prefix / "nginx.pid"};
+error_log {prefix / "error.log"} warn;
 events {{
     worker_connections 512;
 }}
 http {{
-    access_log {prefix / 'access.log'};
+    access_log {prefix / "access.log"};
 {temp}
     upstream digit_service {{     # the replicas; round robin by default
 {servers}
@@ -374,7 +474,15 @@ class Nginx:
     accepts connections; ``url`` is where it listens.
     """
 
-    def __init__(self, upstream_ports, *, listen_port: int | None = None, prefix=None, startup_timeout: float = 10.0, **limits):
+    def __init__(
+        self,
+        upstream_ports,
+        *,
+        listen_port: int | None = None,
+        prefix=None,
+        startup_timeout: float = 10.0,
+        **limits,
+    ):
         program = find_nginx()
         if program is None:
             raise FileNotFoundError(f"nginx is not installed; install it with: {NGINX_INSTALL}")
@@ -387,11 +495,21 @@ class Nginx:
         self.config_path = self.prefix / "nginx.conf"
         self.config = nginx_config(upstream_ports, self.port, self.prefix, **limits)
         self.config_path.write_text(self.config)
-        self.command = [program, "-p", str(self.prefix), "-c", str(self.config_path), "-e", str(self.prefix / "error.log")]
+        self.command = [
+            program,
+            "-p",
+            str(self.prefix),
+            "-c",
+            str(self.config_path),
+            "-e",
+            str(self.prefix / "error.log"),
+        ]
         check = subprocess.run([*self.command, "-t"], capture_output=True, text=True, timeout=30)
         if check.returncode != 0:
             raise RuntimeError(f"nginx rejected the configuration:\n{check.stderr}")
-        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         atexit.register(self.stop)  # also when the notebook's kernel ends before stop()
         try:
             _wait_for_port(self.port, startup_timeout, self.process)
@@ -429,7 +547,9 @@ def _wait_for_port(port: int, timeout: float, process: subprocess.Popen) -> None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the process ended (exit code {process.returncode}) before it listened on port {port}")
+            raise RuntimeError(
+                f"the process ended (exit code {process.returncode}) before it listened on port {port}"
+            )
         with socket.socket() as sock:
             sock.settimeout(0.2)
             if sock.connect_ex((HOST, port)) == 0:
@@ -445,12 +565,23 @@ class Replica:
     (SIGKILL, as a crash would), ``stop()`` politely; both are safe to call twice.
     """
 
-    def __init__(self, model_path, port: int | None = None, *, options=(), startup_timeout: float = 300.0):
+    def __init__(
+        self, model_path, port: int | None = None, *, options=(), startup_timeout: float = 300.0
+    ):
         import httpx
 
         self.port = port or free_ports(1)[0]
         self.url = f"http://{HOST}:{self.port}"
-        self.command = [sys.executable, "-m", "course_utils.serve", "--model", str(model_path), "--port", str(self.port), *options]
+        self.command = [
+            sys.executable,
+            "-m",
+            "course_utils.serve",
+            "--model",
+            str(model_path),
+            "--port",
+            str(self.port),
+            *options,
+        ]
         self._log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(self.command, stdout=self._log, stderr=subprocess.STDOUT)
         atexit.register(self.kill)
@@ -458,14 +589,18 @@ class Replica:
         try:
             while True:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"the service ended (exit code {self.process.returncode}):\n{self.log()[-2000:]}")
+                    raise RuntimeError(
+                        f"the service ended (exit code {self.process.returncode}):\n{self.log()[-2000:]}"
+                    )
                 try:
                     if httpx.get(self.url + "/health", timeout=1).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"the service on port {self.port} did not answer /health within {startup_timeout:g} s")
+                    raise TimeoutError(
+                        f"the service on port {self.port} did not answer /health within {startup_timeout:g} s"
+                    )
                 time.sleep(0.2)
         except BaseException:
             self.kill()
@@ -500,11 +635,21 @@ class LoadReport:
         return self.num_requests / self.seconds
 
     def __str__(self) -> str:
-        return (f"{self.num_requests} requests in {self.seconds:.2f} s: {self.requests_per_second:.0f} requests/s, "
-                f"{len(self.errors)} errors")
+        return (
+            f"{self.num_requests} requests in {self.seconds:.2f} s: {self.requests_per_second:.0f} requests/s, "
+            f"{len(self.errors)} errors"
+        )
 
 
-def load_test(url: str, pictures, *, num_requests: int, concurrency: int = 16, after=None, timeout: float = 30.0) -> LoadReport:
+def load_test(
+    url: str,
+    pictures,
+    *,
+    num_requests: int,
+    concurrency: int = 16,
+    after=None,
+    timeout: float = 30.0,
+) -> LoadReport:
     """Send ``num_requests`` ``POST /predict`` requests from ``concurrency`` threads; count every answer.
 
     ``pictures``: a list of ``(filename, bytes)``, sent in turn. ``after``: an
@@ -526,7 +671,9 @@ def load_test(url: str, pictures, *, num_requests: int, concurrency: int = 16, a
         nonlocal done, action_thread, action_at
         name, content = pictures[i % len(pictures)]
         try:
-            response = client.post(url + "/predict", files={"file": (name, content)}, timeout=timeout)
+            response = client.post(
+                url + "/predict", files={"file": (name, content)}, timeout=timeout
+            )
             if response.status_code == 200:
                 answers[i] = response.json()["digit"]
             else:

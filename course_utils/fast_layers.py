@@ -39,7 +39,9 @@ from .layers import (
 )
 
 
-def _windows(xp: np.ndarray, i: int, j: int, out_hw: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
+def _windows(
+    xp: np.ndarray, i: int, j: int, out_hw: tuple[int, int], stride: tuple[int, int]
+) -> np.ndarray:
     """The view ``xp[:, i + sh*r, j + sw*c, :]`` for every output position (r, c)."""
     (oh, ow), (sh, sw) = out_hw, stride
     return xp[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw, :]
@@ -57,7 +59,9 @@ def im2col(x: np.ndarray, kernel_size, stride=1, *, ones_column: bool = False) -
     n, oh, ow, c = windows.shape[:4]
     k = kh * kw * c
     cols = np.empty((n * oh * ow, k + ones_column), dtype=x.dtype, order="C" if c >= ow else "F")
-    cols[:, :k].reshape(n, oh, ow, kh, kw, c)[...] = windows.transpose(0, 1, 2, 4, 5, 3)  # a view of cols
+    cols[:, :k].reshape(n, oh, ow, kh, kw, c)[...] = windows.transpose(
+        0, 1, 2, 4, 5, 3
+    )  # a view of cols
     if ones_column:
         cols[:, k] = 1
     return cols
@@ -108,7 +112,9 @@ def maxpool2d_forward(x: np.ndarray, pool_size=2, stride=None):
         window = _windows(x, k // pw, k % pw, (oh, ow), strides)
         larger = window > out  # strictly: on ties the first element keeps the win
         np.maximum(out, window, out=out)
-        np.maximum(winner, larger.view(np.uint8) * np.uint8(k), out=winner)  # k is above every earlier winner
+        np.maximum(
+            winner, larger.view(np.uint8) * np.uint8(k), out=winner
+        )  # k is above every earlier winner
     return out, (x.shape, x.dtype, (ph, pw), strides, winner)
 
 
@@ -117,7 +123,10 @@ def maxpool2d_backward(dout: np.ndarray, cache) -> np.ndarray:
     x_shape, dtype, (ph, pw), strides, winner = cache
     out_hw = winner.shape[1:3]
     overlapping = strides[0] < ph or strides[1] < pw
-    tiled = strides == (ph, pw) and x_shape[1:3] == (out_hw[0] * ph, out_hw[1] * pw)  # every element in one window
+    tiled = strides == (ph, pw) and x_shape[1:3] == (
+        out_hw[0] * ph,
+        out_hw[1] * pw,
+    )  # every element in one window
     dx = (np.empty if tiled else np.zeros)(x_shape, dtype=np.result_type(dtype, dout))
     for k in range(ph * pw):
         target = _windows(dx, k // pw, k % pw, out_hw, strides)
@@ -142,12 +151,15 @@ class Conv2D(layers.Conv2D):
     def forward(self, x: np.ndarray) -> np.ndarray:
         _check_image_batch(x, self.name, self.in_channels)
         self.output_shape(x.shape[1:])
-        out, self._cache = conv2d_forward(x, self.params["w"], self.params["b"], self.stride, self.padding)
+        out, self._cache = conv2d_forward(
+            x, self.params["w"], self.params["b"], self.stride, self.padding
+        )
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
-        dx, self.grads["w"], self.grads["b"] = conv2d_backward(dout, self._cached(),
-                                                               input_gradient=self.input_gradient)
+        dx, self.grads["w"], self.grads["b"] = conv2d_backward(
+            dout, self._cached(), input_gradient=self.input_gradient
+        )
         return dx
 
 
@@ -164,5 +176,12 @@ class MaxPool2D(layers.MaxPool2D):
         return maxpool2d_backward(dout, self._cached())
 
 
-__all__ = ["Conv2D", "MaxPool2D", "conv2d_backward", "conv2d_forward", "im2col", "maxpool2d_backward",
-           "maxpool2d_forward"]
+__all__ = [
+    "Conv2D",
+    "MaxPool2D",
+    "conv2d_backward",
+    "conv2d_forward",
+    "im2col",
+    "maxpool2d_backward",
+    "maxpool2d_forward",
+]

@@ -19,7 +19,9 @@ import numpy as np
 TOLERANCE = 1e-6
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
     """Gradient of the scalar function ``f`` at ``x`` by central differences.
 
     x: float64 array of any shape; ``f(x)`` must return a scalar. ``x`` is changed
@@ -60,9 +62,15 @@ def layer_gradient_errors(layer, x: np.ndarray, dout: np.ndarray, h: float = 1e-
     """
     x, dout = _float64(x, "x"), _float64(dout, "dout")
     layer.forward(x)
-    errors = {"x": relative_error(layer.backward(dout), numerical_gradient_of_output(layer.forward, x, dout, h))}
+    errors = {
+        "x": relative_error(
+            layer.backward(dout), numerical_gradient_of_output(layer.forward, x, dout, h)
+        )
+    }
     for name, param in layer.params.items():
-        numerical = numerical_gradient(lambda _: np.sum(layer.forward(x) * dout), _float64(param, name), h)
+        numerical = numerical_gradient(
+            lambda _: np.sum(layer.forward(x) * dout), _float64(param, name), h
+        )
         layer.forward(x)
         layer.backward(dout)
         errors[name] = relative_error(layer.grads[name], numerical)
@@ -80,8 +88,16 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 def _float64(x, name: str) -> np.ndarray:
     x = np.asarray(x)
     if x.dtype != np.float64:
-        raise TypeError(f"{name} must be float64 for a gradient check (float32 is too coarse), got {x.dtype}")
+        raise TypeError(
+            f"{name} must be float64 for a gradient check (float32 is too coarse), got {x.dtype}"
+        )
     return x
 
 
-__all__ = ["TOLERANCE", "layer_gradient_errors", "numerical_gradient", "numerical_gradient_of_output", "relative_error"]
+__all__ = [
+    "TOLERANCE",
+    "layer_gradient_errors",
+    "numerical_gradient",
+    "numerical_gradient_of_output",
+    "relative_error",
+]

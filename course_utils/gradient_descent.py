@@ -180,7 +180,9 @@ def loss_surface(x, y, w_values, b_values) -> np.ndarray:
     w_values = np.asarray(w_values, dtype=np.float64)
     b_values = np.asarray(b_values, dtype=np.float64)
     if w_values.ndim != 1 or b_values.ndim != 1:
-        raise ValueError(f"w_values and b_values must be 1-D grids, got shapes {w_values.shape} and {b_values.shape}")
+        raise ValueError(
+            f"w_values and b_values must be 1-D grids, got shapes {w_values.shape} and {b_values.shape}"
+        )
     # Expand the square, mean((w x + b - y)^2), so that no (B, W, N) array is built.
     mx, my, mxx, mxy, myy = x.mean(), y.mean(), (x * x).mean(), (x * y).mean(), (y * y).mean()
     w, b = w_values[None, :], b_values[:, None]
@@ -188,7 +190,14 @@ def loss_surface(x, y, w_values, b_values) -> np.ndarray:
 
 
 def fit_with_gradient_tape(
-    x, y, *, learning_rate: float, num_steps: int, w0: float = 0.0, b0: float = 0.0, dtype: str = "float32"
+    x,
+    y,
+    *,
+    learning_rate: float,
+    num_steps: int,
+    w0: float = 0.0,
+    b0: float = 0.0,
+    dtype: str = "float32",
 ) -> DescentPath:
     """The same gradient descent in TensorFlow: ``tf.Variable`` and ``tf.GradientTape``.
 

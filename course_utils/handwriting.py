@@ -138,8 +138,7 @@ def predict_image(model, image) -> Prediction:
 
 
 def digit_png(image: np.ndarray, scale: int = 5) -> bytes:
-    """A 28x28 digit (float in [0, 1], ink bright) as PNG bytes, enlarged ``scale`` times, ink dark.
-    """
+    """A 28x28 digit (float in [0, 1], ink bright) as PNG bytes, enlarged ``scale`` times, ink dark."""
     pixels = np.clip(255 - np.asarray(image) * 255, 0, 255).astype(np.uint8)
     picture = Image.fromarray(pixels, mode="L")
     picture = picture.resize(

@@ -21,7 +21,9 @@ class EpochTimer:
     """Wall time of every epoch: ``epoch_seconds`` (a list) and their mean ``seconds_per_epoch``."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)  # cooperative: keras_dense.EpochTimer mixes in a Keras callback
+        super().__init__(
+            *args, **kwargs
+        )  # cooperative: keras_dense.EpochTimer mixes in a Keras callback
         self.epoch_seconds: list[float] = []
         self._start: float | None = None
 

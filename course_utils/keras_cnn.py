@@ -39,8 +39,7 @@ IMAGE_SHAPE = (28, 28, 1)
 
 
 def default_model_path() -> Path:
-    """Where lesson 07 saves its trained model: ``models_dir() / "lesson07_cnn.keras"``.
-    """
+    """Where lesson 07 saves its trained model: ``models_dir() / "lesson07_cnn.keras"``."""
     return models_dir() / MODEL_FILENAME
 
 
@@ -58,7 +57,9 @@ def _check_shape_and_classes(
 ) -> tuple[tuple[int, int, int], int]:
     shape = tuple(input_shape)
     if len(shape) != 3:
-        raise ValueError(f"input_shape must be (height, width, channels) such as (28, 28, 1), got {input_shape!r}")
+        raise ValueError(
+            f"input_shape must be (height, width, channels) such as (28, 28, 1), got {input_shape!r}"
+        )
     shape = tuple(_validate.integer(d, "every entry of input_shape") for d in shape)
     smallest = _smallest_side(padding)
     if min(shape[0], shape[1]) < smallest:
@@ -271,7 +272,9 @@ def train_cnn(
         raise ValueError("the model is not compiled: call compile_cnn(model) first")
     x_train, x_val = to_model_input(x_train), to_model_input(x_val)
     num_classes = int(model.output_shape[-1])
-    y_train = _validate.labels(y_train, "y_train", n=len(x_train), num_classes=num_classes, what="images")
+    y_train = _validate.labels(
+        y_train, "y_train", n=len(x_train), num_classes=num_classes, what="images"
+    )
     y_val = _validate.labels(y_val, "y_val", n=len(x_val), num_classes=num_classes, what="images")
     if len(x_val) == 0:
         raise ValueError(

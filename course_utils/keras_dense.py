@@ -57,8 +57,14 @@ def build_dense_model(
     for size in units:
         _validate.integer(size, "every entry of hidden_units")
     num_classes = _validate.integer(num_classes, "num_classes")
-    layers: list = [keras.Input(shape=tuple(input_shape), name="image"), keras.layers.Flatten(name="flatten")]
-    layers += [keras.layers.Dense(size, activation="relu", name=f"dense_{i + 1}") for i, size in enumerate(units)]
+    layers: list = [
+        keras.Input(shape=tuple(input_shape), name="image"),
+        keras.layers.Flatten(name="flatten"),
+    ]
+    layers += [
+        keras.layers.Dense(size, activation="relu", name=f"dense_{i + 1}")
+        for i, size in enumerate(units)
+    ]
     layers.append(keras.layers.Dense(num_classes, activation="softmax", name="probabilities"))
     return keras.Sequential(layers, name=name)
 
@@ -102,7 +108,9 @@ def make_dataset(x, y, *, batch_size=128, shuffle=True, seed=0):
     be smaller. ``shuffle`` draws a new order every epoch (``seed`` fixes the sequence).
     """
     if np.asarray(x).dtype != np.uint8:
-        raise ValueError(f"expected uint8 images as load_mnist returns them (the map divides by 255), got {np.asarray(x).dtype}")
+        raise ValueError(
+            f"expected uint8 images as load_mnist returns them (the map divides by 255), got {np.asarray(x).dtype}"
+        )
     dataset = tf.data.Dataset.from_tensor_slices((x, y))  # one element per digit
     if shuffle:  # before batching: the buffer holds every digit, so any digit can come next
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -138,14 +146,19 @@ def compare_learning_rates(
     from .reproducibility import set_seed
 
     if not isinstance(learning_rates, dict) or not learning_rates:
-        raise ValueError("learning_rates must be a dict {run name: learning rate or schedule} with at least one run")
+        raise ValueError(
+            "learning_rates must be a dict {run name: learning rate or schedule} with at least one run"
+        )
     num_epochs = _validate.integer(num_epochs, "num_epochs")
     histories = {}
     for name, learning_rate in learning_rates.items():
         set_seed(seed)
         model = build_dense_model(hidden_units)
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
         history = model.fit(
             make_dataset(*train_data, batch_size=batch_size, seed=seed),
             validation_data=make_dataset(*validation_data, batch_size=1000, shuffle=False),
@@ -164,11 +177,17 @@ def training_callbacks(checkpoint_path, *, monitor="val_accuracy", patience=3):
     weights are put back; the best model so far is saved to ``checkpoint_path`` (a ``.keras`` file).
     """
     if not str(checkpoint_path).endswith(".keras"):
-        raise ValueError(f"Keras 3 saves whole models to a '.keras' file (not .h5), got {str(checkpoint_path)!r}")
+        raise ValueError(
+            f"Keras 3 saves whole models to a '.keras' file (not .h5), got {str(checkpoint_path)!r}"
+        )
     mode = "min" if "loss" in monitor else "max"  # a loss should fall, an accuracy rise
     return [
-        keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=patience, restore_best_weights=True),
-        keras.callbacks.ModelCheckpoint(checkpoint_path, monitor=monitor, mode=mode, save_best_only=True),
+        keras.callbacks.EarlyStopping(
+            monitor=monitor, mode=mode, patience=patience, restore_best_weights=True
+        ),
+        keras.callbacks.ModelCheckpoint(
+            checkpoint_path, monitor=monitor, mode=mode, save_best_only=True
+        ),
     ]
 
 

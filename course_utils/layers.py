@@ -44,7 +44,9 @@ def _pair(value, what: str, *, minimum: int = 1) -> tuple[int, int]:
     except (TypeError, ValueError):
         raise TypeError(f"{what} must be an int or a pair of ints, got {value!r}") from None
     where = what if items is not value else f"{what} (each entry of {value!r})"
-    return _validate.integer(rows, where, minimum=minimum), _validate.integer(cols, where, minimum=minimum)
+    return _validate.integer(rows, where, minimum=minimum), _validate.integer(
+        cols, where, minimum=minimum
+    )
 
 
 def _padding_amount(padding, kernel: tuple[int, int]) -> tuple[int, int]:
@@ -62,10 +64,14 @@ def _padding_amount(padding, kernel: tuple[int, int]) -> tuple[int, int]:
 
 def _check_image_batch(x, layer: str, channels: int | None = None) -> np.ndarray:
     if not isinstance(x, np.ndarray):
-        raise TypeError(f"{layer}: expected a numpy array of shape (N, H, W, C), got {type(x).__name__}")
+        raise TypeError(
+            f"{layer}: expected a numpy array of shape (N, H, W, C), got {type(x).__name__}"
+        )
     if x.ndim != 4:
         hint = " (add a channel axis: x[..., None])" if x.ndim == 3 else ""
-        raise ValueError(f"{layer}: expected input of shape (N, H, W, C), got shape {x.shape}{hint}")
+        raise ValueError(
+            f"{layer}: expected input of shape (N, H, W, C), got shape {x.shape}{hint}"
+        )
     if channels is not None and x.shape[3] != channels:
         raise ValueError(
             f"{layer}: expected {channels} input channel(s) (N, H, W, {channels}), got shape {x.shape}"
@@ -75,7 +81,9 @@ def _check_image_batch(x, layer: str, channels: int | None = None) -> np.ndarray
     return x
 
 
-def _output_size(size: int, kernel: int, stride: int, pad: int, layer: str, axis: str, *, exact: bool) -> int:
+def _output_size(
+    size: int, kernel: int, stride: int, pad: int, layer: str, axis: str, *, exact: bool
+) -> int:
     padded = size + 2 * pad
     if kernel > padded:
         raise ValueError(
@@ -99,8 +107,10 @@ def conv2d_output_shape(x_shape, w_shape, stride=1, padding=0, *, layer: str = "
     n, h, w, c = x_shape
     kh, kw, wc, f = w_shape
     if wc != c:
-        raise ValueError(f"{layer}: the input has {c} channel(s), shape {tuple(x_shape)}, but the kernel "
-                         f"{tuple(w_shape)} expects {wc}")
+        raise ValueError(
+            f"{layer}: the input has {c} channel(s), shape {tuple(x_shape)}, but the kernel "
+            f"{tuple(w_shape)} expects {wc}"
+        )
     sh, sw = _pair(stride, "stride")
     ph, pw = _padding_amount(padding, (kh, kw))
     oh = _output_size(h, kh, sh, ph, layer, "height", exact=True)
@@ -144,7 +154,9 @@ def im2col(x: np.ndarray, kernel_size, stride=1, padding=0) -> np.ndarray:
     sh, sw = _pair(stride, "stride")
     ph, pw = _padding_amount(padding, (kh, kw))
     xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
-    windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]  # (N, OH, OW, C, KH, KW)
+    windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[
+        :, ::sh, ::sw
+    ]  # (N, OH, OW, C, KH, KW)
     windows = windows.transpose(0, 1, 2, 4, 5, 3)  # (N, OH, OW, KH, KW, C)
     n, oh, ow = windows.shape[:3]
     return windows.reshape(n * oh * ow, kh * kw * x.shape[3])
@@ -225,7 +237,9 @@ def maxpool2d_forward(x: np.ndarray, pool_size=2, stride=None):
     n, oh, ow, c = maxpool2d_output_shape(x.shape, pool_size, stride, layer="maxpool2d_forward")
     ph, pw = _pair(pool_size, "pool_size")
     stride = _pair(stride if stride is not None else (ph, pw), "stride")
-    cols = im2col(x, (ph, pw), stride).reshape(n, oh, ow, ph * pw, c)  # every window, one row per position
+    cols = im2col(x, (ph, pw), stride).reshape(
+        n, oh, ow, ph * pw, c
+    )  # every window, one row per position
     winner = cols.argmax(axis=3)  # (N, OH, OW, C)
     out = cols.max(axis=3)
     return out, (x.shape, (ph, pw), stride, winner)
@@ -237,7 +251,9 @@ def maxpool2d_backward(dout: np.ndarray, cache) -> np.ndarray:
     dout: (N, OH, OW, C); ``cache`` from :func:`maxpool2d_forward`. Returns dx: (N, H, W, C).
     """
     x_shape, pool_size, stride, winner = cache
-    mask = winner[:, :, :, None, :] == np.arange(pool_size[0] * pool_size[1])[:, None]  # (N, OH, OW, PH*PW, C)
+    mask = (
+        winner[:, :, :, None, :] == np.arange(pool_size[0] * pool_size[1])[:, None]
+    )  # (N, OH, OW, PH*PW, C)
     dcols = mask * dout[:, :, :, None, :]
     return col2im(dcols.reshape(-1, mask.shape[3] * x_shape[3]), x_shape, pool_size, stride)
 
@@ -275,7 +291,9 @@ def relu_forward(x: np.ndarray):
 def he_normal(shape: tuple, fan_in: int, rng: np.random.Generator, dtype=np.float32) -> np.ndarray:
     """He initialisation: normal with standard deviation ``sqrt(2 / fan_in)``, for ReLU networks."""
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
+        )
     return (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(dtype)
 
 
@@ -325,8 +343,18 @@ class Conv2D(Layer):
     w drawn with He initialisation from ``rng``.
     """
 
-    def __init__(self, in_channels: int, filters: int, kernel_size=3, stride=1, padding=0, *,
-                 rng: np.random.Generator, dtype=np.float32, name: str | None = None):
+    def __init__(
+        self,
+        in_channels: int,
+        filters: int,
+        kernel_size=3,
+        stride=1,
+        padding=0,
+        *,
+        rng: np.random.Generator,
+        dtype=np.float32,
+        name: str | None = None,
+    ):
         super().__init__(name)
         self.in_channels = _validate.integer(in_channels, "in_channels")
         self.filters = _validate.integer(filters, "filters")
@@ -342,14 +370,19 @@ class Conv2D(Layer):
 
     def output_shape(self, input_shape: tuple) -> tuple:
         if len(input_shape) != 3:
-            raise ValueError(f"{self.name}: expected an input shape (H, W, C), got {tuple(input_shape)}")
-        return conv2d_output_shape((None, *input_shape), self.params["w"].shape, self.stride,
-                                   self.padding, layer=self.name)[1:]
+            raise ValueError(
+                f"{self.name}: expected an input shape (H, W, C), got {tuple(input_shape)}"
+            )
+        return conv2d_output_shape(
+            (None, *input_shape), self.params["w"].shape, self.stride, self.padding, layer=self.name
+        )[1:]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         _check_image_batch(x, self.name, self.in_channels)
         self.output_shape(x.shape[1:])
-        out, self._cache = conv2d_forward(x, self.params["w"], self.params["b"], self.stride, self.padding)
+        out, self._cache = conv2d_forward(
+            x, self.params["w"], self.params["b"], self.stride, self.padding
+        )
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -371,8 +404,12 @@ class MaxPool2D(Layer):
 
     def output_shape(self, input_shape: tuple) -> tuple:
         if len(input_shape) != 3:
-            raise ValueError(f"{self.name}: expected an input shape (H, W, C), got {tuple(input_shape)}")
-        return maxpool2d_output_shape((None, *input_shape), self.pool_size, self.stride, layer=self.name)[1:]
+            raise ValueError(
+                f"{self.name}: expected an input shape (H, W, C), got {tuple(input_shape)}"
+            )
+        return maxpool2d_output_shape(
+            (None, *input_shape), self.pool_size, self.stride, layer=self.name
+        )[1:]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         _check_image_batch(x, self.name)
@@ -403,8 +440,10 @@ class Flatten(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if not isinstance(x, np.ndarray) or x.ndim < 2:
-            raise ValueError(f"{self.name}: expected a batch (N, ...) of at least 2 axes, "
-                             f"got shape {getattr(x, 'shape', None)}")
+            raise ValueError(
+                f"{self.name}: expected a batch (N, ...) of at least 2 axes, "
+                f"got shape {getattr(x, 'shape', None)}"
+            )
         self._cache = x.shape
         return x.reshape(x.shape[0], -1)
 
@@ -415,8 +454,15 @@ class Flatten(Layer):
 class Dense(Layer):
     """Fully connected: x: (N, in_features) -> (N, units). params: w: (D, M), b: (M,), He init."""
 
-    def __init__(self, in_features: int, units: int, *, rng: np.random.Generator, dtype=np.float32,
-                 name: str | None = None):
+    def __init__(
+        self,
+        in_features: int,
+        units: int,
+        *,
+        rng: np.random.Generator,
+        dtype=np.float32,
+        name: str | None = None,
+    ):
         super().__init__(name)
         self.in_features = _validate.integer(in_features, "in_features")
         self.units = _validate.integer(units, "units")
@@ -427,14 +473,18 @@ class Dense(Layer):
 
     def output_shape(self, input_shape: tuple) -> tuple:
         if tuple(input_shape) != (self.in_features,):
-            raise ValueError(f"{self.name}: expected inputs of shape (N, {self.in_features}), "
-                             f"got (N, {', '.join(map(str, input_shape))})")
+            raise ValueError(
+                f"{self.name}: expected inputs of shape (N, {self.in_features}), "
+                f"got (N, {', '.join(map(str, input_shape))})"
+            )
         return (self.units,)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(f"{self.name}: expected input of shape (N, {self.in_features}), "
-                             f"got shape {getattr(x, 'shape', None)}")
+            raise ValueError(
+                f"{self.name}: expected input of shape (N, {self.in_features}), "
+                f"got shape {getattr(x, 'shape', None)}"
+            )
         out, self._cache = dense_forward(x, self.params["w"], self.params["b"])
         return out
 
@@ -444,8 +494,24 @@ class Dense(Layer):
 
 
 __all__ = [
-    "Layer", "Conv2D", "MaxPool2D", "ReLU", "Flatten", "Dense", "he_normal",
-    "conv2d_naive", "conv2d_forward", "conv2d_backward", "conv2d_output_shape", "im2col", "col2im",
-    "maxpool2d_forward", "maxpool2d_backward", "maxpool2d_output_shape",
-    "dense_forward", "dense_backward", "relu_forward", "relu_backward",
+    "Layer",
+    "Conv2D",
+    "MaxPool2D",
+    "ReLU",
+    "Flatten",
+    "Dense",
+    "he_normal",
+    "conv2d_naive",
+    "conv2d_forward",
+    "conv2d_backward",
+    "conv2d_output_shape",
+    "im2col",
+    "col2im",
+    "maxpool2d_forward",
+    "maxpool2d_backward",
+    "maxpool2d_output_shape",
+    "dense_forward",
+    "dense_backward",
+    "relu_forward",
+    "relu_backward",
 ]

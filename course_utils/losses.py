@@ -40,7 +40,9 @@ def _pair(y_true, y_pred):
     y_pred = _validate.float_array(y_pred, "y_pred")
     y_true = _validate.float_array(y_true, "y_true")
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} and {y_pred.shape}")
+        raise ValueError(
+            f"y_true and y_pred must have the same shape, got {y_true.shape} and {y_pred.shape}"
+        )
     if y_pred.ndim == 0:
         raise ValueError("y_true and y_pred must be arrays of shape (N,) or (N, K), got scalars")
     return y_true, y_pred
@@ -96,14 +98,20 @@ def _targets(labels, logits: np.ndarray) -> np.ndarray:
                 "pass one-hot targets with shape (N, C) instead"
             )
         if labels.shape[0] != n:
-            raise ValueError(f"labels must have {n} entries, one per row of logits, got {labels.shape[0]}")
+            raise ValueError(
+                f"labels must have {n} entries, one per row of logits, got {labels.shape[0]}"
+            )
         if n and (labels.min() < 0 or labels.max() >= c):
-            raise ValueError(f"labels must be class ids in [0, {c - 1}], got values from {labels.min()} to {labels.max()}")
+            raise ValueError(
+                f"labels must be class ids in [0, {c - 1}], got values from {labels.min()} to {labels.max()}"
+            )
         targets = np.zeros((n, c), dtype=logits.dtype)
         targets[np.arange(n), labels] = 1
         return targets
     if labels.shape != (n, c):
-        raise ValueError(f"labels must be class ids (N,) = ({n},) or one-hot (N, C) = ({n}, {c}), got shape {labels.shape}")
+        raise ValueError(
+            f"labels must be class ids (N,) = ({n},) or one-hot (N, C) = ({n}, {c}), got shape {labels.shape}"
+        )
     return _validate.float_array(labels, "labels").astype(logits.dtype, copy=False)
 
 
@@ -152,7 +160,9 @@ def binary_cross_entropy(y_true, y_pred, *, from_logits: bool = False, reduction
     return _reduce(_per_example_mean(elementwise), reduction)
 
 
-def binary_cross_entropy_backward(y_true, y_pred, *, from_logits: bool = False, reduction: str = "mean"):
+def binary_cross_entropy_backward(
+    y_true, y_pred, *, from_logits: bool = False, reduction: str = "mean"
+):
     """Gradient of :func:`binary_cross_entropy` with respect to ``y_pred``.
 
     From logits it is sigmoid(z) - y (scaled by 1/(N K) for the mean): it never
@@ -179,7 +189,9 @@ def _check_probability_targets(y_true, y_pred):
     return y_true, y_pred
 
 
-def categorical_cross_entropy(y_true, y_pred, *, from_logits: bool = False, reduction: str = "mean"):
+def categorical_cross_entropy(
+    y_true, y_pred, *, from_logits: bool = False, reduction: str = "mean"
+):
     """-sum_c y_c log p_c per example, for one-hot (or probability) targets.
 
     y_true: (N, C) one-hot targets. y_pred: (N, C) probabilities (rows summing to
@@ -196,7 +208,9 @@ def categorical_cross_entropy(y_true, y_pred, *, from_logits: bool = False, redu
     return _reduce(per_example, reduction)
 
 
-def categorical_cross_entropy_backward(y_true, y_pred, *, from_logits: bool = False, reduction: str = "mean"):
+def categorical_cross_entropy_backward(
+    y_true, y_pred, *, from_logits: bool = False, reduction: str = "mean"
+):
     """Gradient of :func:`categorical_cross_entropy` with respect to ``y_pred``.
 
     From probabilities: -y / p (p clipped), divided by N for the mean. From
@@ -217,11 +231,15 @@ def categorical_cross_entropy_backward(y_true, y_pred, *, from_logits: bool = Fa
 def _sparse_to_one_hot(labels, y_pred) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 1:
-        raise ValueError(f"labels must be integer class ids of shape (N,), got shape {labels.shape}")
+        raise ValueError(
+            f"labels must be integer class ids of shape (N,), got shape {labels.shape}"
+        )
     return _targets(labels, _logits_2d(y_pred))
 
 
-def sparse_categorical_cross_entropy(labels, y_pred, *, from_logits: bool = False, reduction: str = "mean"):
+def sparse_categorical_cross_entropy(
+    labels, y_pred, *, from_logits: bool = False, reduction: str = "mean"
+):
     """Categorical cross-entropy with integer class ids instead of one-hot rows.
 
     labels: (N,) ints in [0, C). y_pred: (N, C) probabilities, or scores with
@@ -232,13 +250,17 @@ def sparse_categorical_cross_entropy(labels, y_pred, *, from_logits: bool = Fals
     return categorical_cross_entropy(targets, y_pred, from_logits=from_logits, reduction=reduction)
 
 
-def sparse_categorical_cross_entropy_backward(labels, y_pred, *, from_logits: bool = False, reduction: str = "mean"):
+def sparse_categorical_cross_entropy_backward(
+    labels, y_pred, *, from_logits: bool = False, reduction: str = "mean"
+):
     """Gradient of :func:`sparse_categorical_cross_entropy` with respect to ``y_pred``.
 
     labels: (N,) ints. y_pred: (N, C). Returns (N, C), typed like ``y_pred``.
     """
     targets = _sparse_to_one_hot(labels, y_pred)
-    return categorical_cross_entropy_backward(targets, y_pred, from_logits=from_logits, reduction=reduction)
+    return categorical_cross_entropy_backward(
+        targets, y_pred, from_logits=from_logits, reduction=reduction
+    )
 
 
 # --- softmax followed by cross-entropy, fused ------------------------------------------
@@ -256,7 +278,9 @@ def softmax_cross_entropy(logits, labels) -> float:
     logits = _logits_2d(logits)
     targets = _targets(labels, logits)
     if logits.shape[0] == 0:
-        raise ValueError("softmax_cross_entropy needs at least one example, got logits of shape (0, C)")
+        raise ValueError(
+            "softmax_cross_entropy needs at least one example, got logits of shape (0, C)"
+        )
     return float(-np.sum(targets * log_softmax(logits), dtype=np.float64) / logits.shape[0])
 
 
@@ -271,8 +295,12 @@ def softmax_cross_entropy_backward(logits, labels) -> np.ndarray:
     logits = _logits_2d(logits)
     targets = _targets(labels, logits)
     if logits.shape[0] == 0:
-        raise ValueError("softmax_cross_entropy needs at least one example, got logits of shape (0, C)")
-    probs_times_mass = softmax(logits) * np.sum(targets, axis=1, keepdims=True)  # = softmax for one-hot rows
+        raise ValueError(
+            "softmax_cross_entropy needs at least one example, got logits of shape (0, C)"
+        )
+    probs_times_mass = softmax(logits) * np.sum(
+        targets, axis=1, keepdims=True
+    )  # = softmax for one-hot rows
     return ((probs_times_mass - targets) / logits.shape[0]).astype(logits.dtype, copy=False)
 
 

@@ -120,7 +120,9 @@ class MLP(tf.Module):
     def __init__(self, layer_sizes=(784, 512, 10), *, init="he", dropout=0.0, seed=0):
         super().__init__()
         if len(layer_sizes) < 2 or not 0 <= dropout < 1:
-            raise ValueError(f"expected layer_sizes such as (784, 512, 10) and 0 <= dropout < 1, got {layer_sizes}, {dropout}")
+            raise ValueError(
+                f"expected layer_sizes such as (784, 512, 10) and 0 <= dropout < 1, got {layer_sizes}, {dropout}"
+            )
         self.layer_sizes, self.init, self.dropout = tuple(layer_sizes), init, dropout
         self.noise = tf.random.Generator.from_seed(seed)  # draws the dropout masks
         self.weights, self.biases = [], []
@@ -183,7 +185,9 @@ def cross_entropy_from_logits(logits, labels):
     ``log_softmax(z) = z - logsumexp(z)`` and never takes the log of a probability.
     """
     labels = tf.cast(labels, tf.int32)
-    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+    return tf.reduce_mean(
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    )
 
 
 LOSSES = {"log(softmax)": log_softmax_loss, "from logits": cross_entropy_from_logits}
@@ -205,17 +209,24 @@ def softmax_underflow_fraction(logits) -> float:
 def predict(model: MLP, x, batch_size: int = 2000) -> np.ndarray:
     """Logits of ``model`` for images x: (N, 28, 28) or (N, 784); returns (N, 10) float32."""
     x = flatten_images(x)
-    return np.concatenate([model(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)])
+    return np.concatenate(
+        [model(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
+    )
 
 
-def evaluate(model: MLP, x, y, *, loss_fn: Callable = cross_entropy_from_logits, batch_size: int = 2000) -> dict[str, float]:
+def evaluate(
+    model: MLP, x, y, *, loss_fn: Callable = cross_entropy_from_logits, batch_size: int = 2000
+) -> dict[str, float]:
     """Mean loss and accuracy of ``model`` on images x: (N, 28, 28) or (N, 784) and labels y: (N,).
 
     Returns ``{"loss": ..., "accuracy": ...}``, as Keras' ``model.evaluate(..., return_dict=True)`` does.
     """
     logits = predict(model, x, batch_size)
     y = _validate.labels(y, n=len(logits), what="images")
-    return {"loss": float(loss_fn(logits, y)), "accuracy": metrics.accuracy(y, logits.argmax(axis=1))}
+    return {
+        "loss": float(loss_fn(logits, y)),
+        "accuracy": metrics.accuracy(y, logits.argmax(axis=1)),
+    }
 
 
 def make_train_step(model, optimizer, loss_fn):
@@ -256,7 +267,10 @@ def train(model, batches, step, *, num_epochs, validation_data=None, verbose=1):
             total_loss += float(loss) * len(yb)
             total_correct += int(correct)
         history.on_epoch_end(epoch)
-        logs = {"loss": total_loss / batches.num_examples, "accuracy": total_correct / batches.num_examples}
+        logs = {
+            "loss": total_loss / batches.num_examples,
+            "accuracy": total_correct / batches.num_examples,
+        }
         if validation_data is not None:
             scores = evaluate(model, *validation_data)
             logs.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
@@ -284,7 +298,9 @@ def adam_train_step(model, *, learning_rate=1e-3, loss_fn=cross_entropy_from_log
     return compile_train_step(step, model.layer_sizes[0]) if compiled else step
 
 
-def time_epoch(model: MLP, batches: MiniBatches, *, compiled: bool, learning_rate: float = 1e-3) -> float:
+def time_epoch(
+    model: MLP, batches: MiniBatches, *, compiled: bool, learning_rate: float = 1e-3
+) -> float:
     """Seconds one training epoch of ``model`` over ``batches`` takes, eager or compiled.
 
     One step is run first and not counted, so that the compiled step's one-off
@@ -300,7 +316,9 @@ def time_epoch(model: MLP, batches: MiniBatches, *, compiled: bool, learning_rat
     return time.perf_counter() - start
 
 
-def compare_eager_and_compiled(x, y, *, batch_size: int = 128, init: str = "he", seed: int = 0) -> dict[str, float]:
+def compare_eager_and_compiled(
+    x, y, *, batch_size: int = 128, init: str = "he", seed: int = 0
+) -> dict[str, float]:
     """Seconds per epoch of the same training run eagerly and with ``tf.function``.
 
     x: (N, 28, 28) images, y: (N,) labels; each mode trains a fresh :class:`MLP` with

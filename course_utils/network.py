@@ -93,7 +93,9 @@ class Sequential:
             raise ValueError("Sequential needs at least one layer")
         for layer in layers:
             if not isinstance(layer, Layer):
-                raise TypeError(f"Sequential takes layers from course_utils.layers, got {type(layer).__name__}")
+                raise TypeError(
+                    f"Sequential takes layers from course_utils.layers, got {type(layer).__name__}"
+                )
         taken = {layer.name for layer in layers if not layer.auto_named}
         for layer in layers:
             if layer.auto_named:
@@ -105,8 +107,10 @@ class Sequential:
         names = [layer.name for layer in layers]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ValueError(f"layer names must be unique, {duplicates} appear more than once; "
-                             "pass name=... to the layers")
+            raise ValueError(
+                f"layer names must be unique, {duplicates} appear more than once; "
+                "pass name=... to the layers"
+            )
         self.layers = layers
 
     # -- the two passes ----------------------------------------------------------------
@@ -133,11 +137,19 @@ class Sequential:
 
     @property
     def params(self) -> dict[str, np.ndarray]:
-        return {f"{layer.name}.{key}": value for layer in self.layers for key, value in layer.params.items()}
+        return {
+            f"{layer.name}.{key}": value
+            for layer in self.layers
+            for key, value in layer.params.items()
+        }
 
     @property
     def grads(self) -> dict[str, np.ndarray]:
-        return {f"{layer.name}.{key}": value for layer in self.layers for key, value in layer.grads.items()}
+        return {
+            f"{layer.name}.{key}": value
+            for layer in self.layers
+            for key, value in layer.grads.items()
+        }
 
     @property
     def num_params(self) -> int:
@@ -152,7 +164,13 @@ class Sequential:
         shape = tuple(input_shape)
         for layer in self.layers:
             shape = layer.output_shape(shape)
-            rows.append((f"{layer.name} ({type(layer).__name__})", str((None, *shape)), f"{layer.num_params:,}"))
+            rows.append(
+                (
+                    f"{layer.name} ({type(layer).__name__})",
+                    str((None, *shape)),
+                    f"{layer.num_params:,}",
+                )
+            )
         rows.append(("total", "", f"{self.num_params:,}"))
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows]
@@ -169,7 +187,9 @@ class Sequential:
     def predict_logits(self, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
         """Logits (N, K) for x: (N, ...), computed ``batch_size`` examples at a time."""
         batch_size = _validate.integer(batch_size, "batch_size")
-        return np.concatenate([self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+        return np.concatenate(
+            [self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        )
 
     def predict(self, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
         """Class probabilities (N, K): the softmax of the logits."""
@@ -179,7 +199,10 @@ class Sequential:
         """Mean loss and accuracy on x: (N, ...), y: (N,): ``{"loss": ..., "accuracy": ...}``."""
         x, y = _validate.examples(x, y, "evaluate")
         logits = self.predict_logits(x, batch_size)
-        return {"loss": softmax_cross_entropy(logits, y), "accuracy": float(np.mean(logits.argmax(axis=1) == y))}
+        return {
+            "loss": softmax_cross_entropy(logits, y),
+            "accuracy": float(np.mean(logits.argmax(axis=1) == y)),
+        }
 
     def fit(
         self,
@@ -215,11 +238,15 @@ class Sequential:
         batch_size = _validate.integer(batch_size, "batch_size")
         workers = _validate.integer(workers, "workers")
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"optimizer must come from course_utils.optim (SGD, Adam), got {type(optimizer).__name__}")
+            raise TypeError(
+                f"optimizer must come from course_utils.optim (SGD, Adam), got {type(optimizer).__name__}"
+            )
         if validation_data is not None:
             validation_data = _validate.examples(*validation_data, "fit(validation_data=...)")
         rng = np.random.default_rng(seed)
-        metrics = ("loss", "accuracy") + (("val_loss", "val_accuracy") if validation_data is not None else ())
+        metrics = ("loss", "accuracy") + (
+            ("val_loss", "val_accuracy") if validation_data is not None else ()
+        )
         history = History(metrics)
         history.num_examples = len(x)
         num_batches = math.ceil(len(x) / batch_size)
@@ -230,21 +257,31 @@ class Sequential:
                 if learning_rate_schedule is not None:
                     optimizer.learning_rate = float(learning_rate_schedule(epoch))
                 history.learning_rate.append(optimizer.learning_rate)
-                bar = tqdm(total=num_batches, desc=f"epoch {epoch + 1}/{num_epochs}", unit="batch",
-                           disable=not progress, file=sys.stdout, mininterval=1.0, leave=True)
+                bar = tqdm(
+                    total=num_batches,
+                    desc=f"epoch {epoch + 1}/{num_epochs}",
+                    unit="batch",
+                    disable=not progress,
+                    file=sys.stdout,
+                    mininterval=1.0,
+                    leave=True,
+                )
 
                 def on_batch(loss, bar=bar, epoch=epoch):
                     if not math.isfinite(loss):
                         bar.close()
                         raise FloatingPointError(
                             f"the loss became {loss} in epoch {epoch + 1}: weights or activations overflowed; "
-                            f"lower the learning rate (now {optimizer.learning_rate:g}) or scale the inputs to [0, 1]")
+                            f"lower the learning rate (now {optimizer.learning_rate:g}) or scale the inputs to [0, 1]"
+                        )
                     bar.update(1)
                     if bar.n % 10 == 0:
                         bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
 
                 history.on_epoch_begin(epoch)
-                losses, accuracy = train_epoch(trainer, x, y, optimizer, batch_size, rng, augment, on_batch)
+                losses, accuracy = train_epoch(
+                    trainer, x, y, optimizer, batch_size, rng, augment, on_batch
+                )
                 history.on_epoch_end(epoch)
                 history.batch_loss.extend(losses)
                 history.history["loss"].append(float(np.mean(losses)))
@@ -253,10 +290,13 @@ class Sequential:
                     scores = self.evaluate(*validation_data)
                     history.history["val_loss"].append(scores["loss"])
                     history.history["val_accuracy"].append(scores["accuracy"])
-                    bar.set_postfix(loss=f"{history.history['loss'][-1]:.4f}",
-                                    accuracy=f"{history.history['accuracy'][-1]:.4f}",
-                                    val_loss=f"{scores['loss']:.4f}", val_accuracy=f"{scores['accuracy']:.4f}",
-                                    refresh=False)
+                    bar.set_postfix(
+                        loss=f"{history.history['loss'][-1]:.4f}",
+                        accuracy=f"{history.history['accuracy'][-1]:.4f}",
+                        val_loss=f"{scores['loss']:.4f}",
+                        val_accuracy=f"{scores['accuracy']:.4f}",
+                        refresh=False,
+                    )
                 bar.close()
         return history
 
@@ -269,7 +309,9 @@ def random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) ->
     shows the network positions it has not seen (lesson 06 says how to measure the gain).
     """
     if not isinstance(x, np.ndarray) or x.ndim != 4:
-        raise ValueError(f"random_shift: expected images of shape (N, H, W, C), got shape {getattr(x, 'shape', None)}")
+        raise ValueError(
+            f"random_shift: expected images of shape (N, H, W, C), got shape {getattr(x, 'shape', None)}"
+        )
     _validate.integer(max_shift, "random_shift: max_shift", minimum=0)
     if max_shift == 0:
         return x.copy()
@@ -281,7 +323,9 @@ def random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) ->
     return padded[np.arange(n)[:, None, None], rows, cols]
 
 
-def lesson_cnn(seed: int | np.random.Generator = 0, dtype=np.float32, *, fast: bool = False) -> Sequential:
+def lesson_cnn(
+    seed: int | np.random.Generator = 0, dtype=np.float32, *, fast: bool = False
+) -> Sequential:
     """The lesson's network for (N, 28, 28, 1) digits, returning logits (N, 10).
 
     conv 3x3x32 - ReLU - maxpool 2 - conv 3x3x64 - ReLU - maxpool 2 - flatten -
@@ -293,23 +337,36 @@ def lesson_cnn(seed: int | np.random.Generator = 0, dtype=np.float32, *, fast: b
     """
     rng = np.random.default_rng(seed)
     if fast:
-        first_conv = fast_layers.Conv2D(1, 32, 3, rng=rng, dtype=dtype, input_gradient=False, name="conv1")
+        first_conv = fast_layers.Conv2D(
+            1, 32, 3, rng=rng, dtype=dtype, input_gradient=False, name="conv1"
+        )
         conv, pool = fast_layers.Conv2D, fast_layers.MaxPool2D
     else:
         first_conv = Conv2D(1, 32, 3, rng=rng, dtype=dtype, name="conv1")
         conv, pool = Conv2D, MaxPool2D
-    return Sequential([
-        first_conv,
-        ReLU(name="relu1"),
-        pool(2, name="pool1"),
-        conv(32, 64, 3, rng=rng, dtype=dtype, name="conv2"),
-        ReLU(name="relu2"),
-        pool(2, name="pool2"),
-        Flatten(name="flatten"),
-        Dense(5 * 5 * 64, 128, rng=rng, dtype=dtype, name="dense1"),
-        ReLU(name="relu3"),
-        Dense(128, 10, rng=rng, dtype=dtype, name="dense2"),
-    ])
+    return Sequential(
+        [
+            first_conv,
+            ReLU(name="relu1"),
+            pool(2, name="pool1"),
+            conv(32, 64, 3, rng=rng, dtype=dtype, name="conv2"),
+            ReLU(name="relu2"),
+            pool(2, name="pool2"),
+            Flatten(name="flatten"),
+            Dense(5 * 5 * 64, 128, rng=rng, dtype=dtype, name="dense1"),
+            ReLU(name="relu3"),
+            Dense(128, 10, rng=rng, dtype=dtype, name="dense2"),
+        ]
+    )
 
 
-__all__ = ["History", "Sequential", "backward", "forward", "lesson_cnn", "random_shift", "train_epoch", "train_step"]
+__all__ = [
+    "History",
+    "Sequential",
+    "backward",
+    "forward",
+    "lesson_cnn",
+    "random_shift",
+    "train_epoch",
+    "train_step",
+]

@@ -78,8 +78,13 @@ class Adam(Optimizer):
     p -= lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)``, as in Keras.
     """
 
-    def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7):
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+    ):
         super().__init__(learning_rate)
         self.beta_1 = _validate.probability(beta_1, "beta_1")
         self.beta_2 = _validate.probability(beta_2, "beta_2")

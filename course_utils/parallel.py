@@ -63,12 +63,16 @@ class DataParallel:
 
     def __init__(self, network, workers: int = 2):
         if not hasattr(network, "layers") or not hasattr(network, "loss"):
-            raise TypeError(f"DataParallel takes a Sequential network, got {type(network).__name__}")
+            raise TypeError(
+                f"DataParallel takes a Sequential network, got {type(network).__name__}"
+            )
         self.workers = _validate.integer(workers, "workers")
         self.network = network
         self.replicas = [network] + [replicate(network) for _ in range(self.workers - 1)]
         self.grads: dict[str, np.ndarray] = {}
-        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="data-parallel")
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.workers, thread_name_prefix="data-parallel"
+        )
         self._blas = ThreadpoolController()
 
     @staticmethod
@@ -85,8 +89,10 @@ class DataParallel:
         edges = [n * i // parts for i in range(parts + 1)]
         slices = [slice(edges[i], edges[i + 1]) for i in range(parts)]
         with self._blas.limit(limits=1, user_api="blas"):
-            futures = [self._pool.submit(self._part, replica, x[part], y[part])
-                       for replica, part in zip(self.replicas, slices)]
+            futures = [
+                self._pool.submit(self._part, replica, x[part], y[part])
+                for replica, part in zip(self.replicas, slices)
+            ]
             results = [future.result() for future in futures]
         weights = [(part.stop - part.start) / n for part in slices]
         self.grads = {}
@@ -137,8 +143,15 @@ def set_blas_threads(num_threads: int | None) -> int | None:
 SETTINGS = ((1, None), (1, 1), (2, 1))
 
 
-def fastest_setting(make_network: Callable, make_optimizer: Callable, x: np.ndarray, y: np.ndarray, *,
-                    settings=SETTINGS, rounds: int = 3) -> dict:
+def fastest_setting(
+    make_network: Callable,
+    make_optimizer: Callable,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    settings=SETTINGS,
+    rounds: int = 3,
+) -> dict:
     """Measure training steps on the batch x: (N, ...), y: (N,) in every (workers, BLAS threads) setting.
 
     ``make_network()`` and ``make_optimizer()`` give each setting its own network and optimizer.
@@ -153,7 +166,10 @@ def fastest_setting(make_network: Callable, make_optimizer: Callable, x: np.ndar
     try:
         for workers, threads in settings:
             network = make_network()
-            trainers[workers, threads] = (DataParallel(network, workers) if workers > 1 else network, make_optimizer())
+            trainers[workers, threads] = (
+                DataParallel(network, workers) if workers > 1 else network,
+                make_optimizer(),
+            )
             times[workers, threads] = []
         for round_ in range(rounds + 1):  # round 0 warms up and is not counted
             for (workers, threads), (trainer, optimizer) in trainers.items():

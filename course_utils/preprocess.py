@@ -230,6 +230,12 @@ def _decode(data: bytes, source: str) -> Image.Image:
         raise ImageError(f"{source} are empty: there is no image to read", reason="empty")
     try:
         picture = Image.open(io.BytesIO(data))
+        if picture.format in _VECTOR_FORMATS:  # Pillow reads only their preview, with Ghostscript
+            raise ImageError(
+                f"{source} hold a vector drawing ({picture.format}), not a picture made of pixels; "
+                "export it as PNG or JPEG (expected PNG, JPEG, GIF, BMP, TIFF or WebP)",
+                reason="not_an_image",
+            )
         _check_pixels(picture.size)  # before decoding: a bomb is refused unopened
         picture.load()
     except ImageError:
@@ -255,6 +261,9 @@ def _decode(data: bytes, source: str) -> Image.Image:
     return _normalise_mode(ImageOps.exif_transpose(picture))
 
 
+_VECTOR_FORMATS = ("EPS", "WMF", "EMF")
+
+
 def _too_large_message(size) -> str:
     shown = f" ({size[0]} x {size[1]} pixels)" if size else ""
     return (
@@ -276,8 +285,15 @@ def _normalise_mode(picture: Image.Image) -> Image.Image:
         return picture
     if picture.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         values = np.asarray(picture, dtype=np.float64)
-        top = 65535.0 if picture.mode.startswith("I;16") or values.max() > 255 else 255.0
-        return Image.fromarray(np.clip(values / top * 255.0, 0, 255).astype(np.uint8))
+        if not np.all(np.isfinite(values)):
+            raise ImageError("the picture holds NaN or infinite values; expected pixel values", reason="bad_array")
+        if picture.mode.startswith("I;16") or values.max() > 255:
+            top = 65535.0
+        elif picture.mode == "F" and values.min() >= 0.0 and values.max() <= 1.0:
+            top = 1.0  # a float picture in [0, 1], as scientific tools write TIFFs
+        else:
+            top = 255.0
+        return Image.fromarray(np.clip(values / top * 255.0, 0, 255).round().astype(np.uint8))
     has_alpha = picture.mode in ("LA", "PA", "RGBa", "La") or "transparency" in picture.info
     return picture.convert("RGBA" if has_alpha else "RGB")
 

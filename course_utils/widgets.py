@@ -27,7 +27,14 @@ def _window(x, y, w0: float, b0: float) -> tuple[float, float, float, float]:
 
 
 def learning_rate_view(
-    x, y, learning_rate: float, *, num_steps: int = 20, w0: float = 0.0, b0: float = 0.0, window=None
+    x,
+    y,
+    learning_rate: float,
+    *,
+    num_steps: int = 20,
+    w0: float = 0.0,
+    b0: float = 0.0,
+    window=None,
 ):
     """Run gradient descent with ``learning_rate`` and draw its path and loss curve.
 
@@ -42,13 +49,17 @@ def learning_rate_view(
     path = gd.gradient_descent(x, y, learning_rate=learning_rate, num_steps=num_steps, w0=w0, b0=b0)
     optimum = gd.least_squares(x, y)
     window = window or _window(x, y, w0, b0)
-    fig = plotting.learning_rate_comparison(x, y, {"gradient descent": path}, optimum=optimum, window=window)
+    fig = plotting.learning_rate_comparison(
+        x, y, {"gradient descent": path}, optimum=optimum, window=window
+    )
     best = gd.mse_loss(x, y, *optimum)
     limit = gd.max_stable_learning_rate(x)
     if path.diverged:
         outcome = f"diverges (the loss reached {path.loss[-1]:.3g} after {path.num_steps} steps)"
     else:
-        outcome = f"loss {path.loss[-1]:.4g} after {path.num_steps} steps (best possible {best:.4g})"
+        outcome = (
+            f"loss {path.loss[-1]:.4g} after {path.num_steps} steps (best possible {best:.4g})"
+        )
     summary = f"learning rate {learning_rate:.3g}: {outcome}; above {limit:.3g} it diverges."
     return fig, summary
 
@@ -64,7 +75,9 @@ def softmax_temperature_view(logits, temperature: float):
 
     logits = np.asarray(logits, dtype=float)
     if logits.ndim != 1 or logits.size < 2:
-        raise ValueError(f"logits must be a vector of at least two scores, shape (C,), got shape {logits.shape}")
+        raise ValueError(
+            f"logits must be a vector of at least two scores, shape (C,), got shape {logits.shape}"
+        )
     temperature = _validate.number(temperature, "temperature", positive=True)
     probs = softmax(logits / temperature)
     fig = plotting.softmax_bars(logits, {f"T = {temperature:.3g}": probs})
@@ -94,7 +107,9 @@ def _slider_app(slider, view):
     return widgets.VBox([slider, summary, output])
 
 
-def learning_rate_app(x, y, *, num_steps: int = 20, learning_rate: float = 0.1, w0: float = 0.0, b0: float = 0.0):
+def learning_rate_app(
+    x, y, *, num_steps: int = 20, learning_rate: float = 0.1, w0: float = 0.0, b0: float = 0.0
+):
     """A learning-rate slider (log scale, 0.001 to 1) that redraws the descent path.
 
     x, y: (N,) the data. Returns an ``ipywidgets.VBox`` of the slider, a summary
@@ -104,12 +119,20 @@ def learning_rate_app(x, y, *, num_steps: int = 20, learning_rate: float = 0.1, 
 
     window = _window(x, y, w0, b0)
     slider = widgets.FloatLogSlider(
-        value=learning_rate, base=10, min=-3, max=0, step=0.05, description="learning rate",
-        continuous_update=False, style={"description_width": "initial"},
+        value=learning_rate,
+        base=10,
+        min=-3,
+        max=0,
+        step=0.05,
+        description="learning rate",
+        continuous_update=False,
+        style={"description_width": "initial"},
     )
     return _slider_app(
         slider,
-        lambda value: learning_rate_view(x, y, value, num_steps=num_steps, w0=w0, b0=b0, window=window),
+        lambda value: learning_rate_view(
+            x, y, value, num_steps=num_steps, w0=w0, b0=b0, window=window
+        ),
     )
 
 
@@ -121,10 +144,21 @@ def softmax_temperature_app(logits, *, temperature: float = 1.0):
     import ipywidgets as widgets
 
     slider = widgets.FloatLogSlider(
-        value=temperature, base=10, min=-1, max=1, step=0.05, description="temperature T",
-        continuous_update=False, style={"description_width": "initial"},
+        value=temperature,
+        base=10,
+        min=-1,
+        max=1,
+        step=0.05,
+        description="temperature T",
+        continuous_update=False,
+        style={"description_width": "initial"},
     )
     return _slider_app(slider, lambda value: softmax_temperature_view(logits, value))
 
 
-__all__ = ["learning_rate_app", "learning_rate_view", "softmax_temperature_app", "softmax_temperature_view"]
+__all__ = [
+    "learning_rate_app",
+    "learning_rate_view",
+    "softmax_temperature_app",
+    "softmax_temperature_view",
+]

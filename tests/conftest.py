@@ -15,7 +15,10 @@ import course_utils  # noqa: E402,F401  (sets TensorFlow's log level: course_uti
 def _course_dirs(tmp_path_factory):
     """Point figures_dir(), build_dir() and the progress file at a temporary folder for the session."""
     root = tmp_path_factory.mktemp("course")
-    saved = {key: os.environ.get(key) for key in ("COURSE_FIGURES_DIR", "COURSE_BUILD_DIR", "COURSE_PROGRESS_FILE")}
+    saved = {
+        key: os.environ.get(key)
+        for key in ("COURSE_FIGURES_DIR", "COURSE_BUILD_DIR", "COURSE_PROGRESS_FILE")
+    }
     os.environ["COURSE_FIGURES_DIR"] = str(root / "figures")
     os.environ["COURSE_BUILD_DIR"] = str(root / "build")
     os.environ["COURSE_PROGRESS_FILE"] = str(root / "progress.json")  # never the learner's own

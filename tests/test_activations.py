@@ -29,12 +29,18 @@ GRADIENT_CASES = [
         lambda dout, z: act.leaky_relu_backward(dout, z, negative_slope=0.2),
     ),
     ("softmax", act.softmax, act.softmax_backward),
-    ("softmax(axis=0)", lambda z: act.softmax(z, axis=0), lambda d, z: act.softmax_backward(d, z, axis=0)),
+    (
+        "softmax(axis=0)",
+        lambda z: act.softmax(z, axis=0),
+        lambda d, z: act.softmax_backward(d, z, axis=0),
+    ),
     ("log_softmax", act.log_softmax, act.log_softmax_backward),
 ]
 
 
-@pytest.mark.parametrize("name, forward, backward", GRADIENT_CASES, ids=[c[0] for c in GRADIENT_CASES])
+@pytest.mark.parametrize(
+    "name, forward, backward", GRADIENT_CASES, ids=[c[0] for c in GRADIENT_CASES]
+)
 def test_backward_matches_finite_differences(name, forward, backward):
     numeric = numerical_gradient_of_output(forward, Z.copy(), DOUT)
     analytic = backward(DOUT, Z)
@@ -46,7 +52,9 @@ def test_backward_matches_finite_differences(name, forward, backward):
 def test_derivative_is_the_elementwise_slope(name):
     f, derivative = act.ELEMENTWISE[name]
     numeric = numerical_gradient_of_output(f, Z.copy(), np.ones_like(Z))
-    np.testing.assert_allclose(derivative(Z), numeric, rtol=1e-6, atol=1e-9, err_msg=f"{name}_derivative")
+    np.testing.assert_allclose(
+        derivative(Z), numeric, rtol=1e-6, atol=1e-9, err_msg=f"{name}_derivative"
+    )
 
 
 def test_derivatives_at_the_kink_follow_tensorflow():
@@ -78,7 +86,9 @@ def test_naive_softmax_overflows_where_the_stable_one_does_not():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax"])
+@pytest.mark.parametrize(
+    "name", ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax"]
+)
 def test_dtype_and_shape_are_kept(name, dtype):
     z = Z.astype(dtype)
     out = getattr(act, name)(z)
@@ -141,7 +151,9 @@ def test_vanishing_gradient_with_sigmoid_but_not_relu():
     sigmoid = act.gradient_through_depth("sigmoid", depth=15, seed=0)
     relu = act.gradient_through_depth("relu", depth=15, seed=0)
     assert sigmoid.shape == relu.shape == (15,)
-    assert sigmoid[0] < 1e-6 * sigmoid[-1], "sigmoid gradients should vanish towards the first layer"
+    assert sigmoid[0] < 1e-6 * sigmoid[-1], (
+        "sigmoid gradients should vanish towards the first layer"
+    )
     assert 0.1 < relu[0] / relu[-1] < 10, "ReLU gradients should keep their size"
     np.testing.assert_array_equal(sigmoid, act.gradient_through_depth("sigmoid", depth=15, seed=0))
     with pytest.raises(ValueError, match="activation must be one of"):
@@ -191,8 +203,13 @@ def test_forward_and_backward_agree_with_keras():
             tape.watch(z_tf)
             out = theirs(z_tf)
             target = tf.reduce_sum(out * dout)
-        np.testing.assert_allclose(ours(z), out.numpy(), rtol=1e-5, atol=1e-6, err_msg=f"{name}: forward")
         np.testing.assert_allclose(
-            BACKWARDS[name](dout, z), tape.gradient(target, z_tf).numpy(), rtol=1e-4, atol=1e-6,
+            ours(z), out.numpy(), rtol=1e-5, atol=1e-6, err_msg=f"{name}: forward"
+        )
+        np.testing.assert_allclose(
+            BACKWARDS[name](dout, z),
+            tape.gradient(target, z_tf).numpy(),
+            rtol=1e-4,
+            atol=1e-6,
             err_msg=f"{name}: backward",
         )

@@ -43,7 +43,9 @@ def no_mnist(monkeypatch, tmp_path):
 
 def test_read_valid_file_round_trips(tmp_path):
     arrays = tiny_mnist()
-    (x_train, y_train), (x_test, y_test) = data.read_mnist_npz(write_npz(tmp_path / "m.npz", arrays))
+    (x_train, y_train), (x_test, y_test) = data.read_mnist_npz(
+        write_npz(tmp_path / "m.npz", arrays)
+    )
     np.testing.assert_array_equal(x_train, arrays["x_train"])
     np.testing.assert_array_equal(y_test, arrays["y_test"])
     assert x_train.dtype == np.uint8 and y_train.dtype == np.uint8
@@ -64,11 +66,23 @@ def _broken(change):
 
 BAD_FILES = {
     "missing key": (_broken(lambda a: a.pop("y_test")), "missing ['y_test']"),
-    "float images": (_broken(lambda a: a.update(x_train=a["x_train"].astype(np.float32))), "x_train should be uint8"),
-    "flat images": (_broken(lambda a: a.update(x_test=a["x_test"].reshape(10, 784))), "x_test should be uint8 of shape (N, 28, 28)"),
-    "label count": (_broken(lambda a: a.update(y_train=a["y_train"][:5])), "y_train should be integer labels of shape (20,)"),
+    "float images": (
+        _broken(lambda a: a.update(x_train=a["x_train"].astype(np.float32))),
+        "x_train should be uint8",
+    ),
+    "flat images": (
+        _broken(lambda a: a.update(x_test=a["x_test"].reshape(10, 784))),
+        "x_test should be uint8 of shape (N, 28, 28)",
+    ),
+    "label count": (
+        _broken(lambda a: a.update(y_train=a["y_train"][:5])),
+        "y_train should be integer labels of shape (20,)",
+    ),
     "label range": (_broken(lambda a: a.update(y_test=a["y_test"] + 5)), "should hold digits 0-9"),
-    "float labels": (_broken(lambda a: a.update(y_train=a["y_train"].astype(np.float32))), "y_train should be integer labels"),
+    "float labels": (
+        _broken(lambda a: a.update(y_train=a["y_train"].astype(np.float32))),
+        "y_train should be integer labels",
+    ),
 }
 
 
@@ -243,10 +257,14 @@ def test_scale_pixels():
 
 
 def test_as_float_pixels_scales_uint8_keeps_floats_and_refuses_the_rest():
-    np.testing.assert_allclose(data.as_float_pixels(np.array([0, 51, 255], np.uint8)), [0.0, 0.2, 1.0])
+    np.testing.assert_allclose(
+        data.as_float_pixels(np.array([0, 51, 255], np.uint8)), [0.0, 0.2, 1.0]
+    )
     kept = data.as_float_pixels(np.array([0.0, 0.5, 1.0]))
     assert kept.dtype == np.float32 and kept.tolist() == [0.0, 0.5, 1.0]
-    with pytest.raises(ValueError, match=r"float pixels must lie in \[0, 1\], got values in \[0, 255\]"):
+    with pytest.raises(
+        ValueError, match=r"float pixels must lie in \[0, 1\], got values in \[0, 255\]"
+    ):
         data.as_float_pixels(np.array([0.0, 255.0]))
     with pytest.raises(TypeError, match="uint8 or float pixels .* got dtype int64"):
         data.as_float_pixels(np.array([0, 255], np.int64))
@@ -255,7 +273,9 @@ def test_as_float_pixels_scales_uint8_keeps_floats_and_refuses_the_rest():
 def test_one_hot():
     np.testing.assert_array_equal(data.one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
     assert data.one_hot(np.array([1, 2]), 4).dtype == np.float32
-    with pytest.raises(ValueError, match=r"one_hot: y must lie in \[0, 10\), got values from 10 to 10"):
+    with pytest.raises(
+        ValueError, match=r"one_hot: y must lie in \[0, 10\), got values from 10 to 10"
+    ):
         data.one_hot(np.array([10]))
     with pytest.raises(ValueError, match=r"\(N,\)"):
         data.one_hot(np.array([[1]]))

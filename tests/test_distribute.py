@@ -65,9 +65,9 @@ def test_the_replica_step_in_one_process_is_lesson_04s_step():
     ours = distribute.build_model(16, seed=1)
     theirs = distribute.build_model(16, seed=1)
     loss = distribute.replica_step(ours, keras.optimizers.SGD(0.1), x, y, 32)
-    reference_loss, _ = make_train_step(theirs, keras.optimizers.SGD(0.1), cross_entropy_from_logits, compiled=False)(
-        tf.constant(x), tf.constant(y)
-    )
+    reference_loss, _ = make_train_step(
+        theirs, keras.optimizers.SGD(0.1), cross_entropy_from_logits, compiled=False
+    )(tf.constant(x), tf.constant(y))
     assert float(loss) == pytest.approx(float(reference_loss), rel=1e-6)
     assert distribute.max_difference(ours.trainable_variables, theirs.trainable_variables) < 1e-6
 
@@ -116,16 +116,31 @@ def test_workers_that_overrun_their_timeout_are_ended(digits_file, tmp_path, mon
 
 
 def test_nginx_config_names_the_replicas_and_the_limits(tmp_path):
-    text = distribute.nginx_config([8001, 8002], 9000, tmp_path, max_body_mb=3, body_timeout_s=7, header_timeout_s=4)
+    text = distribute.nginx_config(
+        [8001, 8002], 9000, tmp_path, max_body_mb=3, body_timeout_s=7, header_timeout_s=4
+    )
     assert "server 127.0.0.1:8001 " in text and "server 127.0.0.1:8002 " in text
     assert "listen 127.0.0.1:9000;" in text
-    for line in ("client_max_body_size 3m;", "client_body_timeout 7s;", "client_header_timeout 4s;",
-                 "proxy_pass http://digit_service;", "daemon off;"):
+    for line in (
+        "client_max_body_size 3m;",
+        "client_body_timeout 7s;",
+        "client_header_timeout 4s;",
+        "proxy_pass http://digit_service;",
+        "daemon off;",
+    ):
         assert line in text
     assert "non_idempotent" in text.split("proxy_next_upstream ")[1].split(";")[0]
-    for path_line in ("pid ", "error_log ", "access_log ", "client_body_temp_path ", "proxy_temp_path "):
+    for path_line in (
+        "pid ",
+        "error_log ",
+        "access_log ",
+        "client_body_temp_path ",
+        "proxy_temp_path ",
+    ):
         written = text.split(path_line)[1].split()[0].rstrip(";")
-        assert written.startswith(str(tmp_path)), f"{path_line.strip()} writes outside the prefix: {written}"
+        assert written.startswith(str(tmp_path)), (
+            f"{path_line.strip()} writes outside the prefix: {written}"
+        )
     with pytest.raises(ValueError, match="at least one"):
         distribute.nginx_config([], 9000, tmp_path)
 
@@ -135,8 +150,12 @@ def test_nginx_accepts_the_generated_config(tmp_path):
     (tmp_path / "tmp").mkdir()
     config = tmp_path / "nginx.conf"
     config.write_text(distribute.nginx_config([8001, 8002], distribute.free_ports(1)[0], tmp_path))
-    check = subprocess.run([program, "-t", "-p", str(tmp_path), "-c", str(config), "-e", str(tmp_path / "error.log")],
-                           capture_output=True, text=True, timeout=30)
+    check = subprocess.run(
+        [program, "-t", "-p", str(tmp_path), "-c", str(config), "-e", str(tmp_path / "error.log")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert check.returncode == 0, check.stderr
 
 
@@ -165,8 +184,9 @@ def test_nginx_routes_around_a_killed_replica_and_loses_no_request(replicas, dig
     expected = [handwriting.predict_image(digit_model, content).digit for _, content in pictures]
     with distribute.Nginx([r.port for r in replicas]) as nginx:
         assert nginx.process.poll() is None
-        report = distribute.load_test(nginx.url, pictures, num_requests=120, concurrency=8,
-                                      after=(30, replicas[1].kill))
+        report = distribute.load_test(
+            nginx.url, pictures, num_requests=120, concurrency=8, after=(30, replicas[1].kill)
+        )
         assert replicas[1].process.returncode == -signal.SIGKILL
         assert report.action_at is not None
         assert report.errors == [], report.errors

@@ -25,5 +25,3 @@ def test_the_references_agree_with_the_package():
         lesson06.dense_backward.reference(dout, (x, w)), layers.dense_backward(dout, (x, w))
     ):
         np.testing.assert_allclose(got, want)
-
-

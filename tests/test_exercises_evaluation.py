@@ -22,5 +22,3 @@ def test_the_reference_agrees_with_the_package():
         assert lesson07.top_k_accuracy.reference(y, probs, k) == pytest.approx(
             metrics.top_k_accuracy(y, probs, k)
         )
-
-

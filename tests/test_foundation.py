@@ -31,7 +31,9 @@ def test_lesson_lookup():
 
 def test_record_outside_a_notebook_prints_plain_values(capsys):
     assert record(test_accuracy=np.float32(0.5), epochs=np.int64(3), model="cnn") is None
-    assert capsys.readouterr().out.strip() == "Recorded: test_accuracy = 0.5, epochs = 3, model = cnn"
+    assert (
+        capsys.readouterr().out.strip() == "Recorded: test_accuracy = 0.5, epochs = 3, model = cnn"
+    )
     with pytest.raises(TypeError, match="numbers and strings"):
         record(history=[1, 2])
     with pytest.raises(ValueError):
@@ -86,8 +88,7 @@ def _double(x):
 DOUBLE = Exercise("double", _checks_double, _double)
 
 
-def _stub(x):
-    ...
+def _stub(x): ...
 
 
 def _raises_not_implemented(x):
@@ -119,22 +120,44 @@ def test_data_plots_write_figures(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (30, 28, 28), dtype=np.uint8)
     y = np.arange(30) % 10
-    fig = plotting.digit_grid(x[:12], y[:12], predictions=(y[:12] + 1) % 10, probabilities=np.full(12, 0.5), save_as="t_grid")
-    assert sum(bool(ax.images) for ax in fig.axes) == 12 and (tmp_path / "t_grid.png").stat().st_size > 1000
+    fig = plotting.digit_grid(
+        x[:12],
+        y[:12],
+        predictions=(y[:12] + 1) % 10,
+        probabilities=np.full(12, 0.5),
+        save_as="t_grid",
+    )
+    assert (
+        sum(bool(ax.images) for ax in fig.axes) == 12
+        and (tmp_path / "t_grid.png").stat().st_size > 1000
+    )
     plotting.class_balance(y, y[:10], save_as="t_balance")
     plotting.pixel_histogram(x, save_as="t_hist")
     plotting.mean_digits(x, y, save_as="t_mean")
-    plotting.learning_curves({"loss": [1, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]}, save_as="t_curves")
-    plotting.compare_runs({"a": {"val_accuracy": [0.1, 0.2]}, "b": {"val_accuracy": [0.3, 0.4]}}, save_as="t_compare")
+    plotting.learning_curves(
+        {"loss": [1, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]}, save_as="t_curves"
+    )
+    plotting.compare_runs(
+        {"a": {"val_accuracy": [0.1, 0.2]}, "b": {"val_accuracy": [0.3, 0.4]}}, save_as="t_compare"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "t_balance.png", "t_compare.png", "t_curves.png", "t_grid.png", "t_hist.png", "t_mean.png"]
+        "t_balance.png",
+        "t_compare.png",
+        "t_curves.png",
+        "t_grid.png",
+        "t_hist.png",
+        "t_mean.png",
+    ]
 
 
 @pytest.mark.parametrize(
     "call, message",
     [
         (lambda: plotting.digit_grid(np.zeros((2, 5))), "expected images of shape"),
-        (lambda: plotting.digit_grid(np.zeros((2, 28, 28)), labels=[1]), "labels has 1 entries but there are 2"),
+        (
+            lambda: plotting.digit_grid(np.zeros((2, 28, 28)), labels=[1]),
+            "labels has 1 entries but there are 2",
+        ),
         (lambda: plotting.learning_curves([1, 2]), "expected a Keras History"),
         (lambda: plotting.compare_runs({"a": {"loss": [1]}}), "has no 'val_accuracy'"),
         (lambda: plotting.save_figure(None, "../escape"), "plain file name"),
@@ -164,7 +187,11 @@ class _Affine:
 def test_layer_gradient_errors_passes_a_right_backward_and_catches_a_wrong_one():
     rng = np.random.default_rng(0)
     x, dout = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
-    right = gradcheck.layer_gradient_errors(_Affine(rng.normal(size=(3, 2)), rng.normal(size=2)), x, dout)
+    right = gradcheck.layer_gradient_errors(
+        _Affine(rng.normal(size=(3, 2)), rng.normal(size=2)), x, dout
+    )
     assert set(right) == {"x", "w", "b"} and max(right.values()) < 1e-7
-    wrong = gradcheck.layer_gradient_errors(_Affine(rng.normal(size=(3, 2)), rng.normal(size=2), wrong=True), x, dout)
+    wrong = gradcheck.layer_gradient_errors(
+        _Affine(rng.normal(size=(3, 2)), rng.normal(size=2), wrong=True), x, dout
+    )
     assert wrong["w"] > 0.1 and wrong["b"] < 1e-7

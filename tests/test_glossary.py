@@ -35,7 +35,9 @@ def test_the_glossary_is_large_sorted_and_without_duplicates():
 def test_each_term_is_defined_where_the_glossary_says(term):
     path = repo_root() / term.notebook
     assert path.is_file(), f"{term.term}: {term.notebook} does not exist"
-    assert path.name.startswith(term.lesson), f"{term.term}: lesson {term.lesson} is not {path.name}"
+    assert path.name.startswith(term.lesson), (
+        f"{term.term}: lesson {term.lesson} is not {path.name}"
+    )
     notebook = nbformat.read(path, as_version=4)
     assert term.section in _headings(notebook), (
         f"{term.term}: {path.name} has no section {term.section!r}; its sections: {sorted(_headings(notebook))}"
@@ -57,7 +59,9 @@ def test_the_first_mention_of_a_term_on_a_page_is_linked_and_nothing_else():
         glossary.Term("learning rate", "d", "01", "s", "notebooks/01.ipynb"),
     ]
     done: set[str] = set()
-    text = "## Softmax\n\nThe `softmax` of $softmax(z)$, then softmax again, with a [softmax](x.md).\n"
+    text = (
+        "## Softmax\n\nThe `softmax` of $softmax(z)$, then softmax again, with a [softmax](x.md).\n"
+    )
     linked = glossary.link_terms(text, terms, "glossary.md", done)
     assert linked == (
         "## Softmax\n\nThe `softmax` of $softmax(z)$, then [softmax](glossary.md#softmax) again, "

@@ -25,7 +25,9 @@ def test_data_is_seeded_and_follows_the_line():
 @pytest.mark.parametrize("w, b", [(0.0, 0.0), (2.5, -0.3), (-1.0, 4.0)])
 def test_mse_gradient_matches_finite_differences(w, b):
     numeric = numerical_gradient(lambda p: gd.mse_loss(X, Y, p[0], p[1]), np.array([w, b]))
-    np.testing.assert_allclose(gd.mse_gradient(X, Y, w, b), numeric, rtol=1e-6, err_msg=f"mse_gradient at ({w}, {b})")
+    np.testing.assert_allclose(
+        gd.mse_gradient(X, Y, w, b), numeric, rtol=1e-6, err_msg=f"mse_gradient at ({w}, {b})"
+    )
 
 
 def test_mse_loss_agrees_with_losses_module():
@@ -65,7 +67,9 @@ def test_learning_rate_above_the_bound_diverges_and_below_converges():
 
 
 def test_slow_growth_counts_as_diverged():
-    path = gd.gradient_descent(X, Y, learning_rate=1.02 * gd.max_stable_learning_rate(X), num_steps=40)
+    path = gd.gradient_descent(
+        X, Y, learning_rate=1.02 * gd.max_stable_learning_rate(X), num_steps=40
+    )
     assert path.num_steps == 40 and path.diverged
 
 
@@ -79,7 +83,9 @@ def test_loss_surface_matches_pointwise_loss():
 
 def test_gradient_tape_takes_the_same_steps():
     numpy_path = gd.gradient_descent(X, Y, learning_rate=0.1, num_steps=50, w0=1.0, b0=1.0)
-    tf_path = gd.fit_with_gradient_tape(X, Y, learning_rate=0.1, num_steps=50, w0=1.0, b0=1.0, dtype="float64")
+    tf_path = gd.fit_with_gradient_tape(
+        X, Y, learning_rate=0.1, num_steps=50, w0=1.0, b0=1.0, dtype="float64"
+    )
     np.testing.assert_allclose(tf_path.w, numpy_path.w, rtol=1e-10)
     np.testing.assert_allclose(tf_path.b, numpy_path.b, rtol=1e-10)
     np.testing.assert_allclose(tf_path.loss, numpy_path.loss, rtol=1e-10)
@@ -99,8 +105,16 @@ def test_gradient_tape_stops_when_diverging():
         (lambda: gd.mse_gradient(X[:, None], Y, 0.0, 0.0), ValueError, r"shape \(N,\)"),
         (lambda: gd.mse_loss(["a"], ["b"], 0.0, 0.0), TypeError, "numbers"),
         (lambda: gd.gradient_descent(X, Y, learning_rate=0.0, num_steps=5), ValueError, "positive"),
-        (lambda: gd.gradient_descent(X, Y, learning_rate="0.1", num_steps=5), TypeError, "learning_rate"),
-        (lambda: gd.gradient_descent(X, Y, learning_rate=0.1, num_steps=-1), ValueError, "num_steps"),
+        (
+            lambda: gd.gradient_descent(X, Y, learning_rate="0.1", num_steps=5),
+            TypeError,
+            "learning_rate",
+        ),
+        (
+            lambda: gd.gradient_descent(X, Y, learning_rate=0.1, num_steps=-1),
+            ValueError,
+            "num_steps",
+        ),
         (lambda: gd.least_squares(np.ones(5), np.arange(5.0)), ValueError, "two different x"),
         (lambda: gd.make_linear_data(1), ValueError, "num_points"),
         (lambda: gd.make_linear_data(10, x_range=(3, 1)), ValueError, "x_range"),

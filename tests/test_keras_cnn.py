@@ -154,7 +154,9 @@ def test_every_random_layer_of_the_improved_cnn_has_its_own_seed():
     random_layers = [*augment.layers, model.get_layer("dropout1"), model.get_layer("dropout2")]
     assert [layer.seed for layer in random_layers] == [7, 8, 9, 10]
     unseeded = keras_cnn.build_improved_cnn(seed=None)
-    assert unseeded.get_layer("dropout1").seed is None and unseeded.get_layer("dropout2").seed is None
+    assert (
+        unseeded.get_layer("dropout1").seed is None and unseeded.get_layer("dropout2").seed is None
+    )
 
 
 def test_improved_cnn_predictions_are_deterministic_at_inference():
@@ -209,7 +211,15 @@ def test_train_cnn_learns_an_easy_task_and_reports_validation():
     model = keras_cnn.compile_cnn(keras_cnn.build_original_cnn(), learning_rate=3e-3)
     timer = EpochTimer()
     history = keras_cnn.train_cnn(
-        model, x[:320], y[:320], x[320:], y[320:], num_epochs=6, batch_size=32, verbose=0, callbacks=[timer]
+        model,
+        x[:320],
+        y[:320],
+        x[320:],
+        y[320:],
+        num_epochs=6,
+        batch_size=32,
+        verbose=0,
+        callbacks=[timer],
     )
     for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
         assert len(history.history[key]) == 6, key

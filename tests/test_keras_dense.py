@@ -1,7 +1,5 @@
 """Tests of course_utils.keras_dense (lesson 05), on small synthetic digits."""
 
-
-
 import keras
 import numpy as np
 import pytest
@@ -25,13 +23,15 @@ def test_the_default_model_has_the_lessons_layers_and_parameter_count():
     expected = 785 * 256 + 257 * 128 + 129 * 64 + 65 * 32 + 33 * 10
     assert kd.dense_param_count((784, 256, 128, 64, 32, 10)) == expected == 244_522
     assert model.count_params() == expected
-    assert [layer.activation.__name__ for layer in model.layers if isinstance(layer, keras.layers.Dense)] == [
-        "relu", "relu", "relu", "relu", "softmax"
-    ]
+    assert [
+        layer.activation.__name__ for layer in model.layers if isinstance(layer, keras.layers.Dense)
+    ] == ["relu", "relu", "relu", "relu", "softmax"]
 
 
 def test_the_model_outputs_probabilities():
-    probs = kd.build_dense_model((8,))(np.random.default_rng(0).random((4, 28, 28)).astype("float32")).numpy()
+    probs = kd.build_dense_model((8,))(
+        np.random.default_rng(0).random((4, 28, 28)).astype("float32")
+    ).numpy()
     assert probs.shape == (4, 10)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
     assert (probs >= 0).all()
@@ -68,7 +68,9 @@ def test_make_dataset_scales_batches_and_shuffles_reproducibly():
     assert not np.array_equal(first, second), "each epoch should be shuffled anew"
     again = np.concatenate([yb.numpy() for _, yb in kd.make_dataset(x, y, batch_size=4, seed=1)])
     np.testing.assert_array_equal(again, first)
-    ordered = np.concatenate([yb.numpy() for _, yb in kd.make_dataset(x, y, batch_size=4, shuffle=False)])
+    ordered = np.concatenate(
+        [yb.numpy() for _, yb in kd.make_dataset(x, y, batch_size=4, shuffle=False)]
+    )
     np.testing.assert_array_equal(ordered, y)
 
 
@@ -82,15 +84,20 @@ def test_make_dataset_rejects_scaled_or_mismatched_input():
 
 def _compiled(model, learning_rate=1e-3):
     """What lesson 05 writes in its cells: Adam, sparse categorical cross-entropy, accuracy."""
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
 def one_epoch_loss(seed, x, y):
     set_seed(seed)
     model = _compiled(kd.build_dense_model((32, 16)), learning_rate=1e-3)
-    history = model.fit(kd.make_dataset(x, y, batch_size=16, seed=seed), epochs=1, shuffle=False, verbose=0)
+    history = model.fit(
+        kd.make_dataset(x, y, batch_size=16, seed=seed), epochs=1, shuffle=False, verbose=0
+    )
     return history.history["loss"][0]
 
 
@@ -118,7 +125,9 @@ def test_saving_and_reloading_gives_identical_predictions(tmp_path):
     model.save(path)
     reloaded = keras.models.load_model(path)
     pixels = data.scale_pixels(x)
-    np.testing.assert_array_equal(reloaded.predict(pixels, verbose=0), model.predict(pixels, verbose=0))
+    np.testing.assert_array_equal(
+        reloaded.predict(pixels, verbose=0), model.predict(pixels, verbose=0)
+    )
     assert kd.dense_layer_sizes(reloaded) == [16, 10]
     assert isinstance(reloaded.optimizer, keras.optimizers.Adam)
 
@@ -146,7 +155,9 @@ def test_callbacks_stop_early_checkpoint_the_best_model_and_time_epochs(tmp_path
     assert path.is_file()
     best = keras.models.load_model(path)
     best_val_loss = min(history.history["val_loss"])
-    assert best.evaluate(data.scale_pixels(x[32:]), y[32:], verbose=0)[0] == pytest.approx(best_val_loss, rel=1e-4)
+    assert best.evaluate(data.scale_pixels(x[32:]), y[32:], verbose=0)[0] == pytest.approx(
+        best_val_loss, rel=1e-4
+    )
     with pytest.raises(ValueError, match=r"\.keras"):
         kd.training_callbacks(tmp_path / "best.h5")
 
@@ -154,7 +165,15 @@ def test_callbacks_stop_early_checkpoint_the_best_model_and_time_epochs(tmp_path
 def test_compare_learning_rates_trains_one_run_per_rate_from_the_same_start():
     x, y = fake_digits(48, seed=8)
     rates = {"big": 0.05, "small": 1e-3, "same small": 1e-3}
-    histories = kd.compare_learning_rates(rates, (x[:32], y[:32]), (x[32:], y[32:]), num_epochs=2, batch_size=16, hidden_units=(8,), seed=3)
+    histories = kd.compare_learning_rates(
+        rates,
+        (x[:32], y[:32]),
+        (x[32:], y[32:]),
+        num_epochs=2,
+        batch_size=16,
+        hidden_units=(8,),
+        seed=3,
+    )
     assert list(histories) == list(rates)
     for history in histories.values():
         assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history)

@@ -61,7 +61,9 @@ GRADIENT_TABLE = [
 ]
 
 
-@pytest.mark.parametrize("name, make, shape", GRADIENT_TABLE, ids=[row[0] for row in GRADIENT_TABLE])
+@pytest.mark.parametrize(
+    "name, make, shape", GRADIENT_TABLE, ids=[row[0] for row in GRADIENT_TABLE]
+)
 def test_gradients_match_numerical_gradients(name, make, shape):
     rng = np.random.default_rng(0)
     layer = make(rng)
@@ -81,17 +83,28 @@ def test_gradients_match_numerical_gradients(name, make, shape):
         numeric[key] = numerical_gradient(lambda _: np.sum(layer.forward(x) * dout), param)
     for arg, expected in numeric.items():
         assert analytic[arg].shape == expected.shape, f"{name}: d{arg} has the wrong shape"
-        np.testing.assert_allclose(analytic[arg], expected, rtol=1e-5, atol=1e-8, err_msg=f"{name}: d{arg}")
+        np.testing.assert_allclose(
+            analytic[arg], expected, rtol=1e-5, atol=1e-8, err_msg=f"{name}: d{arg}"
+        )
         assert relative_error(analytic[arg], expected) < TOLERANCE, f"{name}: d{arg}"
 
 
 @pytest.mark.parametrize("stride, padding", [(1, 0), (1, 1), (2, 1), (1, "same"), ((2, 1), (0, 1))])
 def test_naive_and_vectorised_convolutions_agree(stride, padding):
     rng = np.random.default_rng(1)
-    x, w, b = rng.standard_normal((3, 7, 7, 2)), rng.standard_normal((3, 3, 2, 4)), rng.standard_normal(4)
+    x, w, b = (
+        rng.standard_normal((3, 7, 7, 2)),
+        rng.standard_normal((3, 3, 2, 4)),
+        rng.standard_normal(4),
+    )
     fast, _ = L.conv2d_forward(x, w, b, stride, padding)
-    np.testing.assert_allclose(fast, L.conv2d_naive(x, w, b, stride, padding), rtol=1e-12, atol=1e-12,
-                               err_msg=f"stride={stride}, padding={padding}")
+    np.testing.assert_allclose(
+        fast,
+        L.conv2d_naive(x, w, b, stride, padding),
+        rtol=1e-12,
+        atol=1e-12,
+        err_msg=f"stride={stride}, padding={padding}",
+    )
 
 
 def test_im2col_rows_are_windows_in_kernel_order():
@@ -106,18 +119,24 @@ def test_im2col_rows_are_windows_in_kernel_order():
     assert not padded[0].reshape(3, 3, 3)[0].any(), "the padding rows are zeros"
 
 
-@pytest.mark.parametrize("kernel, stride, padding", [(3, 1, 0), (3, 2, 1), (2, 2, 0), ((3, 1), (1, 2), (1, 0))])
+@pytest.mark.parametrize(
+    "kernel, stride, padding", [(3, 1, 0), (3, 2, 1), (2, 2, 0), ((3, 1), (1, 2), (1, 0))]
+)
 def test_col2im_is_the_adjoint_of_im2col(kernel, stride, padding):
     # <im2col(x), c> == <x, col2im(c)> for every x and c: col2im sends each window's value back to its pixels
     rng = np.random.default_rng(8)
     x = rng.standard_normal((2, 7, 6, 3))
     cols = L.im2col(x, kernel, stride, padding)
     c = rng.standard_normal(cols.shape)
-    assert np.sum(cols * c) == pytest.approx(np.sum(x * L.col2im(c, x.shape, kernel, stride, padding)), rel=1e-12)
+    assert np.sum(cols * c) == pytest.approx(
+        np.sum(x * L.col2im(c, x.shape, kernel, stride, padding)), rel=1e-12
+    )
 
 
 def test_max_pool_picks_the_maximum_and_routes_the_gradient_to_it():
-    x = np.array([[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 9.0, 8.0], [0.0, 0.0, 7.0, 7.0], [0.0, -1.0, 6.0, 1.0]])
+    x = np.array(
+        [[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 9.0, 8.0], [0.0, 0.0, 7.0, 7.0], [0.0, -1.0, 6.0, 1.0]]
+    )
     out, cache = L.maxpool2d_forward(x[None, :, :, None], 2)
     np.testing.assert_array_equal(out[0, :, :, 0], [[5.0, 9.0], [0.0, 7.0]])
     dx = L.maxpool2d_backward(np.ones_like(out), cache)[0, :, :, 0]
@@ -126,6 +145,7 @@ def test_max_pool_picks_the_maximum_and_routes_the_gradient_to_it():
 
 
 # --------------------------------------------------------------- agreement with TensorFlow
+
 
 def _tf():  # imported inside the tests that need it: importing TensorFlow takes seconds
     import tensorflow
@@ -146,7 +166,10 @@ def test_convolution_agrees_with_tensorflow(stride, padding):
 
     xt, wt, bt = tf.Variable(x), tf.Variable(w), tf.Variable(b)
     with tf.GradientTape() as tape:
-        ref = tf.nn.conv2d(xt, wt, stride, [[0, 0], [padding, padding], [padding, padding], [0, 0]]) + bt
+        ref = (
+            tf.nn.conv2d(xt, wt, stride, [[0, 0], [padding, padding], [padding, padding], [0, 0]])
+            + bt
+        )
         loss = tf.reduce_sum(ref * dout)
     ref_dx, ref_dw, ref_db = tape.gradient(loss, [xt, wt, bt])
     what = f"conv2d stride={stride} padding={padding}"
@@ -157,10 +180,15 @@ def test_convolution_agrees_with_tensorflow(stride, padding):
     assert out.dtype == dx.dtype == dw.dtype == db.dtype == np.float32
 
 
-@pytest.mark.parametrize("pool, stride, shape, ties", [
-    (2, 2, (2, 8, 8, 3), False), (2, 2, (2, 11, 11, 3), False), (3, 2, (1, 9, 9, 2), False),
-    (2, 2, (2, 8, 8, 3), True),  # many equal values: the first one in each window wins, in both
-])
+@pytest.mark.parametrize(
+    "pool, stride, shape, ties",
+    [
+        (2, 2, (2, 8, 8, 3), False),
+        (2, 2, (2, 11, 11, 3), False),
+        (3, 2, (1, 9, 9, 2), False),
+        (2, 2, (2, 8, 8, 3), True),  # many equal values: the first one in each window wins, in both
+    ],
+)
 def test_max_pool_agrees_with_tensorflow(pool, stride, shape, ties):
     tf = _tf()
     rng = np.random.default_rng(3)
@@ -175,7 +203,9 @@ def test_max_pool_agrees_with_tensorflow(pool, stride, shape, ties):
         loss = tf.reduce_sum(ref * dout)
     what = f"max pool {pool} stride {stride} on {shape}, ties={ties}"
     np.testing.assert_array_equal(out, ref.numpy(), err_msg=f"{what}: forward")
-    np.testing.assert_allclose(dx, tape.gradient(loss, xt).numpy(), rtol=1e-6, atol=1e-6, err_msg=f"{what}: dx")
+    np.testing.assert_allclose(
+        dx, tape.gradient(loss, xt).numpy(), rtol=1e-6, atol=1e-6, err_msg=f"{what}: dx"
+    )
 
 
 def test_dense_and_relu_agree_with_tensorflow():
@@ -194,10 +224,16 @@ def test_dense_and_relu_agree_with_tensorflow():
         ref = tf.nn.relu(tf.matmul(xt, wt) + bt)
         loss = tf.reduce_sum(ref * dout)
     ref_dx, ref_dw, ref_db = tape.gradient(loss, [xt, wt, bt])
-    np.testing.assert_allclose(out, ref.numpy(), rtol=1e-5, atol=1e-6, err_msg="dense+relu: forward")
+    np.testing.assert_allclose(
+        out, ref.numpy(), rtol=1e-5, atol=1e-6, err_msg="dense+relu: forward"
+    )
     np.testing.assert_allclose(dx, ref_dx.numpy(), rtol=1e-5, atol=1e-6, err_msg="dense+relu: dx")
-    np.testing.assert_allclose(dense.grads["w"], ref_dw.numpy(), rtol=1e-5, atol=1e-6, err_msg="dense+relu: dw")
-    np.testing.assert_allclose(dense.grads["b"], ref_db.numpy(), rtol=1e-5, atol=1e-6, err_msg="dense+relu: db")
+    np.testing.assert_allclose(
+        dense.grads["w"], ref_dw.numpy(), rtol=1e-5, atol=1e-6, err_msg="dense+relu: dw"
+    )
+    np.testing.assert_allclose(
+        dense.grads["b"], ref_db.numpy(), rtol=1e-5, atol=1e-6, err_msg="dense+relu: db"
+    )
 
 
 # ------------------------------------------------------------------- dtype and init
@@ -205,7 +241,13 @@ def test_dense_and_relu_agree_with_tensorflow():
 
 def test_float32_stays_float32_through_every_layer():
     rng = np.random.default_rng(5)
-    chain = [L.Conv2D(1, 4, 3, rng=rng), L.ReLU(), L.MaxPool2D(2), L.Flatten(), L.Dense(4 * 3 * 3, 3, rng=rng)]
+    chain = [
+        L.Conv2D(1, 4, 3, rng=rng),
+        L.ReLU(),
+        L.MaxPool2D(2),
+        L.Flatten(),
+        L.Dense(4 * 3 * 3, 3, rng=rng),
+    ]
     x = rng.random((2, 8, 8, 1), dtype=np.float32)
     for layer in chain:
         x = layer.forward(x)
@@ -233,17 +275,27 @@ def test_he_initialisation_has_the_right_spread_and_is_reproducible():
 
 def test_wrong_rank_says_which_layer_and_shape():
     conv = L.Conv2D(1, 2, 3, rng=np.random.default_rng(0), name="conv1")
-    with pytest.raises(ValueError, match=r"conv1: expected input of shape \(N, H, W, C\), got shape \(4, 28, 28\)"):
+    with pytest.raises(
+        ValueError, match=r"conv1: expected input of shape \(N, H, W, C\), got shape \(4, 28, 28\)"
+    ):
         conv.forward(np.zeros((4, 28, 28), np.float32))
-    with pytest.raises(ValueError, match=r"pool: expected input of shape \(N, H, W, C\), got shape \(4, 9\)"):
+    with pytest.raises(
+        ValueError, match=r"pool: expected input of shape \(N, H, W, C\), got shape \(4, 9\)"
+    ):
         L.MaxPool2D(2, name="pool").forward(np.zeros((4, 9), np.float32))
-    with pytest.raises(ValueError, match=r"dense: expected input of shape \(N, 10\), got shape \(4, 2, 5\)"):
-        L.Dense(10, 3, rng=np.random.default_rng(0), name="dense").forward(np.zeros((4, 2, 5), np.float32))
+    with pytest.raises(
+        ValueError, match=r"dense: expected input of shape \(N, 10\), got shape \(4, 2, 5\)"
+    ):
+        L.Dense(10, 3, rng=np.random.default_rng(0), name="dense").forward(
+            np.zeros((4, 2, 5), np.float32)
+        )
 
 
 def test_wrong_channel_count_says_which_layer_and_shape():
     conv = L.Conv2D(32, 64, 3, rng=np.random.default_rng(0), name="conv2")
-    with pytest.raises(ValueError, match=r"conv2: expected 32 input channel\(s\).*got shape \(2, 13, 13, 16\)"):
+    with pytest.raises(
+        ValueError, match=r"conv2: expected 32 input channel\(s\).*got shape \(2, 13, 13, 16\)"
+    ):
         conv.forward(np.zeros((2, 13, 13, 16), np.float32))
     with pytest.raises(ValueError, match=r"the input has 3 channel\(s\).*kernel \(3, 3, 2, 4\)"):
         L.conv2d_forward(np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 2, 4)), np.zeros(4))
@@ -251,8 +303,11 @@ def test_wrong_channel_count_says_which_layer_and_shape():
 
 def test_kernel_larger_than_the_padded_input_is_an_error():
     conv = L.Conv2D(1, 2, 5, padding=1, rng=np.random.default_rng(0), name="conv1")
-    with pytest.raises(ValueError, match=r"conv1: the kernel \(5 along height\) is larger than the padded input "
-                                         r"\(2 \+ 2\*1 = 4 along height\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"conv1: the kernel \(5 along height\) is larger than the padded input "
+        r"\(2 \+ 2\*1 = 4 along height\)",
+    ):
         conv.forward(np.zeros((1, 2, 2, 1), np.float32))
     with pytest.raises(ValueError, match=r"pool2: the kernel \(2 along height\) is larger"):
         L.MaxPool2D(2, name="pool2").forward(np.zeros((1, 1, 1, 4), np.float32))
@@ -260,21 +315,31 @@ def test_kernel_larger_than_the_padded_input_is_an_error():
 
 def test_non_integer_output_size_is_an_error():
     conv = L.Conv2D(1, 2, 3, stride=2, rng=np.random.default_rng(0), name="conv1")
-    with pytest.raises(ValueError, match=r"conv1: the output height \(input 6 \+ 2\*padding 0 - kernel 3\) / stride 2 "
-                                         r"\+ 1 = 2.5 is not an integer"):
+    with pytest.raises(
+        ValueError,
+        match=r"conv1: the output height \(input 6 \+ 2\*padding 0 - kernel 3\) / stride 2 "
+        r"\+ 1 = 2.5 is not an integer",
+    ):
         conv.forward(np.zeros((1, 6, 7, 1), np.float32))
     with pytest.raises(ValueError, match=r"conv2d_naive: the output width"):
         L.conv2d_naive(np.zeros((1, 7, 6, 1)), np.zeros((3, 3, 1, 1)), np.zeros(1), stride=2)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"kernel_size": 0}, ValueError, "kernel_size must be a positive integer, got 0"),
-    ({"kernel_size": 2.5}, TypeError, "kernel_size must be an int or a pair"),
-    ({"stride": (1, 0)}, ValueError, r"stride \(each entry of \(1, 0\)\) must be a positive integer"),
-    ({"padding": "full"}, ValueError, "padding must be an int, 'valid' or 'same'"),
-    ({"padding": -1}, ValueError, "padding must be a non-negative integer, got -1"),
-    ({"kernel_size": 2, "padding": "same"}, ValueError, "odd kernel"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"kernel_size": 0}, ValueError, "kernel_size must be a positive integer, got 0"),
+        ({"kernel_size": 2.5}, TypeError, "kernel_size must be an int or a pair"),
+        (
+            {"stride": (1, 0)},
+            ValueError,
+            r"stride \(each entry of \(1, 0\)\) must be a positive integer",
+        ),
+        ({"padding": "full"}, ValueError, "padding must be an int, 'valid' or 'same'"),
+        ({"padding": -1}, ValueError, "padding must be a non-negative integer, got -1"),
+        ({"kernel_size": 2, "padding": "same"}, ValueError, "odd kernel"),
+    ],
+)
 def test_bad_layer_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         L.Conv2D(1, 2, **{"kernel_size": 3, **kwargs}, rng=np.random.default_rng(0))

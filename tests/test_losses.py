@@ -26,7 +26,12 @@ Z_BIN = RNG.normal(scale=3.0, size=(N, 3))
 # (name, loss(y_pred) -> float, backward(y_pred) -> gradient, y_pred)
 GRADIENT_CASES = [
     ("mse", lambda p: losses.mse(Y_REG, p), lambda p: losses.mse_backward(Y_REG, p), P_REG),
-    ("mse (N,)", lambda p: losses.mse(Y_REG[:, 0], p), lambda p: losses.mse_backward(Y_REG[:, 0], p), P_REG[:, 0]),
+    (
+        "mse (N,)",
+        lambda p: losses.mse(Y_REG[:, 0], p),
+        lambda p: losses.mse_backward(Y_REG[:, 0], p),
+        P_REG[:, 0],
+    ),
     (
         "mse reduction=sum",
         lambda p: losses.mse(Y_REG, p, reduction="sum"),
@@ -65,8 +70,12 @@ GRADIENT_CASES = [
     ),
     (
         "sparse_categorical_cross_entropy from_logits, sum",
-        lambda z: losses.sparse_categorical_cross_entropy(LABELS, z, from_logits=True, reduction="sum"),
-        lambda z: losses.sparse_categorical_cross_entropy_backward(LABELS, z, from_logits=True, reduction="sum"),
+        lambda z: losses.sparse_categorical_cross_entropy(
+            LABELS, z, from_logits=True, reduction="sum"
+        ),
+        lambda z: losses.sparse_categorical_cross_entropy_backward(
+            LABELS, z, from_logits=True, reduction="sum"
+        ),
         LOGITS,
     ),
     (
@@ -90,7 +99,9 @@ GRADIENT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("name, loss, backward, y_pred", GRADIENT_CASES, ids=[c[0] for c in GRADIENT_CASES])
+@pytest.mark.parametrize(
+    "name, loss, backward, y_pred", GRADIENT_CASES, ids=[c[0] for c in GRADIENT_CASES]
+)
 def test_backward_matches_finite_differences(name, loss, backward, y_pred):
     numeric = numerical_gradient(loss, y_pred.copy())
     analytic = backward(y_pred)
@@ -139,9 +150,13 @@ def test_log_of_zero_is_clipped_or_avoided():
     assert probs[0, 0] == 0.0
     with np.errstate(divide="ignore"):
         assert np.isinf(-np.log(probs[0, 0]))
-    assert losses.sparse_categorical_cross_entropy([0], probs) == pytest.approx(-np.log(losses.EPSILON))
+    assert losses.sparse_categorical_cross_entropy([0], probs) == pytest.approx(
+        -np.log(losses.EPSILON)
+    )
     assert losses.softmax_cross_entropy(logits, [0]) == pytest.approx(800.0)
-    assert losses.sparse_categorical_cross_entropy([0], logits, from_logits=True) == pytest.approx(800.0)
+    assert losses.sparse_categorical_cross_entropy([0], logits, from_logits=True) == pytest.approx(
+        800.0
+    )
     assert losses.binary_cross_entropy([1.0], [-800.0], from_logits=True) == pytest.approx(800.0)
 
 
@@ -156,9 +171,17 @@ def test_bce_from_logits_gradient_does_not_vanish_when_confidently_wrong():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: losses.softmax_cross_entropy(LOGITS, np.array([0, 1, 2, 3, 4])), ValueError, r"class ids in \[0, 3\]"),
+        (
+            lambda: losses.softmax_cross_entropy(LOGITS, np.array([0, 1, 2, 3, 4])),
+            ValueError,
+            r"class ids in \[0, 3\]",
+        ),
         (lambda: losses.softmax_cross_entropy(LOGITS, LABELS[:3]), ValueError, "5 entries"),
-        (lambda: losses.softmax_cross_entropy(LOGITS, LABELS.astype(float)), TypeError, "integer class ids"),
+        (
+            lambda: losses.softmax_cross_entropy(LOGITS, LABELS.astype(float)),
+            TypeError,
+            "integer class ids",
+        ),
         (lambda: losses.softmax_cross_entropy(LOGITS[0], LABELS), ValueError, r"shape \(N, C\)"),
         (lambda: losses.softmax_cross_entropy(LOGITS, ONE_HOT[:, :3]), ValueError, "one-hot"),
         (lambda: losses.softmax_cross_entropy(LOGITS, "cat"), ValueError, "one-hot"),
@@ -167,8 +190,16 @@ def test_bce_from_logits_gradient_does_not_vanish_when_confidently_wrong():
         (lambda: losses.mse(Y_REG, P_REG, reduction="average"), ValueError, "reduction"),
         (lambda: losses.mse_backward(Y_REG, P_REG, reduction="none"), ValueError, "reduction"),
         (lambda: losses.mse(["a"], ["b"]), TypeError, "array of numbers"),
-        (lambda: losses.categorical_cross_entropy(Y_BIN[:, 0], P_BIN[:, 0]), ValueError, r"\(N, C\)"),
-        (lambda: losses.sparse_categorical_cross_entropy(ONE_HOT, PROBS), ValueError, r"shape \(N,\)"),
+        (
+            lambda: losses.categorical_cross_entropy(Y_BIN[:, 0], P_BIN[:, 0]),
+            ValueError,
+            r"\(N, C\)",
+        ),
+        (
+            lambda: losses.sparse_categorical_cross_entropy(ONE_HOT, PROBS),
+            ValueError,
+            r"shape \(N,\)",
+        ),
     ],
 )
 def test_bad_input_says_what_was_expected(call, error, match):
@@ -185,23 +216,52 @@ def _keras_cases():
     kl = keras.losses
     return [
         ("MeanSquaredError", losses.mse, kl.MeanSquaredError, Y_REG, P_REG, {}),
-        ("BinaryCrossentropy", losses.binary_cross_entropy, kl.BinaryCrossentropy, Y_BIN, P_BIN, {}),
+        (
+            "BinaryCrossentropy",
+            losses.binary_cross_entropy,
+            kl.BinaryCrossentropy,
+            Y_BIN,
+            P_BIN,
+            {},
+        ),
         (
             "BinaryCrossentropy(from_logits=True)",
-            losses.binary_cross_entropy, kl.BinaryCrossentropy, Y_BIN, Z_BIN, {"from_logits": True},
+            losses.binary_cross_entropy,
+            kl.BinaryCrossentropy,
+            Y_BIN,
+            Z_BIN,
+            {"from_logits": True},
         ),
-        ("CategoricalCrossentropy", losses.categorical_cross_entropy, kl.CategoricalCrossentropy, ONE_HOT, PROBS, {}),
+        (
+            "CategoricalCrossentropy",
+            losses.categorical_cross_entropy,
+            kl.CategoricalCrossentropy,
+            ONE_HOT,
+            PROBS,
+            {},
+        ),
         (
             "CategoricalCrossentropy(from_logits=True)",
-            losses.categorical_cross_entropy, kl.CategoricalCrossentropy, ONE_HOT, LOGITS, {"from_logits": True},
+            losses.categorical_cross_entropy,
+            kl.CategoricalCrossentropy,
+            ONE_HOT,
+            LOGITS,
+            {"from_logits": True},
         ),
         (
             "SparseCategoricalCrossentropy",
-            losses.sparse_categorical_cross_entropy, kl.SparseCategoricalCrossentropy, LABELS, PROBS, {},
+            losses.sparse_categorical_cross_entropy,
+            kl.SparseCategoricalCrossentropy,
+            LABELS,
+            PROBS,
+            {},
         ),
         (
             "SparseCategoricalCrossentropy(from_logits=True)",
-            losses.sparse_categorical_cross_entropy, kl.SparseCategoricalCrossentropy, LABELS, LOGITS,
+            losses.sparse_categorical_cross_entropy,
+            kl.SparseCategoricalCrossentropy,
+            LABELS,
+            LOGITS,
             {"from_logits": True},
         ),
     ]
@@ -213,11 +273,15 @@ def test_every_loss_agrees_with_keras():
         assert ours(y_true, y_pred, **kwargs) == pytest.approx(expected, rel=1e-5), name
         per_example = keras_class(reduction=None, **kwargs)(y_true, y_pred)
         np.testing.assert_allclose(
-            ours(y_true, y_pred, reduction="none", **kwargs), np.asarray(per_example), rtol=1e-5,
+            ours(y_true, y_pred, reduction="none", **kwargs),
+            np.asarray(per_example),
+            rtol=1e-5,
             err_msg=f"{name}, reduction=None",
         )
         summed = float(keras_class(reduction="sum", **kwargs)(y_true, y_pred))
-        assert ours(y_true, y_pred, reduction="sum", **kwargs) == pytest.approx(summed, rel=1e-5), name
+        assert ours(y_true, y_pred, reduction="sum", **kwargs) == pytest.approx(summed, rel=1e-5), (
+            name
+        )
 
 
 def test_clipping_agrees_with_keras_on_zero_probabilities():
@@ -226,7 +290,9 @@ def test_clipping_agrees_with_keras_on_zero_probabilities():
     probs = np.array([[0.0, 1.0, 0.0], [0.5, 0.5, 0.0]])
     labels = np.array([0, 1])
     expected = float(keras.losses.SparseCategoricalCrossentropy()(labels, probs))
-    assert losses.sparse_categorical_cross_entropy(labels, probs) == pytest.approx(expected, rel=1e-4)
+    assert losses.sparse_categorical_cross_entropy(labels, probs) == pytest.approx(
+        expected, rel=1e-4
+    )
 
 
 def test_fused_loss_and_gradient_agree_with_tensorflow():
@@ -238,5 +304,8 @@ def test_fused_loss_and_gradient_agree_with_tensorflow():
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(LABELS, logits)
     assert losses.softmax_cross_entropy(LOGITS, LABELS) == pytest.approx(float(loss), rel=1e-6)
     np.testing.assert_allclose(
-        losses.softmax_cross_entropy_backward(LOGITS, LABELS), tape.gradient(loss, logits).numpy(), rtol=1e-5, atol=1e-8
+        losses.softmax_cross_entropy_backward(LOGITS, LABELS),
+        tape.gradient(loss, logits).numpy(),
+        rtol=1e-5,
+        atol=1e-8,
     )

@@ -298,8 +298,14 @@ def test_gallery_puts_the_most_confident_mistake_first(figures):
     probs = np.array([[0.6, 0.4], [0.1, 0.9], [0.3, 0.7]])
     fig = plotting.misclassified_gallery(np.zeros((3, 28, 28)), np.array([1, 0, 0]), probs)
     drawn = [ax for ax in fig.axes if ax.images]
-    assert [ax.get_title() for ax in drawn] == ["0 · pred 1 · 90%", "0 · pred 1 · 70%", "1 · pred 0 · 60%"]
-    assert {ax.title.get_color() for ax in drawn} == {plotting.PALETTE[3]}, "mistakes are titled in red"
+    assert [ax.get_title() for ax in drawn] == [
+        "0 · pred 1 · 90%",
+        "0 · pred 1 · 70%",
+        "1 · pred 0 · 60%",
+    ]
+    assert {ax.title.get_color() for ax in drawn} == {plotting.PALETTE[3]}, (
+        "mistakes are titled in red"
+    )
 
 
 def test_evaluation_figures_reject_bad_input(figures):

@@ -1,7 +1,5 @@
 """Tests of course_utils.mlp_from_scratch (lesson 04) and its figures, on small synthetic digits."""
 
-
-
 import keras
 import matplotlib
 import numpy as np
@@ -33,7 +31,10 @@ def test_flatten_images_scales_uint8_and_keeps_floats():
     np.testing.assert_array_equal(mlp.flatten_images(np.full((3, 784), 0.5)), 0.5)
 
 
-@pytest.mark.parametrize("bad, error", [(np.zeros((28, 28)), ValueError), (np.zeros((2, 28, 28), dtype=np.int64), TypeError)])
+@pytest.mark.parametrize(
+    "bad, error",
+    [(np.zeros((28, 28)), ValueError), (np.zeros((2, 28, 28), dtype=np.int64), TypeError)],
+)
 def test_flatten_images_rejects_bad_input(bad, error):
     with pytest.raises(error):
         mlp.flatten_images(bad)
@@ -74,7 +75,11 @@ def test_minibatches_reject_mismatched_labels_and_bad_batch_size():
 
 @pytest.mark.parametrize(
     "init, fan_in, fan_out, expected",
-    [("normal", 784, 512, 1.0), ("glorot", 784, 512, np.sqrt(2 / 1296)), ("he", 784, 512, np.sqrt(2 / 784))],
+    [
+        ("normal", 784, 512, 1.0),
+        ("glorot", 784, 512, np.sqrt(2 / 1296)),
+        ("he", 784, 512, np.sqrt(2 / 784)),
+    ],
 )
 def test_init_stddev(init, fan_in, fan_out, expected):
     assert mlp.init_stddev(init, fan_in, fan_out) == pytest.approx(expected)
@@ -133,7 +138,9 @@ def test_forward_and_gradients_match_a_keras_model_with_the_same_weights():
     assert float(loss) == pytest.approx(float(keras_loss), rel=1e-5)
     names = [v.name for pair in zip(model.weights, model.biases) for v in pair]
     for name, ours, theirs in zip(names, grads, keras_grads):
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-6, err_msg=f"gradient of {name}")
+        np.testing.assert_allclose(
+            ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-6, err_msg=f"gradient of {name}"
+        )
 
 
 # --- losses -------------------------------------------------------------------------
@@ -166,7 +173,9 @@ def test_evaluate_counts_rows_whose_largest_logit_is_the_label():
     logits = mlp.predict(model, x)
     scores = mlp.evaluate(model, x, y)
     assert scores["accuracy"] == pytest.approx(np.mean(logits.argmax(axis=1) == y))
-    assert scores["loss"] == pytest.approx(float(mlp.cross_entropy_from_logits(logits, y)), rel=1e-5)
+    assert scores["loss"] == pytest.approx(
+        float(mlp.cross_entropy_from_logits(logits, y)), rel=1e-5
+    )
     with pytest.raises(ValueError):
         mlp.evaluate(model, x, y[:-1])
 
@@ -188,7 +197,13 @@ def test_the_published_recipe_gives_nan_and_the_fixed_one_does_not():
 
     fixed = mlp.MLP(init="he", seed=0)
     assert float(tf.math.reduce_std(fixed(mlp.flatten_images(x)))) < 10
-    history = mlp.train(fixed, mlp.MiniBatches(x, y, 32, seed=0), mlp.adam_train_step(fixed), num_epochs=2, verbose=0)
+    history = mlp.train(
+        fixed,
+        mlp.MiniBatches(x, y, 32, seed=0),
+        mlp.adam_train_step(fixed),
+        num_epochs=2,
+        verbose=0,
+    )
     assert np.all(np.isfinite(history.history["loss"]))
     assert all(np.isfinite(w.numpy()).all() for w in fixed.trainable_variables)
 
@@ -216,7 +231,9 @@ def test_eager_and_compiled_steps_compute_the_same_update():
     y = tf.constant(y, dtype=tf.int32)
     models = [mlp.MLP((784, 32, 10), seed=3) for _ in range(2)]
     for model, compiled in zip(models, (False, True)):
-        step = mlp.make_train_step(model, keras.optimizers.Adam(learning_rate=1e-3), mlp.cross_entropy_from_logits)
+        step = mlp.make_train_step(
+            model, keras.optimizers.Adam(learning_rate=1e-3), mlp.cross_entropy_from_logits
+        )
         if compiled:
             step = mlp.compile_train_step(step)
         for _ in range(3):
@@ -240,7 +257,13 @@ def test_training_is_reproducible_with_the_same_seeds_and_differs_with_others():
 
     def first_epoch_loss(seed):
         model = mlp.MLP((784, 64, 10), seed=seed)
-        history = mlp.train(model, mlp.MiniBatches(x, y, 16, seed=seed), mlp.adam_train_step(model), num_epochs=1, verbose=0)
+        history = mlp.train(
+            model,
+            mlp.MiniBatches(x, y, 16, seed=seed),
+            mlp.adam_train_step(model),
+            num_epochs=1,
+            verbose=0,
+        )
         return history.history["loss"][0]
 
     assert first_epoch_loss(42) == first_epoch_loss(42)
@@ -251,7 +274,14 @@ def test_train_returns_a_history_with_validation_and_timings(capsys):
     x, y = fake_digits(40, seed=3)
     model = mlp.MLP((784, 16, 10), seed=0)
     step = mlp.adam_train_step(model)
-    history = mlp.train(model, mlp.MiniBatches(x, y, 16), step, num_epochs=2, validation_data=(x[:10], y[:10]), verbose=1)
+    history = mlp.train(
+        model,
+        mlp.MiniBatches(x, y, 16),
+        step,
+        num_epochs=2,
+        validation_data=(x[:10], y[:10]),
+        verbose=1,
+    )
     assert isinstance(history, History)
     assert sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
     assert all(len(values) == 2 for values in history.history.values())
@@ -274,7 +304,10 @@ def test_activation_scales_and_timing_bars_draw_and_save(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_FIGURES_DIR", str(tmp_path))
     x, _ = fake_digits(20)
     x = mlp.flatten_images(x)
-    runs = {init: {k: v.numpy() for k, v in mlp.MLP(init=init).activations(x).items()} for init in ("normal", "he")}
+    runs = {
+        init: {k: v.numpy() for k, v in mlp.MLP(init=init).activations(x).items()}
+        for init in ("normal", "he")
+    }
     fig = plotting.activation_scales(runs, save_as="04_test_scales")
     assert len(fig.axes) == 4
     titles = [ax.get_title() for ax in fig.axes]
@@ -305,7 +338,11 @@ def test_dropout_switches_off_hidden_units_only_in_training():
     assert switched_off.sum() / alive.sum() == pytest.approx(0.25, abs=0.03)
     kept = (dropped > 0) & alive
     np.testing.assert_allclose(dropped[kept], plain[kept] / 0.75, rtol=1e-6)
-    again = mlp.MLP((784, 50, 10), dropout=0.25, seed=4).activations(x, training=True)["hidden 1"].numpy()
+    again = (
+        mlp.MLP((784, 50, 10), dropout=0.25, seed=4)
+        .activations(x, training=True)["hidden 1"]
+        .numpy()
+    )
     np.testing.assert_array_equal(again, dropped)
     assert "dropout=0.25" in repr(model)
     assert model.num_params() == mlp.MLP((784, 50, 10)).num_params()

@@ -16,13 +16,15 @@ from course_utils.optim import SGD, Adam
 
 def _small_network(dtype=np.float64, seed=0):
     rng = np.random.default_rng(seed)
-    return Sequential([
-        L.Conv2D(1, 2, 3, rng=rng, dtype=dtype, name="conv"),
-        L.ReLU(name="relu"),
-        L.MaxPool2D(2, name="pool"),
-        L.Flatten(name="flatten"),
-        L.Dense(2 * 2 * 2, 3, rng=rng, dtype=dtype, name="dense"),
-    ])
+    return Sequential(
+        [
+            L.Conv2D(1, 2, 3, rng=rng, dtype=dtype, name="conv"),
+            L.ReLU(name="relu"),
+            L.MaxPool2D(2, name="pool"),
+            L.Flatten(name="flatten"),
+            L.Dense(2 * 2 * 2, 3, rng=rng, dtype=dtype, name="dense"),
+        ]
+    )
 
 
 def loss_and_gradients(network, x, y):
@@ -48,7 +50,9 @@ def test_gradients_of_the_whole_network_match_numerical_gradients():
     analytic = {key: grad.copy() for key, grad in network.grads.items()}
     for key, param in network.params.items():
         numeric = numerical_gradient(lambda _: network.loss(x, y)[0], param)
-        np.testing.assert_allclose(analytic[key], numeric, rtol=1e-5, atol=1e-8, err_msg=f"network: d{key}")
+        np.testing.assert_allclose(
+            analytic[key], numeric, rtol=1e-5, atol=1e-8, err_msg=f"network: d{key}"
+        )
 
 
 def test_the_lesson_network_overfits_32_random_digits():
@@ -56,7 +60,9 @@ def test_the_lesson_network_overfits_32_random_digits():
     network = lesson_cnn(seed=0, fast=True)  # the network lesson 06 trains
     history = network.fit(x, y, Adam(1e-3), num_epochs=50, batch_size=32, seed=0, progress=False)
     scores = network.evaluate(x, y)
-    assert scores["accuracy"] == 1.0, f"the network should memorise 32 digits, got accuracy {scores['accuracy']}"
+    assert scores["accuracy"] == 1.0, (
+        f"the network should memorise 32 digits, got accuracy {scores['accuracy']}"
+    )
     assert history.history["loss"][-1] < 0.1 * history.history["loss"][0]
 
 
@@ -72,12 +78,17 @@ def test_the_lesson_network_has_the_lessons_shapes():
 def test_the_plain_and_fast_lesson_networks_compute_the_same():
     x, y = _digits(8)
     plain, fast = lesson_cnn(seed=3), lesson_cnn(seed=3, fast=True)
-    assert [type(layer).__module__ for layer in fast.layers[:3]] == ["course_utils.fast_layers", "course_utils.layers",
-                                                                      "course_utils.fast_layers"]
+    assert [type(layer).__module__ for layer in fast.layers[:3]] == [
+        "course_utils.fast_layers",
+        "course_utils.layers",
+        "course_utils.fast_layers",
+    ]
     loss = loss_and_gradients(plain, x, y)
     assert loss_and_gradients(fast, x, y) == pytest.approx(loss, rel=1e-5)
     for key, grad in plain.grads.items():
-        np.testing.assert_allclose(fast.grads[key], grad, rtol=1e-4, atol=1e-5 * np.abs(grad).max(), err_msg=key)
+        np.testing.assert_allclose(
+            fast.grads[key], grad, rtol=1e-4, atol=1e-5 * np.abs(grad).max(), err_msg=key
+        )
 
 
 def test_params_and_grads_are_the_layers_own_arrays():
@@ -88,7 +99,9 @@ def test_params_and_grads_are_the_layers_own_arrays():
     assert set(network.grads) == set(network.params)
     before = network.params["dense.b"].copy()
     SGD(0.1).step(network.params, network.grads)
-    assert not np.array_equal(network.layers[-1].params["b"], before), "the optimizer must update the layer"
+    assert not np.array_equal(network.layers[-1].params["b"], before), (
+        "the optimizer must update the layer"
+    )
 
 
 def test_fit_returns_a_history_and_is_reproducible():
@@ -97,15 +110,25 @@ def test_fit_returns_a_history_and_is_reproducible():
 
     def train():
         network = _small_network_for_digits()
-        history = network.fit(x, y, SGD(0.05, momentum=0.9), num_epochs=3, batch_size=16, seed=3,
-                              validation_data=val, learning_rate_schedule=lambda epoch: 0.05 / (epoch + 1),
-                              progress=False)
+        history = network.fit(
+            x,
+            y,
+            SGD(0.05, momentum=0.9),
+            num_epochs=3,
+            batch_size=16,
+            seed=3,
+            validation_data=val,
+            learning_rate_schedule=lambda epoch: 0.05 / (epoch + 1),
+            progress=False,
+        )
         return network, history
 
     network, history = train()
     again, _ = train()
     for key, param in network.params.items():
-        np.testing.assert_array_equal(param, again.params[key], err_msg=f"{key} differs between two runs")
+        np.testing.assert_array_equal(
+            param, again.params[key], err_msg=f"{key} differs between two runs"
+        )
     assert isinstance(history, History)
     assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert all(len(values) == 3 for values in history.history.values())
@@ -118,13 +141,15 @@ def test_fit_returns_a_history_and_is_reproducible():
 
 def _small_network_for_digits(seed=0):
     rng = np.random.default_rng(seed)
-    return Sequential([
-        L.Conv2D(1, 4, 4, stride=2, padding=1, rng=rng),
-        L.ReLU(),
-        L.MaxPool2D(2),
-        L.Flatten(),
-        L.Dense(7 * 7 * 4, 10, rng=rng),
-    ])
+    return Sequential(
+        [
+            L.Conv2D(1, 4, 4, stride=2, padding=1, rng=rng),
+            L.ReLU(),
+            L.MaxPool2D(2),
+            L.Flatten(),
+            L.Dense(7 * 7 * 4, 10, rng=rng),
+        ]
+    )
 
 
 def test_predict_and_evaluate_agree():
@@ -133,7 +158,9 @@ def test_predict_and_evaluate_agree():
     probs = network.predict(x, batch_size=7)
     assert probs.shape == (30, 10) and probs.dtype == np.float32
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
-    np.testing.assert_allclose(network.predict_logits(x, batch_size=7), network.forward(x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        network.predict_logits(x, batch_size=7), network.forward(x), rtol=1e-5, atol=1e-6
+    )
     scores = network.evaluate(x, y, batch_size=4)
     assert scores["accuracy"] == np.mean(probs.argmax(axis=1) == y)
     assert scores["loss"] == pytest.approx(-np.mean(np.log(probs[np.arange(30), y])), rel=1e-4)
@@ -143,7 +170,10 @@ def test_a_diverging_run_stops_with_a_clear_error():
     x, y = _digits(16)
     network = _small_network_for_digits()
     network.params["dense.w"][0, 0] = np.inf  # what a far too large learning rate ends in
-    with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match="lower the learning rate"):
+    with (
+        np.errstate(all="ignore"),
+        pytest.raises(FloatingPointError, match="lower the learning rate"),
+    ):
         network.fit(x, y, SGD(0.1), num_epochs=3, batch_size=8, progress=False)
 
 
@@ -151,15 +181,18 @@ def test_bad_networks_and_data_are_errors():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match=r"names must be unique, \['relu'\]"):
         Sequential([L.ReLU(name="relu"), L.ReLU(name="relu")])
-    assert [layer.name for layer in Sequential([L.ReLU(), L.ReLU(name="relu_1"), L.ReLU()]).layers] == [
-        "relu", "relu_1", "relu_2"]
+    assert [
+        layer.name for layer in Sequential([L.ReLU(), L.ReLU(name="relu_1"), L.ReLU()]).layers
+    ] == ["relu", "relu_1", "relu_2"]
     with pytest.raises(TypeError, match="layers from course_utils.layers"):
         Sequential([lambda x: x])
     with pytest.raises(ValueError, match="at least one layer"):
         Sequential([])
     network = _small_network_for_digits()
     x, y = _digits(8)
-    with pytest.raises(TypeError, match=r"y must hold integers \(class ids such as 7\), got dtype float32"):
+    with pytest.raises(
+        TypeError, match=r"y must hold integers \(class ids such as 7\), got dtype float32"
+    ):
         network.fit(x, y.astype(np.float32), Adam(), progress=False)
     with pytest.raises(ValueError, match="x has 8 examples but y has 7"):
         network.fit(x, y[:7], Adam(), progress=False)
@@ -169,7 +202,9 @@ def test_bad_networks_and_data_are_errors():
         network.fit(x, y, "adam", progress=False)
     with pytest.raises(ValueError, match="num_epochs must be a positive integer"):
         network.fit(x, y, Adam(), num_epochs=0, progress=False)
-    with pytest.raises(ValueError, match=r"dense: expected inputs of shape \(N, 1600\), got \(N, 3136\)"):
+    with pytest.raises(
+        ValueError, match=r"dense: expected inputs of shape \(N, 1600\), got \(N, 3136\)"
+    ):
         Sequential([L.Flatten(), L.Dense(1600, 10, rng=rng, name="dense")]).summary((28, 28, 4))
 
 
@@ -202,9 +237,13 @@ def test_random_shift_moves_each_image_within_the_limit():
     shifted = random_shift(x, np.random.default_rng(0), max_shift=2)
     assert shifted.shape == x.shape and shifted.dtype == np.float32
     where = np.argwhere(shifted[..., 0] == 1.0)
-    assert len(where) == 50 and set(where[:, 0]) == set(range(50)), "every image keeps its one bright pixel"
+    assert len(where) == 50 and set(where[:, 0]) == set(range(50)), (
+        "every image keeps its one bright pixel"
+    )
     moves = where[:, 1:] - 4
-    assert np.abs(moves).max() == 2 and len({tuple(m) for m in moves}) > 10, "shifts of up to 2 pixels, varied"
+    assert np.abs(moves).max() == 2 and len({tuple(m) for m in moves}) > 10, (
+        "shifts of up to 2 pixels, varied"
+    )
     again = random_shift(x, np.random.default_rng(0), max_shift=2)
     np.testing.assert_array_equal(shifted, again)
     np.testing.assert_array_equal(random_shift(x, np.random.default_rng(0), max_shift=0), x)
@@ -223,6 +262,14 @@ def test_fit_augments_training_batches_only():
         return batch[:, ::-1]  # a flip: any change of the images will do
 
     network = _small_network_for_digits()
-    network.fit(x, y, Adam(), num_epochs=2, batch_size=8, validation_data=_digits(5, seed=1), augment=augment,
-                progress=False)
+    network.fit(
+        x,
+        y,
+        Adam(),
+        num_epochs=2,
+        batch_size=8,
+        validation_data=_digits(5, seed=1),
+        augment=augment,
+        progress=False,
+    )
     assert seen == [8, 8, 4] * 2

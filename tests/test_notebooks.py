@@ -52,7 +52,11 @@ def test_notebook_shape(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_each_lesson_ends_with_check_yourself_questions_and_folded_answers(name):
     notebook = nbformat.read(notebooks_dir() / f"{name}.ipynb", as_version=4)
-    cells = [c.source for c in notebook.cells if c.cell_type == "markdown" and c.source.startswith("## Check yourself")]
+    cells = [
+        c.source
+        for c in notebook.cells
+        if c.cell_type == "markdown" and c.source.startswith("## Check yourself")
+    ]
     assert cells, f"{name} has no '## Check yourself' section"
     questions = cells[0].count("<details><summary>")
     assert 3 <= questions <= 6 and cells[0].count("</details>") == questions, (

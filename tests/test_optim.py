@@ -10,8 +10,13 @@ from course_utils.optim import SGD, Adam
 
 def _problem(seed=0, dtype=np.float32):
     rng = np.random.default_rng(seed)
-    params = {"w": rng.standard_normal((3, 4)).astype(dtype), "b": rng.standard_normal(4).astype(dtype)}
-    grads = [{k: rng.standard_normal(v.shape).astype(dtype) for k, v in params.items()} for _ in range(4)]
+    params = {
+        "w": rng.standard_normal((3, 4)).astype(dtype),
+        "b": rng.standard_normal(4).astype(dtype),
+    }
+    grads = [
+        {k: rng.standard_normal(v.shape).astype(dtype) for k, v in params.items()} for _ in range(4)
+    ]
     return params, grads
 
 
@@ -22,15 +27,27 @@ def test_plain_sgd_steps_against_the_gradient():
     SGD(learning_rate=0.5).step(params, grads[0])
     assert params["w"] is w, "the update must happen in place: the layers hold these arrays"
     for key in params:
-        np.testing.assert_allclose(params[key], before[key] - 0.5 * grads[0][key], rtol=1e-6, err_msg=key)
+        np.testing.assert_allclose(
+            params[key], before[key] - 0.5 * grads[0][key], rtol=1e-6, err_msg=key
+        )
 
 
-@pytest.mark.parametrize("name, ours, theirs", [
-    ("sgd momentum", lambda: SGD(0.1, momentum=0.9), lambda keras: keras.optimizers.SGD(0.1, momentum=0.9)),
-    ("adam", lambda: Adam(0.01), lambda keras: keras.optimizers.Adam(0.01)),
-    ("adam betas", lambda: Adam(0.003, beta_1=0.5, beta_2=0.9, epsilon=1e-4),
-     lambda keras: keras.optimizers.Adam(0.003, beta_1=0.5, beta_2=0.9, epsilon=1e-4)),
-])
+@pytest.mark.parametrize(
+    "name, ours, theirs",
+    [
+        (
+            "sgd momentum",
+            lambda: SGD(0.1, momentum=0.9),
+            lambda keras: keras.optimizers.SGD(0.1, momentum=0.9),
+        ),
+        ("adam", lambda: Adam(0.01), lambda keras: keras.optimizers.Adam(0.01)),
+        (
+            "adam betas",
+            lambda: Adam(0.003, beta_1=0.5, beta_2=0.9, epsilon=1e-4),
+            lambda keras: keras.optimizers.Adam(0.003, beta_1=0.5, beta_2=0.9, epsilon=1e-4),
+        ),
+    ],
+)
 def test_updates_agree_with_keras(name, ours, theirs):
     import keras
 
@@ -42,8 +59,13 @@ def test_updates_agree_with_keras(name, ours, theirs):
         optimizer.step(params, step)
         reference.apply_gradients([(step[k], variables[k]) for k in params])
     for key in params:
-        np.testing.assert_allclose(params[key], np.asarray(variables[key]), rtol=1e-5, atol=1e-6,
-                                   err_msg=f"{name}: {key} after {len(grads)} steps")
+        np.testing.assert_allclose(
+            params[key],
+            np.asarray(variables[key]),
+            rtol=1e-5,
+            atol=1e-6,
+            err_msg=f"{name}: {key} after {len(grads)} steps",
+        )
 
 
 @pytest.mark.parametrize("optimizer", [SGD(0.1), SGD(0.05, momentum=0.9), Adam(0.1)], ids=repr)
@@ -62,7 +84,9 @@ def test_updates_keep_the_parameters_dtype():
     for optimizer in (SGD(0.1, momentum=0.9), Adam()):
         optimizer.step(params, float64_grads)
         assert all(p.dtype == np.float32 for p in params.values()), repr(optimizer)
-        assert all(s.dtype == np.float32 for state in optimizer.state.values() for s in state.values())
+        assert all(
+            s.dtype == np.float32 for state in optimizer.state.values() for s in state.values()
+        )
 
 
 def test_the_learning_rate_can_change_between_steps():
@@ -78,17 +102,25 @@ def test_mismatched_params_and_grads_are_errors():
     params, grads = _problem()
     with pytest.raises(ValueError, match=r"no gradient for \['b'\]"):
         Adam().step(params, {"w": grads[0]["w"]})
-    with pytest.raises(ValueError, match=r"gradient of 'w' has shape \(4, 3\), the parameter has shape \(3, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"gradient of 'w' has shape \(4, 3\), the parameter has shape \(3, 4\)"
+    ):
         SGD().step(params, {"w": grads[0]["w"].T, "b": grads[0]["b"]})
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda: SGD(learning_rate=0), "learning_rate must be a positive finite number, got 0"),
-    (lambda: SGD(learning_rate=-1e-3), "learning_rate must be a positive finite number, got -0.001"),
-    (lambda: SGD(0.1, momentum=1.0), r"momentum must be a number in \[0, 1\), got 1.0"),
-    (lambda: Adam(beta_2=1.5), r"beta_2 must be a number in \[0, 1\), got 1.5"),
-    (lambda: Adam(epsilon=0), "epsilon must be a positive finite number, got 0"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: SGD(learning_rate=0), "learning_rate must be a positive finite number, got 0"),
+        (
+            lambda: SGD(learning_rate=-1e-3),
+            "learning_rate must be a positive finite number, got -0.001",
+        ),
+        (lambda: SGD(0.1, momentum=1.0), r"momentum must be a number in \[0, 1\), got 1.0"),
+        (lambda: Adam(beta_2=1.5), r"beta_2 must be a number in \[0, 1\), got 1.5"),
+        (lambda: Adam(epsilon=0), "epsilon must be a positive finite number, got 0"),
+    ],
+)
 def test_bad_hyperparameters_are_errors(make, match):
     with pytest.raises(ValueError, match=match):
         make()

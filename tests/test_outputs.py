@@ -38,7 +38,10 @@ def test_a_new_an_empty_or_an_own_folder_is_claimed(tmp_path):
 
 def test_a_folder_with_a_users_files_is_refused_and_left_alone(tmp_path):
     folder = _users_folder(tmp_path)
-    with pytest.raises(outputs.FolderNotOursError, match=r"holds other files \(chapter1.tex\), so nothing was written"):
+    with pytest.raises(
+        outputs.FolderNotOursError,
+        match=r"holds other files \(chapter1.tex\), so nothing was written",
+    ):
         outputs.clear_folder(folder, "python -m course_utils.tools.book")
     assert (folder / "chapter1.tex").read_text() == "years of work"
     assert not (folder / outputs.MARKER).exists()
@@ -104,7 +107,9 @@ def test_os_errors_become_one_sentence_and_exit_1_and_ctrl_c_exits_130(capsys):
     )
     assert interrupted() == 130
     err = capsys.readouterr().err
-    assert err.strip().splitlines() == ["python -m course_utils.tools.demo: interrupted (Ctrl-C); files already complete were kept."]
+    assert err.strip().splitlines() == [
+        "python -m course_utils.tools.demo: interrupted (Ctrl-C); files already complete were kept."
+    ]
 
 
 # --- the runner ---------------------------------------------------------------------------
@@ -124,12 +129,17 @@ def test_ctrl_c_records_the_lessons_that_finished_and_exits_130(tmp_path, monkey
         return _fake_run(item.name)
 
     monkeypatch.setattr(run, "run_lesson", fake_run_lesson)
-    previous = {"mode": "full", "lessons": [{"name": LESSONS[5].name, "seconds": 9.0, "results": {}}]}
+    previous = {
+        "mode": "full",
+        "lessons": [{"name": LESSONS[5].name, "seconds": 9.0, "results": {}}],
+    }
     (tmp_path / "results-full.json").write_text(json.dumps(previous))
     code = run.main(["--only", "00", "01", "02", "--build-dir", str(tmp_path), "--no-progress"])
     assert code == 130
     report = json.loads((tmp_path / "results.json").read_text())
-    assert report["interrupted"] is True and [r["name"] for r in report["lessons"]] == [LESSONS[0].name]
+    assert report["interrupted"] is True and [r["name"] for r in report["lessons"]] == [
+        LESSONS[0].name
+    ]
     merged = json.loads((tmp_path / "results-full.json").read_text())
     assert [r["name"] for r in merged["lessons"]] == [LESSONS[0].name, LESSONS[5].name]
     err = capsys.readouterr().err
@@ -156,7 +166,9 @@ def test_an_interrupted_lesson_keeps_its_previous_executed_notebook(tmp_path, mo
 
 def test_a_relative_build_dir_means_one_place(tmp_path, monkeypatch):
     seen = []
-    monkeypatch.setattr(run, "run_lesson", lambda item, **kw: seen.append(kw["build"]) or _fake_run(item.name))
+    monkeypatch.setattr(
+        run, "run_lesson", lambda item, **kw: seen.append(kw["build"]) or _fake_run(item.name)
+    )
     monkeypatch.chdir(tmp_path)
     run.run_course(["00"], build=Path("mybuild"), progress=False)
     assert seen == [tmp_path / "mybuild"] and seen[0].is_absolute()
@@ -185,7 +197,9 @@ def test_nbclean_names_the_lessons_when_one_is_unknown(capsys):
 
 def test_mnist_path_pointing_at_a_folder_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_PATH", str(tmp_path))
-    with pytest.raises(data.MnistFileError, match=r"points to the folder .*expected the file itself"):
+    with pytest.raises(
+        data.MnistFileError, match=r"points to the folder .*expected the file itself"
+    ):
         data.load_mnist(verbose=False)
 
 

@@ -68,7 +68,9 @@ def test_the_version_lives_in_one_place_and_the_changelog_names_it():
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "version" not in project["project"], "the version is course_utils.__version__ only"
-    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "course_utils.__version__"}
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "course_utils.__version__"
+    }
     entries = re.findall(r"^## (\S+)", (ROOT / "CHANGELOG.md").read_text(), flags=re.M)
     assert entries and entries[0] == course_utils.__version__, (
         f"CHANGELOG.md's newest entry is {entries[:1]}, the package is {course_utils.__version__}: "

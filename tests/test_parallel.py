@@ -41,17 +41,21 @@ def test_blas_threads_can_be_limited():
         set_blas_threads(0)
 
 
-
 # -- data parallelism: the same step, the batch split between threads -----------------
 
 
-@pytest.mark.parametrize("make_network, dtype, workers, n, rtol", [
-    (lambda: _small_network(np.float64), np.float64, 2, 5, 1e-12),
-    (lambda: _small_network(np.float64), np.float64, 3, 7, 1e-12),
-    (lambda: lesson_cnn(seed=0, fast=True), np.float32, 2, 16, 1e-4),
-    (lambda: lesson_cnn(seed=0, fast=True), np.float32, 3, 10, 1e-4),
-])
-def test_data_parallel_gives_the_loss_and_gradients_of_one_batch(make_network, dtype, workers, n, rtol):
+@pytest.mark.parametrize(
+    "make_network, dtype, workers, n, rtol",
+    [
+        (lambda: _small_network(np.float64), np.float64, 2, 5, 1e-12),
+        (lambda: _small_network(np.float64), np.float64, 3, 7, 1e-12),
+        (lambda: lesson_cnn(seed=0, fast=True), np.float32, 2, 16, 1e-4),
+        (lambda: lesson_cnn(seed=0, fast=True), np.float32, 3, 10, 1e-4),
+    ],
+)
+def test_data_parallel_gives_the_loss_and_gradients_of_one_batch(
+    make_network, dtype, workers, n, rtol
+):
     network = make_network()
     side = 6 if dtype == np.float64 else 28
     rng = np.random.default_rng(2)
@@ -60,15 +64,21 @@ def test_data_parallel_gives_the_loss_and_gradients_of_one_batch(make_network, d
     grads = {key: grad.copy() for key, grad in network.grads.items()}
     with DataParallel(network, workers) as parallel:
         assert len(parallel.replicas) == workers
-        assert all(r.params[k] is p for r in parallel.replicas for k, p in network.params.items()), \
-            "replicas must share the network's weight arrays"
+        assert all(
+            r.params[k] is p for r in parallel.replicas for k, p in network.params.items()
+        ), "replicas must share the network's weight arrays"
         parallel_loss = parallel.forward_backward(x, y)[0]
     assert parallel_loss == pytest.approx(loss, rel=rtol), f"{workers} workers: loss"
     assert set(parallel.grads) == set(grads)
     for key, grad in grads.items():
         assert parallel.grads[key].dtype == grad.dtype, f"{workers} workers: d{key} dtype"
-        np.testing.assert_allclose(parallel.grads[key], grad, rtol=rtol, atol=rtol * np.abs(grad).max(),
-                                   err_msg=f"{workers} workers: d{key}")
+        np.testing.assert_allclose(
+            parallel.grads[key],
+            grad,
+            rtol=rtol,
+            atol=rtol * np.abs(grad).max(),
+            err_msg=f"{workers} workers: d{key}",
+        )
 
 
 def test_data_parallel_takes_a_batch_smaller_than_its_workers():
@@ -83,12 +93,17 @@ def test_fit_with_two_workers_trains_like_one_worker():
     histories = {}
     for workers in (1, 2):
         network = _small_network_for_digits()
-        histories[workers] = network.fit(x, y, Adam(1e-2), num_epochs=15, batch_size=16, seed=0,
-                                         progress=False, workers=workers)
+        histories[workers] = network.fit(
+            x, y, Adam(1e-2), num_epochs=15, batch_size=16, seed=0, progress=False, workers=workers
+        )
     loss = histories[2].history["loss"]
     assert loss[-1] < 0.5 * loss[0], f"two workers should train: loss {loss}"
-    np.testing.assert_allclose(loss, histories[1].history["loss"], rtol=1e-3,
-                               err_msg="two workers should follow the one-worker run")
+    np.testing.assert_allclose(
+        loss,
+        histories[1].history["loss"],
+        rtol=1e-3,
+        err_msg="two workers should follow the one-worker run",
+    )
 
 
 @pytest.mark.parametrize("workers", [0, -1, 1.5, "2", True, None])

@@ -43,7 +43,9 @@ def test_a_pass_is_kept_and_one_lesson_can_be_shown(progress_file, capsys):
     assert all(key.startswith("01/") for key in table)
 
 
-def test_a_file_that_cannot_be_written_warns_once_and_the_check_still_prints(tmp_path, monkeypatch, capsys):
+def test_a_file_that_cannot_be_written_warns_once_and_the_check_still_prints(
+    tmp_path, monkeypatch, capsys
+):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("COURSE_PROGRESS_FILE", str(blocker / "progress.json"))  # a file as a folder

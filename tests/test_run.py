@@ -340,7 +340,9 @@ def test_every_lesson_has_the_quick_switch_after_its_parameters():
 
     for item in lessons.LESSONS:
         cells = json.loads((notebooks_dir() / item.filename).read_text())["cells"]
-        index = next(i for i, c in enumerate(cells) if "parameters" in c["metadata"].get("tags", []))
+        index = next(
+            i for i, c in enumerate(cells) if "parameters" in c["metadata"].get("tags", [])
+        )
         assert "".join(cells[index]["source"]).startswith("QUICK = False"), item.name
         switch = "".join(cells[index + 1]["source"])
         assert switch == f'course_utils.use_quick_values(globals(), "{item.number}")', item.name

@@ -60,7 +60,9 @@ def test_softmax_temperature_view_sharpens_and_flattens():
     warm_probs = [float(p) for p in warm.split("probabilities ")[1].split()]
     assert cold_probs[0] > 0.99, "a low temperature puts almost all mass on the largest score"
     assert max(warm_probs) - min(warm_probs) < 0.1, "a high temperature is nearly uniform"
-    assert sum(cold_probs) == pytest.approx(1, abs=2e-3) and sum(warm_probs) == pytest.approx(1, abs=2e-3)
+    assert sum(cold_probs) == pytest.approx(1, abs=2e-3) and sum(warm_probs) == pytest.approx(
+        1, abs=2e-3
+    )
 
 
 def test_softmax_temperature_app_follows_the_slider():
@@ -100,14 +102,22 @@ def test_every_basics_figure_draws_and_saves(tmp_path, monkeypatch):
     }
     logits = np.array([2.0, 1.0, 0.1])
     figures = {
-        "01_summary": lambda s: plotting.gradient_descent_summary(X, Y, paths["right"], optimum=optimum, save_as=s),
-        "01_rates": lambda s: plotting.learning_rate_comparison(X, Y, paths, optimum=optimum, save_as=s),
-        "01_contours": lambda s: plotting.descent_on_contours(X, Y, paths, optimum=optimum, save_as=s),
+        "01_summary": lambda s: plotting.gradient_descent_summary(
+            X, Y, paths["right"], optimum=optimum, save_as=s
+        ),
+        "01_rates": lambda s: plotting.learning_rate_comparison(
+            X, Y, paths, optimum=optimum, save_as=s
+        ),
+        "01_contours": lambda s: plotting.descent_on_contours(
+            X, Y, paths, optimum=optimum, save_as=s
+        ),
         "02_activations": lambda s: plotting.activations_and_derivatives(save_as=s),
         "02_depth": lambda s: plotting.gradient_size_per_layer(
             {"sigmoid": act.gradient_through_depth("sigmoid", depth=5)}, save_as=s
         ),
-        "02_softmax": lambda s: plotting.softmax_bars(logits, {"T = 1": act.softmax(logits)}, save_as=s),
+        "02_softmax": lambda s: plotting.softmax_bars(
+            logits, {"T = 1": act.softmax(logits)}, save_as=s
+        ),
         "03_gradients": lambda s: plotting.classification_loss_gradients(save_as=s),
         "03_panels": lambda s: plotting.function_panels(
             np.arange(3.0), {"a": {"x": np.arange(3.0)}, "b": {"y": np.ones(3)}}, ncols=1, save_as=s
@@ -135,7 +145,9 @@ def test_figures_refuse_bad_input(call, error, match):
     calls = {
         "descent_on_contours": lambda: plotting.descent_on_contours(X, Y, {"a": [1, 2]}),
         "activations_and_derivatives": lambda: plotting.activations_and_derivatives(["swish"]),
-        "function_panels": lambda: plotting.function_panels(np.arange(3.0), {"a": {"x": np.ones(4)}}),
+        "function_panels": lambda: plotting.function_panels(
+            np.arange(3.0), {"a": {"x": np.ones(4)}}
+        ),
         "softmax_bars": lambda: plotting.softmax_bars([1.0, 2.0], {"T": [1.0]}),
     }
     with pytest.raises(error, match=match):

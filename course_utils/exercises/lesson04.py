@@ -330,8 +330,13 @@ def _check_l2_once(fn, weight_decay, other):
     optimizer = keras.optimizers.SGD(learning_rate=_SGD_RATE)
     calls = _watched(optimizer, theirs.trainable_variables)
     got = _scalar(_call_step(fn, theirs, optimizer, x, y, weight_decay), "The returned loss")
-    train_step.reference(plain, keras.optimizers.SGD(learning_rate=_SGD_RATE), x, y)  # without decay
-    moved = [not np.array_equal(b, v.numpy()) for b, v in zip(weights_before + biases_before, theirs.weights + theirs.biases)]
+    train_step.reference(
+        plain, keras.optimizers.SGD(learning_rate=_SGD_RATE), x, y
+    )  # without decay
+    moved = [
+        not np.array_equal(b, v.numpy())
+        for b, v in zip(weights_before + biases_before, theirs.weights + theirs.biases)
+    ]
     if not calls:
         raise Hint(
             "the optimizer you were given never applied a step (its apply_gradients was not called): "
@@ -345,7 +350,9 @@ def _check_l2_once(fn, weight_decay, other):
             "the loss (inside the tape) and apply the gradients of the sum once."
         )
     if not all(moved):
-        raise Hint("some variables did not move: take the gradients with respect to all of model.trainable_variables.")
+        raise Hint(
+            "some variables did not move: take the gradients with respect to all of model.trainable_variables."
+        )
     for b_before, b_plain, b_theirs in zip(biases_before, plain.biases, theirs.biases):
         if not np.allclose(b_theirs.numpy(), b_plain.numpy(), rtol=1e-4, atol=1e-6):
             _, fit = _decay_seen(b_before, b_theirs.numpy(), b_plain.numpy())
@@ -355,7 +362,10 @@ def _check_l2_once(fn, weight_decay, other):
                 + "The penalty sums the squares of the weight matrices only (model.weights), not of the biases "
                 "(model.trainable_variables holds both)."
             )
-    seen = [_decay_seen(b, w.numpy(), p.numpy()) for b, w, p in zip(weights_before, theirs.weights, plain.weights)]
+    seen = [
+        _decay_seen(b, w.numpy(), p.numpy())
+        for b, w, p in zip(weights_before, theirs.weights, plain.weights)
+    ]
     right = [abs(lam - weight_decay) <= 1e-3 * weight_decay and fit < 1e-2 for lam, fit in seen]
     if not all(right):
         if all(abs(lam) < 1e-3 * weight_decay for lam, _ in seen):
@@ -381,7 +391,10 @@ def _check_l2_once(fn, weight_decay, other):
                 f"{', '.join(missed)} did not get the decay: the penalty sums over every weight matrix "
                 "(a loop over model.weights), not just one of them."
             )
-        if all(abs(lam - weight_decay / w.size) <= 1e-2 * weight_decay / w.size for (lam, _), w in zip(seen, weights_before)):
+        if all(
+            abs(lam - weight_decay / w.size) <= 1e-2 * weight_decay / w.size
+            for (lam, _), w in zip(seen, weights_before)
+        ):
             raise Hint(
                 "your penalty takes the mean of the squares (tf.reduce_mean), which divides each matrix's "
                 "penalty by its number of weights: the formula sums them (tf.reduce_sum)."
@@ -424,7 +437,9 @@ def _check_l2_once(fn, weight_decay, other):
             float(np.sum(w.numpy().astype(np.float64) ** 2)) for w in theirs.weights
         )
         if np.isclose(got, after, rtol=1e-4):
-            raise Hint("you returned the loss after the update: return the one computed inside the tape.")
+            raise Hint(
+                "you returned the loss after the update: return the one computed inside the tape."
+            )
         raise Hint(
             f"the step is right, but the loss before it (cross-entropy {cross_entropy_before:.4f} plus penalty "
             f"{weight_decay * penalty_before:.4f}) is {expected:.4f}, and your function returned {got:.4f}."

@@ -317,16 +317,21 @@ def _epoch(dataset, n):
         ) from None
     for element in elements:
         if not isinstance(element, tuple) or len(element) != 2:
-            raise Hint("each element should be a pair (images, labels): from_tensor_slices((x, y)) keeps them together.")
+            raise Hint(
+                "each element should be a pair (images, labels): from_tensor_slices((x, y)) keeps them together."
+            )
         xb, yb = (tf.convert_to_tensor(part) for part in element)
         if xb.shape.rank != 2 or xb.shape[-1] != 784:
             raise Hint(
                 f"a batch of images has shape {tuple(xb.shape)}; the network wants (B, 784): flatten each image "
                 "in the map (tf.reshape to 784 values per image)."
-                if xb.shape.rank == 3 else f"a batch of images has shape {tuple(xb.shape)}; the network wants (B, 784)."
+                if xb.shape.rank == 3
+                else f"a batch of images has shape {tuple(xb.shape)}; the network wants (B, 784)."
             )
         if not xb.dtype.is_floating:
-            raise Hint(f"the images arrive as {xb.dtype.name}: cast them to float32 and divide by 255 in the map.")
+            raise Hint(
+                f"the images arrive as {xb.dtype.name}: cast them to float32 and divide by 255 in the map."
+            )
         if yb.shape.rank != 2 or yb.shape[-1] != 10:
             raise Hint(
                 f"a batch of labels has shape {tuple(yb.shape)}; categorical_crossentropy wants one-hot rows (B, 10): "
@@ -334,10 +339,14 @@ def _epoch(dataset, n):
             )
         pixels = xb.numpy().astype(np.float64)
         if pixels.max() > 1.0 + 1e-6:
-            raise Hint(f"pixels go up to {pixels.max():g}: divide by 255 so that they lie in [0, 1].")
+            raise Hint(
+                f"pixels go up to {pixels.max():g}: divide by 255 so that they lie in [0, 1]."
+            )
         index = np.rint(pixels[:, 0] * 255).astype(int)
         if not np.allclose(pixels * 255, index[:, None], atol=1e-3):
-            raise Hint("the pixels of an image no longer match the image they came from: reshape each image, do not mix them.")
+            raise Hint(
+                "the pixels of an image no longer match the image they came from: reshape each image, do not mix them."
+            )
         indices += index.tolist()
         labels.append(yb.numpy())
         sizes.append(len(index))
@@ -353,20 +362,29 @@ def _check_one_pipeline(fn, n, batch_size):
     if not isinstance(dataset, tf.data.Dataset):
         raise Hint(f"return the tf.data.Dataset itself, got {type(dataset).__name__}.")
     if int(dataset.cardinality()) == int(tf.data.INFINITE_CARDINALITY):
-        raise Hint("your dataset never ends (repeat()): one pass is one epoch, and model.fit starts the next itself.")
+        raise Hint(
+            "your dataset never ends (repeat()): one pass is one epoch, and model.fit starts the next itself."
+        )
     if "Prefetch" not in type(dataset).__name__:
-        raise Hint("the pipeline should end with prefetch(tf.data.AUTOTUNE), so that the next batch is ready in time.")
+        raise Hint(
+            "the pipeline should end with prefetch(tf.data.AUTOTUNE), so that the next batch is ready in time."
+        )
     first, labels, sizes = _epoch(dataset, n)
     if sorted(first) != list(range(n)):
         missing = n - len(set(first))
         raise Hint(
             f"one epoch of {n} digits in batches of {batch_size} gave {len(first)} digits, {missing} missing: "
-            + ("drop_remainder=True throws the last, smaller batch away; keep it." if len(first) == n - n % batch_size
-               else "every digit should come exactly once per epoch.")
+            + (
+                "drop_remainder=True throws the last, smaller batch away; keep it."
+                if len(first) == n - n % batch_size
+                else "every digit should come exactly once per epoch."
+            )
         )
     expected_sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
     if sorted(sizes) != sorted(expected_sizes):
-        raise Hint(f"with batch_size={batch_size} the batches should hold {expected_sizes} digits, yours {sizes}.")
+        raise Hint(
+            f"with batch_size={batch_size} the batches should hold {expected_sizes} digits, yours {sizes}."
+        )
     expected_labels = np.eye(10)[y[first]]
     if not np.allclose(labels, expected_labels):
         if np.allclose(labels.sum(axis=1), 1):
@@ -374,7 +392,9 @@ def _check_one_pipeline(fn, n, batch_size):
                 "the labels no longer belong to their images: shuffle the pairs (images, labels) together, "
                 "in one dataset, not x and y separately."
             )
-        raise Hint("the labels should be one-hot rows: a 1 at the digit, 0 elsewhere (tf.one_hot(labels, 10)).")
+        raise Hint(
+            "the labels should be one-hot rows: a 1 at the digit, 0 elsewhere (tf.one_hot(labels, 10))."
+        )
     if first == list(range(n)):
         raise Hint("the digits come in their original order: shuffle them.")
     ends = np.cumsum(sizes)

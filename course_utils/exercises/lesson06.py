@@ -287,7 +287,9 @@ def _check_maxpool2d_backward(fn):
                 ) from None
             raise
         if not np.array_equal(given, dout):
-            raise Hint("your function changed dout in place: the network may still need it; compute dx in a new array.")
+            raise Hint(
+                "your function changed dout in place: the network may still need it; compute dx in a new array."
+            )
         if not isinstance(got, np.ndarray):
             raise Hint(f"return one numpy array, dx of shape {x_shape}; got {type(got).__name__}.")
         expected = maxpool2d_backward.reference(dout, cache)
@@ -303,7 +305,9 @@ def _check_maxpool2d_backward(fn):
                     f"dx has shape {got.shape}: one row per window. Add the windows back onto the image with "
                     "L.col2im(rows, x_shape, pool_size, stride), as the convolution's backward does."
                 )
-            if got.shape[1:3] == (oh * stride, ow * stride) and got.shape[1:3] != tuple(x_shape[1:3]):
+            if got.shape[1:3] == (oh * stride, ow * stride) and got.shape[1:3] != tuple(
+                x_shape[1:3]
+            ):
                 raise Hint(
                     f"for {case} dx has shape {got.shape}, not {x_shape}: the forward pass dropped the last row and "
                     "column (no window covers them); dx still has x's shape, with zeros there."
@@ -319,26 +323,45 @@ def _check_maxpool2d_backward(fn):
         ones = np.ones((p, 1))
         swapped = (winner % pw) * pw + winner // pw
         candidates = (
-            (_pool_to_image(ones * dout[:, :, :, None, :], cache),
-             "every pixel of a window got the window's gradient, but only the winner changed the output: "
-             "the others get 0 (the winner's index is in the cache)."),
-            (_pool_to_image(ones * dout[:, :, :, None, :] / p, cache),
-             f"you shared the gradient equally over the {p} pixels of a window: that is average pooling. In max "
-             "pooling only the winner changed the output, so it gets all of it and the others 0."),
-            (expected / p,
-             f"dx is {p} times too small: the winner passes its value through unchanged (its derivative is 1), "
-             f"so do not divide by the window's {p} pixels."),
-            (_pool_to_image(_pool_windows(np.ones_like(dout), winner, p), cache),
-             "dx has 1 at every winner: multiply by dout, the gradient that arrives from the next layer."),
-            (_pool_to_image(_pool_windows(dout, swapped, p), cache),
-             f"the gradient went to the wrong pixel of a window: the winner counts along a row first, as im2col lays "
-             f"a window out, so it is row winner // {pw}, column winner % {pw} (divmod(winner, {pw}))."),
-            (_pool_to_image(_pool_windows(dout, winner, p).transpose(0, 1, 2, 4, 3).reshape(n, oh, ow, p, c), cache),
-             "the gradients landed in the wrong channels: im2col's row is (KH, KW, C), window position before channel, "
-             "so build the mask as (N, OH, OW, PH*PW, C): winner[:, :, :, None, :] == np.arange(PH*PW)[:, None]."),
-            (_pool_assigned(_pool_windows(dout, winner, p), cache),
-             f"for {case} the windows overlap (stride {stride} < pool_size {pool_size}), and a pixel that wins in two "
-             "windows gets both gradients: add them (+=, as col2im does), do not overwrite (=)."),
+            (
+                _pool_to_image(ones * dout[:, :, :, None, :], cache),
+                "every pixel of a window got the window's gradient, but only the winner changed the output: "
+                "the others get 0 (the winner's index is in the cache).",
+            ),
+            (
+                _pool_to_image(ones * dout[:, :, :, None, :] / p, cache),
+                f"you shared the gradient equally over the {p} pixels of a window: that is average pooling. In max "
+                "pooling only the winner changed the output, so it gets all of it and the others 0.",
+            ),
+            (
+                expected / p,
+                f"dx is {p} times too small: the winner passes its value through unchanged (its derivative is 1), "
+                f"so do not divide by the window's {p} pixels.",
+            ),
+            (
+                _pool_to_image(_pool_windows(np.ones_like(dout), winner, p), cache),
+                "dx has 1 at every winner: multiply by dout, the gradient that arrives from the next layer.",
+            ),
+            (
+                _pool_to_image(_pool_windows(dout, swapped, p), cache),
+                f"the gradient went to the wrong pixel of a window: the winner counts along a row first, as im2col lays "
+                f"a window out, so it is row winner // {pw}, column winner % {pw} (divmod(winner, {pw})).",
+            ),
+            (
+                _pool_to_image(
+                    _pool_windows(dout, winner, p)
+                    .transpose(0, 1, 2, 4, 3)
+                    .reshape(n, oh, ow, p, c),
+                    cache,
+                ),
+                "the gradients landed in the wrong channels: im2col's row is (KH, KW, C), window position before channel, "
+                "so build the mask as (N, OH, OW, PH*PW, C): winner[:, :, :, None, :] == np.arange(PH*PW)[:, None].",
+            ),
+            (
+                _pool_assigned(_pool_windows(dout, winner, p), cache),
+                f"for {case} the windows overlap (stride {stride} < pool_size {pool_size}), and a pixel that wins in two "
+                "windows gets both gradients: add them (+=, as col2im does), do not overwrite (=).",
+            ),
         )
         for candidate, hint in candidates:
             if candidate.shape == got.shape and np.allclose(got, candidate):
@@ -359,10 +382,15 @@ def _check_maxpool2d_backward(fn):
     _check_maxpool2d_backward,
     task="Write maxpool2d_backward(dout, cache), cache = (x_shape, pool_size, stride, winner) as "
     "L.maxpool2d_forward returns it: dx of shape x_shape.",
-    switched_off=("course_utils.layers.maxpool2d_backward", "course_utils.fast_layers.maxpool2d_backward"),
+    switched_off=(
+        "course_utils.layers.maxpool2d_backward",
+        "course_utils.fast_layers.maxpool2d_backward",
+    ),
 )
 def maxpool2d_backward(dout, cache):
-    x_shape, (ph, pw), stride, winner = cache  # winner: (N, OH, OW, C), which pixel of each window won
+    x_shape, (ph, pw), stride, winner = (
+        cache  # winner: (N, OH, OW, C), which pixel of each window won
+    )
     n, oh, ow, c = dout.shape
     # out = max(window): nudging the winner by h moves out by h (derivative 1); nudging any other
     # pixel does not move it (derivative 0). So each dout value goes to its window's winner, the rest get 0.
@@ -372,6 +400,7 @@ def maxpool2d_backward(dout, cache):
     # col2im puts every window back where it came from; a pixel that won in two overlapping
     # windows receives both gradients, added
     return layers.col2im(dwindows.reshape(n * oh * ow, ph * pw * c), x_shape, (ph, pw), stride)
+
 
 EXERCISES = (conv_output_size, dense_backward, maxpool2d_backward)
 

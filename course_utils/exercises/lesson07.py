@@ -268,7 +268,9 @@ def _check_predict_or_abstain(fn):
             f"and {ABSTAIN} where it does not pass."
         )
     if np.issubdtype(got.dtype, np.floating) and np.isnan(got).any():
-        raise Hint(f"mark an abstention with the integer {ABSTAIN}, not NaN: return ints, one per example.")
+        raise Hint(
+            f"mark an abstention with the integer {ABSTAIN}, not NaN: return ints, one per example."
+        )
     if not np.issubdtype(got.dtype, np.integer):
         if np.allclose(got, probs.max(axis=1)):
             raise Hint(
@@ -289,7 +291,9 @@ def _check_predict_or_abstain(fn):
             "a probability exactly at its threshold counts as reaching it: compare with >=, not >."
         )
     if np.array_equal(got, np.where(confidence < thresholds[predicted], predicted, ABSTAIN)):
-        raise Hint("the comparison is the wrong way round: keep the prediction when it reaches the threshold.")
+        raise Hint(
+            "the comparison is the wrong way round: keep the prediction when it reaches the threshold."
+        )
     single = {
         "the first class's threshold": thresholds[0],
         "the mean threshold": thresholds.mean(),
@@ -322,9 +326,9 @@ def _check_predict_or_abstain(fn):
             "so index them with each example's predicted class."
         )
     argmin = probs.argmin(axis=1)
-    if np.array_equal(got, np.where(probs.min(axis=1) >= thresholds[argmin], argmin, ABSTAIN)) or np.array_equal(
-        got, np.where(confidence >= thresholds[predicted], argmin, ABSTAIN)
-    ):
+    if np.array_equal(
+        got, np.where(probs.min(axis=1) >= thresholds[argmin], argmin, ABSTAIN)
+    ) or np.array_equal(got, np.where(confidence >= thresholds[predicted], argmin, ABSTAIN)):
         raise Hint("the prediction is the class with the largest probability: argmax, not argmin.")
     raise Hint(
         f"for probs {probs.tolist()} and thresholds {thresholds.tolist()} expected {expected.tolist()}, "

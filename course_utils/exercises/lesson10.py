@@ -28,13 +28,19 @@ def _check_replica_loss(fn):
         before = per_example.copy()
         out = fn(per_example, global_batch_size)
         if not np.array_equal(per_example, before):
-            raise Hint("your function changed per_example in place: compute a new number and leave the input alone.")
+            raise Hint(
+                "your function changed per_example in place: compute a new number and leave the input alone."
+            )
         try:
             value = np.asarray(out, dtype=float)
         except (TypeError, ValueError):
-            raise Hint(f"return one number (the worker's share of the loss); got {out!r:.80}.") from None
+            raise Hint(
+                f"return one number (the worker's share of the loss); got {out!r:.80}."
+            ) from None
         if value.shape != ():
-            raise Hint(f"return one number, the losses added up and scaled; got an array of shape {value.shape}.")
+            raise Hint(
+                f"return one number, the losses added up and scaled; got an array of shape {value.shape}."
+            )
         value = float(value)
         expected = replica_loss.reference(per_example, global_batch_size)
         if np.isclose(value, expected, rtol=1e-6, atol=0):
@@ -47,22 +53,38 @@ def _check_replica_loss(fn):
                 f"would take a step {workers:g} times too big: divide the sum by the global batch size, not by b."
             )
         if np.isclose(value, total):
-            raise Hint("that is the sum of this worker's losses: divide it by the global batch size, so the workers' shares add up to the mean.")
+            raise Hint(
+                "that is the sum of this worker's losses: divide it by the global batch size, so the workers' shares add up to the mean."
+            )
         if np.isclose(value, total / b / global_batch_size):
-            raise Hint("you divided twice (a mean, then by the global batch size): the sum divided once by the global batch size is the share.")
+            raise Hint(
+                "you divided twice (a mean, then by the global batch size): the sum divided once by the global batch size is the share."
+            )
         if np.isclose(value, total / (2 * b)) or np.isclose(value, total / b / 2):
-            raise Hint("that assumes two workers of equal shards: use the global batch size, which holds for any number of workers and shards.")
+            raise Hint(
+                "that assumes two workers of equal shards: use the global batch size, which holds for any number of workers and shards."
+            )
         if np.isclose(value, total / global_batch_size**2):
             raise Hint("divide by the global batch size once, not squared.")
         if np.isclose(value, float(np.mean(per_example)) * global_batch_size):
-            raise Hint("multiplied where you should divide: the share is the sum over this worker's examples divided by the global batch size.")
-        if np.isclose(value, total / (global_batch_size - 1)) or np.isclose(value, total / (global_batch_size + 1)):
+            raise Hint(
+                "multiplied where you should divide: the share is the sum over this worker's examples divided by the global batch size."
+            )
+        if np.isclose(value, total / (global_batch_size - 1)) or np.isclose(
+            value, total / (global_batch_size + 1)
+        ):
             raise Hint("off by one: divide by the global batch size itself.")
-        if np.isclose(value, float(np.max(per_example)) / global_batch_size) or np.isclose(value, float(np.max(per_example))):
-            raise Hint("that is the largest loss: add up every example's loss (a sum), then divide by the global batch size.")
+        if np.isclose(value, float(np.max(per_example)) / global_batch_size) or np.isclose(
+            value, float(np.max(per_example))
+        ):
+            raise Hint(
+                "that is the largest loss: add up every example's loss (a sum), then divide by the global batch size."
+            )
         if np.isclose(value, float(np.sum(np.square(per_example))) / global_batch_size):
             raise Hint("the losses are added as they are (a sum), not squared.")
-        raise Hint(f"with {b} examples on this worker and a global batch of {global_batch_size}, expected {expected:.6g}; got {value:.6g}.")
+        raise Hint(
+            f"with {b} examples on this worker and a global batch of {global_batch_size}, expected {expected:.6g}; got {value:.6g}."
+        )
 
 
 @exercise(

@@ -30,7 +30,9 @@ def _paths_dict(paths) -> dict:
 def _xy(x, y):
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if x.ndim != 1 or x.shape != y.shape:
-        raise ValueError(f"x and y must be (N,) arrays of the same shape, got {x.shape} and {y.shape}")
+        raise ValueError(
+            f"x and y must be (N,) arrays of the same shape, got {x.shape} and {y.shape}"
+        )
     return x, y
 
 
@@ -61,7 +63,13 @@ def _draw_contours(ax, x, y, paths: dict, optimum, window=None, colours=PALETTE)
 
 
 def descent_on_contours(
-    x, y, paths, *, optimum: tuple[float, float] | None = None, window=None, title: str | None = None,
+    x,
+    y,
+    paths,
+    *,
+    optimum: tuple[float, float] | None = None,
+    window=None,
+    title: str | None = None,
     save_as: str | None = None,
 ):
     """The path of (w, b) drawn over the contour lines of the loss surface.
@@ -80,7 +88,12 @@ def descent_on_contours(
 
 
 def gradient_descent_summary(
-    x, y, path, *, optimum: tuple[float, float] | None = None, title: str | None = None,
+    x,
+    y,
+    path,
+    *,
+    optimum: tuple[float, float] | None = None,
+    title: str | None = None,
     save_as: str | None = None,
 ):
     """Three panels: the loss per step, the fitted line over the data, and the path of (w, b).
@@ -89,7 +102,7 @@ def gradient_descent_summary(
     """
     x, y = _xy(x, y)
     paths = _paths_dict(path)
-    (label, path), = paths.items()
+    ((label, path),) = paths.items()
     fig, axes = new_figure(1, 3, size=(13.5, 3.8))
     steps = np.arange(len(path.loss))
     axes[0].plot(steps, path.loss, color=PALETTE[0])
@@ -100,8 +113,15 @@ def gradient_descent_summary(
     axes[1].scatter(x, y, s=14, color=PALETTE[5], label="data")
     grid = np.linspace(x.min(), x.max(), 2)
     for step, alpha in ((0, 0.35), (min(3, path.num_steps), 0.6)):
-        axes[1].plot(grid, path.w[step] * grid + path.b[step], "--", color="0.4", alpha=alpha, lw=1,
-                     label=f"after {step} steps")
+        axes[1].plot(
+            grid,
+            path.w[step] * grid + path.b[step],
+            "--",
+            color="0.4",
+            alpha=alpha,
+            lw=1,
+            label=f"after {step} steps",
+        )
     w, b = path.final
     axes[1].plot(grid, w * grid + b, color=PALETTE[3], lw=2, label=f"after {path.num_steps} steps")
     axes[1].set_xlabel("x")
@@ -117,7 +137,13 @@ def gradient_descent_summary(
 
 
 def learning_rate_comparison(
-    x, y, paths, *, optimum: tuple[float, float] | None = None, window=None, save_as: str | None = None,
+    x,
+    y,
+    paths,
+    *,
+    optimum: tuple[float, float] | None = None,
+    window=None,
+    save_as: str | None = None,
 ):
     """One panel per learning rate with its path over the contours, and the loss curves together.
 
@@ -129,8 +155,14 @@ def learning_rate_comparison(
     paths = _paths_dict(paths)
     if window is None:
         converged = [p for p in paths.values() if not p.diverged] or [p for p in paths.values()]
-        ws = np.concatenate([p.w[:3] if p.diverged else p.w for p in converged] + ([[optimum[0]]] if optimum else []))
-        bs = np.concatenate([p.b[:3] if p.diverged else p.b for p in converged] + ([[optimum[1]]] if optimum else []))
+        ws = np.concatenate(
+            [p.w[:3] if p.diverged else p.w for p in converged]
+            + ([[optimum[0]]] if optimum else [])
+        )
+        bs = np.concatenate(
+            [p.b[:3] if p.diverged else p.b for p in converged]
+            + ([[optimum[1]]] if optimum else [])
+        )
         w_pad, b_pad = max(np.ptp(ws) * 0.3, 0.5), max(np.ptp(bs) * 0.3, 0.5)
         window = (ws.min() - w_pad, ws.max() + w_pad, bs.min() - b_pad, bs.max() + b_pad)
     k = len(paths)
@@ -138,7 +170,10 @@ def learning_rate_comparison(
     for ax, ((label, path), colour) in zip(axes[:k], zip(paths.items(), PALETTE)):
         _draw_contours(ax, x, y, {label: path}, optimum, window, colours=(colour,))
         verdict = "diverges" if path.diverged else f"loss {path.loss[-1]:.3g}"
-        ax.set_title(f"{label}: lr = {path.learning_rate:.3g}\n{verdict} after {path.num_steps} steps", fontsize=9)
+        ax.set_title(
+            f"{label}: lr = {path.learning_rate:.3g}\n{verdict} after {path.num_steps} steps",
+            fontsize=9,
+        )
     loss_ax = axes[k]
     for (label, path), colour in zip(paths.items(), PALETTE):
         loss_ax.plot(np.arange(len(path.loss)), path.loss, color=colour, label=label)
@@ -151,8 +186,14 @@ def learning_rate_comparison(
 
 
 def function_panels(
-    x, panels: dict, *, xlabel: str = "z", ncols: int | None = None, sharey: bool = False,
-    title: str | None = None, save_as: str | None = None,
+    x,
+    panels: dict,
+    *,
+    xlabel: str = "z",
+    ncols: int | None = None,
+    sharey: bool = False,
+    title: str | None = None,
+    save_as: str | None = None,
 ):
     """Curves of functions of one variable, one panel per entry.
 
@@ -161,18 +202,24 @@ def function_panels(
     """
     x = np.asarray(x, dtype=float)
     if x.ndim != 1 or not panels:
-        raise ValueError(f"x must be (P,) and panels a non-empty dict, got x of shape {x.shape} and {len(panels)} panels")
+        raise ValueError(
+            f"x must be (P,) and panels a non-empty dict, got x of shape {x.shape} and {len(panels)} panels"
+        )
     n = len(panels)
     ncols = ncols or n
     nrows = -(-n // ncols)
-    fig, axes = new_figure(nrows, ncols, size=(3.4 * ncols, 2.9 * nrows), squeeze=False, sharey=sharey)
+    fig, axes = new_figure(
+        nrows, ncols, size=(3.4 * ncols, 2.9 * nrows), squeeze=False, sharey=sharey
+    )
     for ax in axes.flat[n:]:
         ax.set_axis_off()
     for ax, (panel, curves) in zip(axes.flat, panels.items()):
         for (label, values), colour in zip(curves.items(), PALETTE * 2):
             values = np.asarray(values, dtype=float)
             if values.shape != x.shape:
-                raise ValueError(f"curve {label!r} of panel {panel!r} has shape {values.shape}, expected {x.shape}")
+                raise ValueError(
+                    f"curve {label!r} of panel {panel!r} has shape {values.shape}, expected {x.shape}"
+                )
             ax.plot(x, values, color=colour, label=label)
         ax.set_title(panel)
         ax.set_xlabel(xlabel)
@@ -186,7 +233,10 @@ def function_panels(
 
 
 def activations_and_derivatives(
-    names=("sigmoid", "tanh", "relu", "leaky_relu"), *, z=None, negative_slope: float = 0.1,
+    names=("sigmoid", "tanh", "relu", "leaky_relu"),
+    *,
+    z=None,
+    negative_slope: float = 0.1,
     save_as: str | None = None,
 ):
     """Each activation (top row) above its derivative (bottom row), on the same z axis.
@@ -199,7 +249,9 @@ def activations_and_derivatives(
     z = np.linspace(-5, 5, 401) if z is None else np.asarray(z, dtype=float)
     unknown = [n for n in names if n not in activations.ELEMENTWISE]
     if unknown or not names:
-        raise ValueError(f"names must be among {sorted(activations.ELEMENTWISE)}, got {list(names)}")
+        raise ValueError(
+            f"names must be among {sorted(activations.ELEMENTWISE)}, got {list(names)}"
+        )
     fig, axes = new_figure(2, len(names), size=(3.2 * len(names), 5.2), squeeze=False, sharex=True)
     for col, name in enumerate(names):
         f, derivative = activations.ELEMENTWISE[name]
@@ -224,7 +276,9 @@ def gradient_size_per_layer(sizes: dict, *, save_as: str | None = None):
     (what ``activations.gradient_through_depth`` returns). Log scale.
     """
     if not sizes:
-        raise ValueError("sizes must map at least one activation name to its per-layer gradient sizes")
+        raise ValueError(
+            "sizes must map at least one activation name to its per-layer gradient sizes"
+        )
     fig, ax = new_figure(size=(6.0, 3.8))
     for (name, values), colour in zip(sizes.items(), PALETTE):
         values = np.asarray(values, dtype=float)
@@ -238,14 +292,18 @@ def gradient_size_per_layer(sizes: dict, *, save_as: str | None = None):
     return finish(fig, save_as)
 
 
-def softmax_bars(logits, probabilities: dict, *, title: str | None = None, save_as: str | None = None):
+def softmax_bars(
+    logits, probabilities: dict, *, title: str | None = None, save_as: str | None = None
+):
     """The scores and the probabilities softmax makes of them, as bars side by side.
 
     logits: (C,) scores. probabilities: {label (e.g. "T = 1"): (C,) probabilities}.
     """
     logits = np.asarray(logits, dtype=float)
     if logits.ndim != 1 or not probabilities:
-        raise ValueError(f"logits must be (C,) and probabilities a non-empty dict, got {logits.shape}")
+        raise ValueError(
+            f"logits must be (C,) and probabilities a non-empty dict, got {logits.shape}"
+        )
     classes = np.arange(len(logits))
     fig, (ax_scores, ax_probs) = new_figure(1, 2, size=(9.0, 3.4))
     ax_scores.bar(classes, logits, color=PALETTE[5])
@@ -255,8 +313,16 @@ def softmax_bars(logits, probabilities: dict, *, title: str | None = None, save_
     for i, ((label, probs), colour) in enumerate(zip(probabilities.items(), PALETTE)):
         probs = np.asarray(probs, dtype=float)
         if probs.shape != logits.shape:
-            raise ValueError(f"probabilities[{label!r}] has shape {probs.shape}, expected {logits.shape}")
-        ax_probs.bar(classes + (i - (len(probabilities) - 1) / 2) * width, probs, width, color=colour, label=label)
+            raise ValueError(
+                f"probabilities[{label!r}] has shape {probs.shape}, expected {logits.shape}"
+            )
+        ax_probs.bar(
+            classes + (i - (len(probabilities) - 1) / 2) * width,
+            probs,
+            width,
+            color=colour,
+            label=label,
+        )
     ax_probs.set_ylim(0, 1)
     ax_probs.set_title("softmax probabilities")
     ax_probs.set_xlabel("class")
@@ -285,11 +351,15 @@ def classification_loss_gradients(z=None, *, save_as: str | None = None):
     panels = {
         "loss (target 1)": {
             "sigmoid + MSE": mse(ones, p, reduction="none"),
-            "sigmoid + cross-entropy": binary_cross_entropy(ones, z, from_logits=True, reduction="none"),
+            "sigmoid + cross-entropy": binary_cross_entropy(
+                ones, z, from_logits=True, reduction="none"
+            ),
         },
         "|dL/dz| (target 1)": {
             "sigmoid + MSE": np.abs(mse_backward(ones, p, reduction="sum") * sigmoid_derivative(z)),
-            "sigmoid + cross-entropy": np.abs(binary_cross_entropy_backward(ones, z, from_logits=True, reduction="sum")),
+            "sigmoid + cross-entropy": np.abs(
+                binary_cross_entropy_backward(ones, z, from_logits=True, reduction="sum")
+            ),
         },
     }
     fig = function_panels(z, panels, xlabel="logit z (z < 0: confidently wrong)")

@@ -45,12 +45,18 @@ def digit_grid(
     n = len(images)
     if n == 0:
         raise ValueError("digit_grid needs at least one image")
-    for name, values in (("labels", labels), ("predictions", predictions), ("probabilities", probabilities)):
+    for name, values in (
+        ("labels", labels),
+        ("predictions", predictions),
+        ("probabilities", probabilities),
+    ):
         if values is not None and len(values) != n:
             raise ValueError(f"{name} has {len(values)} entries but there are {n} images")
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = new_figure(nrows, ncols, size=(1.1 * ncols, 1.25 * nrows + (0.3 if title else 0)), squeeze=False)
+    fig, axes = new_figure(
+        nrows, ncols, size=(1.1 * ncols, 1.25 * nrows + (0.3 if title else 0)), squeeze=False
+    )
     for i, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if i >= n:
@@ -80,7 +86,12 @@ def class_balance(y_train, y_test=None, *, num_classes: int = 10, save_as: str |
     width = 0.8 / len(groups)
     for k, (name, y) in enumerate(groups):
         counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=num_classes)
-        ax.bar(classes + (k - (len(groups) - 1) / 2) * width, counts, width, label=f"{name} ({len(y):,})")
+        ax.bar(
+            classes + (k - (len(groups) - 1) / 2) * width,
+            counts,
+            width,
+            label=f"{name} ({len(y):,})",
+        )
     ax.set_xticks(classes)
     ax.set_xlabel("digit")
     ax.set_ylabel("examples")

@@ -19,10 +19,14 @@ def activation_scales(activations: dict, *, bins: int = 40, save_as: str | None 
     are exactly 0 in float32 (where ``log(softmax)`` breaks). Each panel has its own x range.
     """
     if not isinstance(activations, dict) or not activations:
-        raise ValueError("expected a dict {run name: {'hidden 1': array, 'logits': array}} with at least one run")
+        raise ValueError(
+            "expected a dict {run name: {'hidden 1': array, 'logits': array}} with at least one run"
+        )
     for name, layers in activations.items():
         if not isinstance(layers, dict) or "logits" not in layers or len(layers) < 2:
-            raise ValueError(f"run {name!r} needs a hidden layer and 'logits', got {type(layers).__name__}")
+            raise ValueError(
+                f"run {name!r} needs a hidden layer and 'logits', got {type(layers).__name__}"
+            )
     fig, axes = new_figure(2, len(activations), size=(3.6 * len(activations), 5.6), squeeze=False)
     for column, ((name, layers), colour) in enumerate(zip(activations.items(), PALETTE * 3)):
         hidden_name = next(k for k in layers if k != "logits")
@@ -50,7 +54,9 @@ def timing_bars(seconds: dict, *, title: str | None = None, save_as: str | None 
     seconds: ``{"eager": 1.9, "tf.function": 0.4}``.
     """
     if not isinstance(seconds, dict) or not seconds:
-        raise ValueError("expected a dict {mode: seconds per epoch}, e.g. {'eager': 1.9, 'tf.function': 0.4}")
+        raise ValueError(
+            "expected a dict {mode: seconds per epoch}, e.g. {'eager': 1.9, 'tf.function': 0.4}"
+        )
     values = [float(v) for v in seconds.values()]
     if any(not np.isfinite(v) or v <= 0 for v in values):
         raise ValueError(f"seconds must be positive numbers, got {seconds}")

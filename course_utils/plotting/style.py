@@ -65,7 +65,9 @@ def finish(fig, save_as: str | None = None):
     return fig
 
 
-def new_figure(nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] | None = None, **kwargs):
+def new_figure(
+    nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] | None = None, **kwargs
+):
     """``plt.subplots`` with the course style; returns ``(fig, axes)``."""
     apply_style()
     return plt.subplots(nrows, ncols, figsize=size, **kwargs)

@@ -41,7 +41,13 @@ def learning_curves(history, *, title: str | None = None, save_as: str | None = 
     return finish(fig, save_as)
 
 
-def compare_runs(histories: dict, metric: str = "val_accuracy", *, title: str | None = None, save_as: str | None = None):
+def compare_runs(
+    histories: dict,
+    metric: str = "val_accuracy",
+    *,
+    title: str | None = None,
+    save_as: str | None = None,
+):
     """One curve per run: ``histories`` maps a run's name to its history; plots ``metric``.
 
     Taught in notebooks/05_keras_ann.ipynb.

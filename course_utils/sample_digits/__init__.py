@@ -35,8 +35,7 @@ STYLES = (
 
 @dataclass(frozen=True)
 class Sample:
-    """One sample picture: its ``path``, true ``label`` (0-9) and ``style``.
-    """
+    """One sample picture: its ``path``, true ``label`` (0-9) and ``style``."""
 
     path: Path
     label: int

@@ -172,8 +172,7 @@ def _compose(paper, mask, ink_colour, opacity=1.0):
 
 
 def draw_sample(digit: int, style: str, seed: int = SEED) -> tuple[Image.Image, dict]:
-    """Draw ``digit`` in ``style``; returns ``(image, save_options)`` for ``Image.save``.
-    """
+    """Draw ``digit`` in ``style``; returns ``(image, save_options)`` for ``Image.save``."""
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}, got {style!r}")
     rng = np.random.default_rng([seed, digit, STYLES.index(style)])
@@ -226,15 +225,13 @@ def draw_sample(digit: int, style: str, seed: int = SEED) -> tuple[Image.Image, 
 
 
 def file_name(digit: int, style: str) -> str:
-    """``"<digit>_<style>.<png|jpg>"``: the true label is the first character.
-    """
+    """``"<digit>_<style>.<png|jpg>"``: the true label is the first character."""
     extension = "jpg" if style in ("pen_on_paper", "phone_photo") else "png"
     return f"{digit}_{style}.{extension}"
 
 
 def make_samples(out_dir: Path | str = HERE, seed: int = SEED) -> list[Path]:
-    """Write every digit in every style and ``labels.csv`` into ``out_dir``; return the paths.
-    """
+    """Write every digit in every style and ``labels.csv`` into ``out_dir``; return the paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths, rows = [], []

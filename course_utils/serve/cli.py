@@ -64,8 +64,7 @@ def _model_path(text: str) -> Path:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line's parser; every bad value is a usage error (exit 2) before the model loads.
-    """
+    """The command line's parser; every bad value is a usage error (exit 2) before the model loads."""
     parser = argparse.ArgumentParser(
         prog="python -m course_utils.serve",
         description="Serve a digit classifier over HTTP: POST /predict (multipart field 'file'), GET /health.",
@@ -159,7 +158,9 @@ def check_address(host: str, port: int) -> str | None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise ValueError(f"--host {host!r} is not an address of this machine ({error.strerror})") from None
+        raise ValueError(
+            f"--host {host!r} is not an address of this machine ({error.strerror})"
+        ) from None
     family, _, _, _, address = infos[0]
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         try:

@@ -28,8 +28,7 @@ from .limits import FIELD_NAME
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free on ``host`` right now.
-    """
+    """A TCP port that is free on ``host`` right now."""
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
@@ -37,8 +36,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 @dataclass
 class ServiceProcess:
-    """The service started by :func:`start_service`: its ``url``, ``command`` and process.
-    """
+    """The service started by :func:`start_service`: its ``url``, ``command`` and process."""
 
     url: str
     command: list[str]

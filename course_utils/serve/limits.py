@@ -225,7 +225,7 @@ async def _read_upload(
 ) -> bytes:
     """The bytes of the uploaded file, or an :class:`UploadError` saying what is wrong."""
     content_type = request.headers.get("content-type", "")
-    if not content_type.lower().startswith("multipart/form-data"):
+    if content_type.split(";", 1)[0].strip().lower() != "multipart/form-data":
         shown = content_type or "none"
         raise UploadError(
             415,

@@ -86,7 +86,9 @@ def _speed(times: list[tuple[float, float]], batches_per_round: int, batch_size:
 
 
 class _NumpyRunner:
-    def __init__(self, batch_size: int, seed: int, blas_threads: int | None = None, workers: int = 1):
+    def __init__(
+        self, batch_size: int, seed: int, blas_threads: int | None = None, workers: int = 1
+    ):
         self.network = lesson_cnn(seed, fast=True)
         self.optimizer = Adam(learning_rate=1e-3)
         self.batch_size = batch_size
@@ -103,7 +105,9 @@ class _NumpyRunner:
         def steps():
             with self._limit():
                 for i in range(0, len(x), self.batch_size):
-                    self.trainer.train_step(x[i : i + self.batch_size], y[i : i + self.batch_size], self.optimizer)
+                    self.trainer.train_step(
+                        x[i : i + self.batch_size], y[i : i + self.batch_size], self.optimizer
+                    )
 
         return _timed(steps)
 
@@ -127,16 +131,18 @@ class _KerasRunner:
 
         keras.utils.set_random_seed(seed)
         layers = keras.layers
-        self.model = keras.Sequential([
-            keras.Input((28, 28, 1)),
-            layers.Conv2D(32, 3, activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Conv2D(64, 3, activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Flatten(),
-            layers.Dense(128, activation="relu"),
-            layers.Dense(10),
-        ])
+        self.model = keras.Sequential(
+            [
+                keras.Input((28, 28, 1)),
+                layers.Conv2D(32, 3, activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Conv2D(64, 3, activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Flatten(),
+                layers.Dense(128, activation="relu"),
+                layers.Dense(10),
+            ]
+        )
         self.model.compile(
             optimizer=keras.optimizers.Adam(1e-3),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -145,7 +151,11 @@ class _KerasRunner:
         self.batch_size = batch_size
 
     def train(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        return _timed(lambda: self.model.fit(x, y, batch_size=self.batch_size, epochs=1, shuffle=False, verbose=0))
+        return _timed(
+            lambda: self.model.fit(
+                x, y, batch_size=self.batch_size, epochs=1, shuffle=False, verbose=0
+            )
+        )
 
 
 def reference_epoch_seconds(num_batches: int = 20, batch_size: int = 128, seed: int = 0) -> float:
@@ -200,7 +210,9 @@ def _time_naive_convolution(num_images: int, seed: int) -> dict:
     fast = [both(lambda *a: layers.conv2d_forward(*a)[0]) for _ in range(5)]
     fast_seconds = min(s for s, _ in fast)
     for a, b in zip(naive_out, fast[0][1]):
-        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4, err_msg="naive and vectorised convolutions disagree")
+        np.testing.assert_allclose(
+            a, b, rtol=1e-3, atol=1e-4, err_msg="naive and vectorised convolutions disagree"
+        )
     return {
         "images": num_images,
         "naive_seconds_per_image": naive_seconds / num_images,
@@ -210,8 +222,9 @@ def _time_naive_convolution(num_images: int, seed: int) -> dict:
     }
 
 
-def time_training_steps(batch_size: int = 64, num_batches: int = 4, *, rounds: int = 3, workers: int = 2,
-                        seed: int = 0) -> dict:
+def time_training_steps(
+    batch_size: int = 64, num_batches: int = 4, *, rounds: int = 3, workers: int = 2, seed: int = 0
+) -> dict:
     """Seconds per training batch (forward, backward, Adam) of the lesson's network in three settings.
 
     ``"plain"``: the layers of :mod:`course_utils.layers`; ``"fast"``: those of
@@ -225,8 +238,10 @@ def time_training_steps(batch_size: int = 64, num_batches: int = 4, *, rounds: i
     ``{"seconds_per_batch": {setting: s}, "speedup": {setting: plain / setting}}``.
     Taught in notebooks/06_numpy_cnn.ipynb (section "How to make it fast").
     """
-    batch_size, num_batches = _validate.integer(batch_size, "batch_size"), _validate.integer(
-        num_batches, "num_batches")
+    batch_size, num_batches = (
+        _validate.integer(batch_size, "batch_size"),
+        _validate.integer(num_batches, "num_batches"),
+    )
     rounds, workers = _validate.integer(rounds, "rounds"), _validate.integer(workers, "workers")
     x, y = synthetic_batches(num_batches, batch_size, seed)
     plain, fast = lesson_cnn(seed), lesson_cnn(seed, fast=True)
@@ -240,25 +255,41 @@ def time_training_steps(batch_size: int = 64, num_batches: int = 4, *, rounds: i
             for name, trainer in trainers.items():
                 start = time.perf_counter()
                 for i in range(0, len(x), batch_size):
-                    trainer.train_step(x[i : i + batch_size], y[i : i + batch_size], optimizers[name])
+                    trainer.train_step(
+                        x[i : i + batch_size], y[i : i + batch_size], optimizers[name]
+                    )
                 times[name].append((time.perf_counter() - start) / num_batches)
     seconds = {name: statistics.median(t[1:]) for name, t in times.items()}
-    return {"seconds_per_batch": seconds, "speedup": {name: seconds["plain"] / s for name, s in seconds.items()},
-            "batch_size": batch_size}
+    return {
+        "seconds_per_batch": seconds,
+        "speedup": {name: seconds["plain"] / s for name, s in seconds.items()},
+        "batch_size": batch_size,
+    }
 
 
 def _check_same_gradients(plain, fast, x: np.ndarray, y: np.ndarray) -> None:
     for network in (plain, fast):
         loss, logits = network.loss(x, y)
         network.backward(softmax_cross_entropy_backward(logits, y))
-    np.testing.assert_allclose(fast.loss(x, y)[0], plain.loss(x, y)[0], rtol=1e-5, err_msg="plain and fast: loss")
+    np.testing.assert_allclose(
+        fast.loss(x, y)[0], plain.loss(x, y)[0], rtol=1e-5, err_msg="plain and fast: loss"
+    )
     for key, grad in fast.grads.items():
-        np.testing.assert_allclose(grad, plain.grads[key], rtol=1e-3, atol=1e-5,
-                                   err_msg=f"plain and fast layers: d{key}")
+        np.testing.assert_allclose(
+            grad, plain.grads[key], rtol=1e-3, atol=1e-5, err_msg=f"plain and fast layers: d{key}"
+        )
 
 
-def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int = 3, warmup_batches: int = 2,
-                  naive_images: int = 2, seed: int = 0, tensorflow: bool = True) -> dict:
+def run_benchmark(
+    num_batches: int = 30,
+    batch_size: int = 128,
+    *,
+    rounds: int = 3,
+    warmup_batches: int = 2,
+    naive_images: int = 2,
+    seed: int = 0,
+    tensorflow: bool = True,
+) -> dict:
     """Train both libraries for ``num_batches`` batches of ``batch_size`` (split into ``rounds``); return the results.
 
     The dict has ``config``, ``machine``, ``numpy`` (default BLAS threads),
@@ -268,8 +299,12 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
     time), ``ratio_1_thread``, ``ratio_2_workers``, ``ratio_best`` (the smallest of the
     three) and ``naive_conv``.
     """
-    for name, value in {"num_batches": num_batches, "batch_size": batch_size, "rounds": rounds,
-                        "naive_images": naive_images}.items():
+    for name, value in {
+        "num_batches": num_batches,
+        "batch_size": batch_size,
+        "rounds": rounds,
+        "naive_images": naive_images,
+    }.items():
         _validate.integer(value, name)
     if num_batches < rounds:
         raise ValueError(f"num_batches ({num_batches}) must be at least rounds ({rounds})")
@@ -300,14 +335,28 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
     runners["numpy_2_workers"].close()
 
     results = {
-        "config": {"num_batches": per_round * rounds, "batch_size": batch_size, "rounds": rounds,
-                   "warmup_batches": warmup_batches, "seed": seed, "epoch_images": EPOCH_IMAGES},
+        "config": {
+            "num_batches": per_round * rounds,
+            "batch_size": batch_size,
+            "rounds": rounds,
+            "warmup_batches": warmup_batches,
+            "seed": seed,
+            "epoch_images": EPOCH_IMAGES,
+        },
         "machine": _machine(),
-        "numpy": {**_speed(times["numpy"], per_round, batch_size), "blas_threads": _blas_threads(),
-                  "max_rss_mib": numpy_rss, "peak_traced_mib": peak_traced},
+        "numpy": {
+            **_speed(times["numpy"], per_round, batch_size),
+            "blas_threads": _blas_threads(),
+            "max_rss_mib": numpy_rss,
+            "peak_traced_mib": peak_traced,
+        },
         "numpy_1_thread": None,
-        "numpy_2_workers": {**_speed(times["numpy_2_workers"], per_round, batch_size), "workers": 2,
-                            "blas_threads": 1, "max_rss_mib": numpy_rss},
+        "numpy_2_workers": {
+            **_speed(times["numpy_2_workers"], per_round, batch_size),
+            "workers": 2,
+            "blas_threads": 1,
+            "max_rss_mib": numpy_rss,
+        },
         "tensorflow": None,
         "ratio": None,
         "ratio_1_thread": None,
@@ -316,59 +365,95 @@ def run_benchmark(num_batches: int = 30, batch_size: int = 128, *, rounds: int =
         "naive_conv": time_naive_convolution(naive_images, seed),
     }
     if "numpy_1_thread" in times:
-        results["numpy_1_thread"] = {**_speed(times["numpy_1_thread"], per_round, batch_size), "blas_threads": 1,
-                                     "max_rss_mib": numpy_rss}
+        results["numpy_1_thread"] = {
+            **_speed(times["numpy_1_thread"], per_round, batch_size),
+            "blas_threads": 1,
+            "max_rss_mib": numpy_rss,
+        }
     if tensorflow:
         import tensorflow as tf
 
-        results["tensorflow"] = {**_speed(times["tensorflow"], per_round, batch_size),
-                                 "max_rss_mib": _max_rss_mib(), "version": tf.__version__}
+        results["tensorflow"] = {
+            **_speed(times["tensorflow"], per_round, batch_size),
+            "max_rss_mib": _max_rss_mib(),
+            "version": tf.__version__,
+        }
         tf_epoch = results["tensorflow"]["seconds_per_epoch"]
         results["ratio"] = results["numpy"]["seconds_per_epoch"] / tf_epoch
         if results["numpy_1_thread"]:
             results["ratio_1_thread"] = results["numpy_1_thread"]["seconds_per_epoch"] / tf_epoch
         results["ratio_2_workers"] = results["numpy_2_workers"]["seconds_per_epoch"] / tf_epoch
-        results["ratio_best"] = min(r for r in (results["ratio"], results["ratio_1_thread"],
-                                                results["ratio_2_workers"]) if r is not None)
+        results["ratio_best"] = min(
+            r
+            for r in (results["ratio"], results["ratio_1_thread"], results["ratio_2_workers"])
+            if r is not None
+        )
     return results
 
 
 def _machine() -> dict:
-    return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-            "numpy": np.__version__, "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
+    return {
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
 
 
 def format_table(results: dict) -> str:
     """The benchmark as a text table (what ``python -m course_utils.tools.bench`` prints)."""
+
     def mib(value):
         return "n/a" if value is None else f"{value:,.0f} MiB"
 
     rows = [("", "images/s", "s/epoch", "ms/batch", "CPU ms/batch", "peak memory (RSS)")]
-    labels = {"numpy": f"numpy ({results['numpy'].get('blas_threads') or '?'} BLAS threads)",
-              "numpy_1_thread": "numpy (1 BLAS thread)",
-              "numpy_2_workers": "numpy (2 workers, 1 BLAS thread each)", "tensorflow": "TensorFlow/Keras"}
+    labels = {
+        "numpy": f"numpy ({results['numpy'].get('blas_threads') or '?'} BLAS threads)",
+        "numpy_1_thread": "numpy (1 BLAS thread)",
+        "numpy_2_workers": "numpy (2 workers, 1 BLAS thread each)",
+        "tensorflow": "TensorFlow/Keras",
+    }
     for key, label in labels.items():
         r = results.get(key)
         if r:
-            rows.append((label, f"{r['images_per_second']:,.0f}", f"{r['seconds_per_epoch']:.1f}",
-                         f"{1000 * r['seconds_per_batch']:.1f}", f"{1000 * r['cpu_seconds_per_batch']:.1f}",
-                         mib(r["max_rss_mib"])))
+            rows.append(
+                (
+                    label,
+                    f"{r['images_per_second']:,.0f}",
+                    f"{r['seconds_per_epoch']:.1f}",
+                    f"{1000 * r['seconds_per_batch']:.1f}",
+                    f"{1000 * r['cpu_seconds_per_batch']:.1f}",
+                    mib(r["max_rss_mib"]),
+                )
+            )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-             for row in rows]
+    lines = [
+        "  ".join(
+            cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))
+        )
+        for row in rows
+    ]
     config = results["config"]
-    out = [f"{config['num_batches']} batches of {config['batch_size']} in {config['rounds']} rounds "
-           f"(median round; epoch = {config['epoch_images']:,} images)", *lines]
+    out = [
+        f"{config['num_batches']} batches of {config['batch_size']} in {config['rounds']} rounds "
+        f"(median round; epoch = {config['epoch_images']:,} images)",
+        *lines,
+    ]
     if results.get("ratio") is not None:
         out.append(f"numpy epoch / TensorFlow epoch: {results['ratio']:.2f}x")
     if results.get("ratio_1_thread") is not None:
-        out.append(f"numpy (1 BLAS thread) epoch / TensorFlow epoch: {results['ratio_1_thread']:.2f}x")
+        out.append(
+            f"numpy (1 BLAS thread) epoch / TensorFlow epoch: {results['ratio_1_thread']:.2f}x"
+        )
     if results.get("ratio_2_workers") is not None:
         out.append(f"numpy (2 workers) epoch / TensorFlow epoch: {results['ratio_2_workers']:.2f}x")
     if results.get("ratio_best") is not None:
         out.append(f"best numpy setting / TensorFlow: {results['ratio_best']:.2f}x")
-    out.append(f"numpy peak allocation during one step (tracemalloc): {mib(results['numpy']['peak_traced_mib'])}"
-               + ("; TensorFlow's RSS includes numpy's run before it" if results.get("tensorflow") else ""))
+    out.append(
+        f"numpy peak allocation during one step (tracemalloc): {mib(results['numpy']['peak_traced_mib'])}"
+        + ("; TensorFlow's RSS includes numpy's run before it" if results.get("tensorflow") else "")
+    )
     naive = results["naive_conv"]
     out.append(
         f"naive loop convolutions: {naive['naive_seconds_per_image']:.3f} s/image vs vectorised "
@@ -377,27 +462,50 @@ def format_table(results: dict) -> str:
     )
     load, cpus = results["machine"].get("load_average"), results["machine"]["cpu_count"]
     if load:
-        verdict = ("above the CPU count: besides the benchmark's own threads, other programs may have "
-                   "competed for the cores" if load[0] > cpus else "not above the CPU count")
+        verdict = (
+            "above the CPU count: besides the benchmark's own threads, other programs may have "
+            "competed for the cores"
+            if load[0] > cpus
+            else "not above the CPU count"
+        )
         out.append(f"load average at the end: {load[0]:.2f} on {cpus} CPUs ({verdict})")
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> dict:
     """Command line: ``python -m course_utils.tools.bench [--batches N] [--batch-size B] ...``."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.tools.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batches", type=int, default=30, help="training batches timed per library (default 30)")
-    parser.add_argument("--batch-size", type=int, default=128, help="images per batch (default 128)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median counts (default 3)")
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.tools.bench", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--batches", type=int, default=30, help="training batches timed per library (default 30)"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=128, help="images per batch (default 128)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds; the median counts (default 3)"
+    )
     parser.add_argument("--warmup", type=int, default=2, help="untimed batches first (default 2)")
-    parser.add_argument("--naive-images", type=int, default=2, help="images for the naive convolution (default 2)")
+    parser.add_argument(
+        "--naive-images", type=int, default=2, help="images for the naive convolution (default 2)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-tensorflow", action="store_true", help="time numpy only")
-    parser.add_argument("--output", type=Path, default=None, help="JSON file (default build/bench.json)")
+    parser.add_argument(
+        "--output", type=Path, default=None, help="JSON file (default build/bench.json)"
+    )
     args = parser.parse_args(argv)
     try:
-        results = run_benchmark(args.batches, args.batch_size, rounds=args.rounds, warmup_batches=args.warmup,
-                                naive_images=args.naive_images, seed=args.seed, tensorflow=not args.no_tensorflow)
+        results = run_benchmark(
+            args.batches,
+            args.batch_size,
+            rounds=args.rounds,
+            warmup_batches=args.warmup,
+            naive_images=args.naive_images,
+            seed=args.seed,
+            tensorflow=not args.no_tensorflow,
+        )
     except ValueError as error:
         parser.error(str(error))
     output = args.output or build_dir() / "bench.json"

@@ -77,8 +77,7 @@ def first_version_root(commit: str = FIRST_VERSION, folder=None) -> Path:
 
 @dataclass
 class ServingResult:
-    """What one configuration measured; latencies in milliseconds, memory in MiB (None: not measured).
-    """
+    """What one configuration measured; latencies in milliseconds, memory in MiB (None: not measured)."""
 
     name: str
     requests_per_second: float
@@ -441,7 +440,10 @@ def main(argv=None) -> None:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds (default 4)")
     parser.add_argument(
-        "--json", type=Path, default=None, help="where the results go (default build/bench_serve.json)"
+        "--json",
+        type=Path,
+        default=None,
+        help="where the results go (default build/bench_serve.json)",
     )
     parser.add_argument(
         "--baseline",
@@ -497,7 +499,8 @@ def main(argv=None) -> None:
 
     first, batched = results[0], results[-1]
     report = {
-        "command": "python -m course_utils.tools.bench_serve " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m course_utils.tools.bench_serve "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
         "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
         "model": str(model_path),
         "requests": args.requests,
@@ -506,7 +509,9 @@ def main(argv=None) -> None:
         "load_after": round(load_after[0], 1),
         "first": asdict(first),
         "batched": asdict(batched),
-        "speedup": batched.requests_per_second / first.requests_per_second if first.requests_per_second else None,
+        "speedup": batched.requests_per_second / first.requests_per_second
+        if first.requests_per_second
+        else None,
         "configurations": [asdict(r) for r in results],
         "breakdown_ms": breakdown,
     }

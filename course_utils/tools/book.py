@@ -419,7 +419,11 @@ def write_pages(source: Path, run: Run, built: list[Lesson], repo: Path) -> None
 
     intro = _rewrite_links(sections.get("", ""), 0, built, figures, repo)
     quick_start = _rewrite_links(
-        _section(sections, "Start here") or _section(sections, "Quick start"), 0, built, figures, repo
+        _section(sections, "Start here") or _section(sections, "Quick start"),
+        0,
+        built,
+        figures,
+        repo,
     )
     toc_lessons = "\n".join(item.name for item in built)
     index = f"""# {title}

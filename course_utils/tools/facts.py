@@ -90,7 +90,9 @@ def _load(path: Path) -> dict | None:
     try:
         return json.loads(path.read_text())
     except ValueError as error:
-        raise ValueError(f"{path} is not valid JSON ({error}); run the command that writes it again") from error
+        raise ValueError(
+            f"{path} is not valid JSON ({error}); run the command that writes it again"
+        ) from error
 
 
 def facts(folder: Path | None = None) -> dict[str, str]:
@@ -138,7 +140,9 @@ def learner_facts(notebooks: Path) -> dict[str, str]:
         number = path.name[:2]
         cells = nbformat.read(path, as_version=4).cells
         words = sum(len(re.findall(r"[A-Za-z0-9_]+", cell.source)) for cell in cells)
-        exercises = sum(bool(re.search(r"\.check\(", cell.source)) for cell in cells if cell.cell_type == "code")
+        exercises = sum(
+            bool(re.search(r"\.check\(", cell.source)) for cell in cells if cell.cell_type == "code"
+        )
         minutes = words / WORDS_PER_MINUTE + MINUTES_PER_EXERCISE * exercises
         found[f"{number}.words"] = f"{words:,}"
         found[f"{number}.exercises"] = str(exercises)
@@ -149,6 +153,7 @@ def learner_facts(notebooks: Path) -> dict[str, str]:
 def _flatten(data: dict, prefix: str = "") -> dict:
     flat = {}
     for key, value in data.items():
+        key = re.sub(r"[^A-Za-z0-9]+", "_", str(key)).strip("_")  # a name markers can hold
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{key}."))
         elif not isinstance(value, list):
@@ -172,7 +177,10 @@ def _texts(path: Path):
     notebook = json.loads(path.read_text())
     for index, cell in enumerate(notebook["cells"]):
         if cell["cell_type"] == "markdown":
-            yield index, "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            yield (
+                index,
+                "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"],
+            )
 
 
 def problems(root: Path | None = None, known: dict[str, str] | None = None) -> list[str]:
@@ -182,11 +190,15 @@ def problems(root: Path | None = None, known: dict[str, str] | None = None) -> l
     found = []
     for path in documents(root):
         for where, text in _texts(path):
-            place = path.relative_to(root).as_posix() + (f" (cell {where})" if where is not None else "")
+            place = path.relative_to(root).as_posix() + (
+                f" (cell {where})" if where is not None else ""
+            )
             for match in MARKER.finditer(text):
                 key, said = match.group(1), match.group(2)
                 if key not in known:
-                    found.append(f"{place}: no run measured the fact {key!r} (see python -m course_utils.tools.facts list)")
+                    found.append(
+                        f"{place}: no run measured the fact {key!r} (see python -m course_utils.tools.facts list)"
+                    )
                 elif said != known[key]:
                     found.append(f"{place}: {key} says {said!r}, the measurement is {known[key]!r}")
     return found
@@ -271,7 +283,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.action == "write":
             changed = write()
-            print("\n".join(f"wrote {p.relative_to(repo_root())}" for p in changed) or "every fact was up to date")
+            print(
+                "\n".join(f"wrote {p.relative_to(repo_root())}" for p in changed)
+                or "every fact was up to date"
+            )
         found = problems()
         for line in found:
             print(line, file=sys.stderr)

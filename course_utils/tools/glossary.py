@@ -24,7 +24,9 @@ from ..paths import repo_root
 
 FILENAME = "GLOSSARY.md"
 _ENTRY = re.compile(r"^### (.+?)\s*$", re.M)
-_DEFINED = re.compile(r'^Defined in: \[lesson (\d\d), "([^"]+)"\]\((notebooks/[^)]+\.ipynb)\)\s*$', re.M)
+_DEFINED = re.compile(
+    r'^Defined in: \[lesson (\d\d), "([^"]+)"\]\((notebooks/[^)]+\.ipynb)\)\s*$', re.M
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def read(path: Path | None = None) -> list[Term]:
         if defined is None:
             raise ValueError(
                 f"{path.name}: the entry {match.group(1)!r} lacks its last line "
-                '\'Defined in: [lesson NN, "SECTION"](notebooks/NN_name.ipynb)\''
+                "'Defined in: [lesson NN, \"SECTION\"](notebooks/NN_name.ipynb)'"
             )
         definition = body[: defined.start()].strip()
         if not definition:

@@ -35,16 +35,58 @@ class Lesson:
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson("00_setup_and_mnist", "Setup and a first look at MNIST", fast={}),
-    Lesson("01_linear_regression_gd", "The neuron, linear regression and gradient descent", fast={}),
+    Lesson(
+        "01_linear_regression_gd", "The neuron, linear regression and gradient descent", fast={}
+    ),
     Lesson("02_activations", "Activation functions", fast={}),
     Lesson("03_losses", "Loss functions", fast={}),
-    Lesson("04_mlp_gradienttape", "An MLP from scratch with tf.GradientTape", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS": 1, "NUM_DEMO": 1000, "NUM_DEMO_EPOCHS": 1, "NUM_TIMING": 1000}),
-    Lesson("05_keras_ann", "A Keras Sequential network", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS": 1, "NUM_LR_TRAIN": 2000, "NUM_LR_EPOCHS": 2}),
-    Lesson("06_numpy_cnn", "A convolutional network in pure numpy", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS": 2, "TIMING_BATCHES": 1}),
-    Lesson("07_keras_cnn_evaluation", "A Keras CNN and how to evaluate it", fast={"NUM_TRAIN": 3000, "NUM_EPOCHS_ORIGINAL": 1, "NUM_EPOCHS": 2, "NUM_LOOP_IMAGES": 50}),
-    Lesson("08_your_own_digits", "Recognising your own handwriting", fast={"NUM_TRAIN": 4000, "NUM_EPOCHS": 2}),
-    Lesson("09_serve_the_model", "Serving the model over HTTP", fast={"NUM_TRAIN": 4000, "NUM_EPOCHS": 2, "NUM_REQUESTS": 96}),
-    Lesson("10_beyond_one_machine", "Beyond one machine: several workers, several replicas", fast={"NUM_STEPS": 10, "NUM_TIMING_STEPS": 10, "NUM_TRAIN": 4000, "NUM_EPOCHS": 2, "NUM_REQUESTS": 120}),
+    Lesson(
+        "04_mlp_gradienttape",
+        "An MLP from scratch with tf.GradientTape",
+        fast={
+            "NUM_TRAIN": 3000,
+            "NUM_EPOCHS": 1,
+            "NUM_DEMO": 1000,
+            "NUM_DEMO_EPOCHS": 1,
+            "NUM_TIMING": 1000,
+        },
+    ),
+    Lesson(
+        "05_keras_ann",
+        "A Keras Sequential network",
+        fast={"NUM_TRAIN": 3000, "NUM_EPOCHS": 1, "NUM_LR_TRAIN": 2000, "NUM_LR_EPOCHS": 2},
+    ),
+    Lesson(
+        "06_numpy_cnn",
+        "A convolutional network in pure numpy",
+        fast={"NUM_TRAIN": 3000, "NUM_EPOCHS": 2, "TIMING_BATCHES": 1},
+    ),
+    Lesson(
+        "07_keras_cnn_evaluation",
+        "A Keras CNN and how to evaluate it",
+        fast={"NUM_TRAIN": 3000, "NUM_EPOCHS_ORIGINAL": 1, "NUM_EPOCHS": 2, "NUM_LOOP_IMAGES": 50},
+    ),
+    Lesson(
+        "08_your_own_digits",
+        "Recognising your own handwriting",
+        fast={"NUM_TRAIN": 4000, "NUM_EPOCHS": 2},
+    ),
+    Lesson(
+        "09_serve_the_model",
+        "Serving the model over HTTP",
+        fast={"NUM_TRAIN": 4000, "NUM_EPOCHS": 2, "NUM_REQUESTS": 96},
+    ),
+    Lesson(
+        "10_beyond_one_machine",
+        "Beyond one machine: several workers, several replicas",
+        fast={
+            "NUM_STEPS": 10,
+            "NUM_TIMING_STEPS": 10,
+            "NUM_TRAIN": 4000,
+            "NUM_EPOCHS": 2,
+            "NUM_REQUESTS": 120,
+        },
+    ),
 )
 
 

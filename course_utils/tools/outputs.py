@@ -43,7 +43,9 @@ def claim_folder(folder: str | os.PathLike, command: str) -> Path:
     if folder.is_dir() and not (folder / MARKER).is_file():
         present = sorted(p.name for p in folder.iterdir())
         if present:
-            shown = ", ".join(present[:5]) + (f" and {len(present) - 5} more" if len(present) > 5 else "")
+            shown = ", ".join(present[:5]) + (
+                f" and {len(present) - 5} more" if len(present) > 5 else ""
+            )
             raise FolderNotOursError(
                 f"{command} writes only into a new or empty folder, or one it made before; "
                 f"{folder} holds other files ({shown}), so nothing was written. Choose another "
@@ -111,7 +113,11 @@ def describe_os_error(error: OSError) -> str:
         errno.ENOENT: "no such file or folder",
         errno.EDQUOT: "the disk quota is exceeded",
     }.get(error.errno, error.strerror or str(error))
-    if error.errno == errno.ENOTDIR and error.strerror and error.strerror != os.strerror(errno.ENOTDIR):
+    if (
+        error.errno == errno.ENOTDIR
+        and error.strerror
+        and error.strerror != os.strerror(errno.ENOTDIR)
+    ):
         reason = error.strerror  # claim_folder's own sentence
     where = error.filename if error.filename is not None else ""
     return f"{reason}: {where}" if where else reason
@@ -126,13 +132,19 @@ def command(name: str) -> Callable:
             try:
                 return main(*args, **kwargs)
             except KeyboardInterrupt:
-                print(f"\n{name}: interrupted (Ctrl-C); files already complete were kept.", file=sys.stderr)
+                print(
+                    f"\n{name}: interrupted (Ctrl-C); files already complete were kept.",
+                    file=sys.stderr,
+                )
                 return 130
             except FolderNotOursError as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 1
             except OSError as error:
-                print(f"error: {name} could not write or read a file: {describe_os_error(error)}", file=sys.stderr)
+                print(
+                    f"error: {name} could not write or read a file: {describe_os_error(error)}",
+                    file=sys.stderr,
+                )
                 return 1
 
         return wrapper

@@ -68,14 +68,28 @@ def _register_engine() -> None:
     class Engine(NBClientEngine):
         @classmethod
         def execute_managed_notebook(
-            cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-            start_timeout=60, execution_timeout=None, kernel_log=None, **kwargs,
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            kernel_log=None,
+            **kwargs,
         ):
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
             client = Client(
-                nb_man, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
-                log=logging.getLogger("papermill"), log_output=log_output, stdout_file=stdout_file,
-                stderr_file=stderr_file, **kwargs,
+                nb_man,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logging.getLogger("papermill"),
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                **kwargs,
             )
             if kernel_log is None:
                 return client.execute()
@@ -246,7 +260,8 @@ def run_lesson(
         "COURSE_BUILD_DIR": build,
         "MPLBACKEND": "Agg",
         "TF_CPP_MIN_LOG_LEVEL": TF_LOG_LEVEL,
-        "COURSE_PROGRESS_FILE": build / "progress.json",  # a run's checks are not the learner's progress
+        "COURSE_PROGRESS_FILE": build
+        / "progress.json",  # a run's checks are not the learner's progress
     }
     if figures is not None:
         env["COURSE_FIGURES_DIR"] = figures
@@ -275,7 +290,9 @@ def run_lesson(
         except PapermillExecutionError as failure:
             status = "failed"
             error = f"cell {failure.exec_count}: {failure.ename}: {failure.evalue}"
-        except OSError:  # no space left, read-only: the previous notebook stays, the command says why
+        except (
+            OSError
+        ):  # no space left, read-only: the previous notebook stays, the command says why
             partial.unlink(missing_ok=True)
             raise
         except Exception as failure:  # a dead kernel, a timeout: report it, run the next lesson
@@ -289,7 +306,15 @@ def run_lesson(
     seconds = time.perf_counter() - start
     results = read_recorded(nbformat.read(output, as_version=4)) if output.is_file() else {}
     return LessonRun(
-        item.name, status, round(seconds, 1), parameters, results, error, str(output), str(log), memory.mib
+        item.name,
+        status,
+        round(seconds, 1),
+        parameters,
+        results,
+        error,
+        str(output),
+        str(log),
+        memory.mib,
     )
 
 
@@ -301,7 +326,9 @@ def log_tail(run: LessonRun, lines: int = LOG_TAIL_LINES) -> str:
     text = path.read_text(errors="replace").rstrip().splitlines()[-lines:]
     if not text:
         return ""
-    return f"  kernel log ({path}, last {len(text)} lines):\n" + "\n".join("    " + line for line in text)
+    return f"  kernel log ({path}, last {len(text)} lines):\n" + "\n".join(
+        "    " + line for line in text
+    )
 
 
 def run_course(
@@ -342,14 +369,23 @@ def run_course(
     figures = published_figures_dir() if update_figures else workdir / "figures"
     runs = []
     mode = "fast" if fast else "full"
-    print(f"Running {len(chosen)} lesson(s) in {mode} mode; executed notebooks go to {workdir / 'executed'}", file=stream)
+    print(
+        f"Running {len(chosen)} lesson(s) in {mode} mode; executed notebooks go to {workdir / 'executed'}",
+        file=stream,
+    )
     interrupted = False
     reference = None
     try:
         for index, item in enumerate(chosen, 1):
             print(f"[{index}/{len(chosen)}] {item.name} ...", file=stream, flush=True)
             run = run_lesson(
-                item, fast=fast, build=workdir, figures=figures, overrides=overrides, progress=progress, timeout=timeout
+                item,
+                fast=fast,
+                build=workdir,
+                figures=figures,
+                overrides=overrides,
+                progress=progress,
+                timeout=timeout,
             )
             runs.append(run)
             line = f"[{index}/{len(chosen)}] {item.name}: {run.status} in {run.seconds:.1f} s"
@@ -363,7 +399,9 @@ def run_course(
         raise
     finally:
         if runs or not interrupted:
-            _write_report(root, mode, fast, runs, interrupted, stream, reference if not interrupted else None)
+            _write_report(
+                root, mode, fast, runs, interrupted, stream, reference if not interrupted else None
+            )
     return runs
 
 
@@ -375,7 +413,10 @@ def measure_reference_epoch(stream=None) -> dict | None:
     code = "from course_utils.tools.bench import reference_epoch_seconds as r; print(r())"
     try:
         done = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=600,
             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": TF_LOG_LEVEL},
         )
         seconds = float(done.stdout.strip().splitlines()[-1])
@@ -391,7 +432,13 @@ def measure_reference_epoch(stream=None) -> dict | None:
 
 
 def _write_report(
-    root: Path, mode: str, fast: bool, runs: list[LessonRun], interrupted: bool, stream, reference=None
+    root: Path,
+    mode: str,
+    fast: bool,
+    runs: list[LessonRun],
+    interrupted: bool,
+    stream,
+    reference=None,
 ) -> None:
     """``results.json`` (this run) and ``results-<mode>.json`` (the latest of every lesson),
     each written at once; an interrupted run records the lessons that finished."""
@@ -412,7 +459,10 @@ def _write_report(
     _merge_report(root / f"results-{mode}.json", report)
     if interrupted:
         names = ", ".join(run.name for run in runs)
-        print(f"Interrupted; the finished lessons ({names}) are recorded in {root / 'results.json'}", file=stream)
+        print(
+            f"Interrupted; the finished lessons ({names}) are recorded in {root / 'results.json'}",
+            file=stream,
+        )
         return
     print(format_table(runs), file=stream)
     print(f"Wrote {root / 'results.json'}", file=stream)
@@ -427,13 +477,18 @@ def _merge_report(path: Path, report: dict) -> None:
     lessons = {}
     if path.is_file():
         try:
-            lessons = {item["name"]: item for item in json.loads(path.read_text()).get("lessons", [])}
+            lessons = {
+                item["name"]: item for item in json.loads(path.read_text()).get("lessons", [])
+            }
         except (ValueError, AttributeError, KeyError, TypeError):
             lessons = {}  # an unreadable old file is replaced, not a reason to fail the run
     for item in report["lessons"]:
         lessons[item["name"]] = {**item, "finished": report["finished"]}
     order = {item.name: index for index, item in enumerate(LESSONS)}
-    merged = {**report, "lessons": sorted(lessons.values(), key=lambda item: order.get(item["name"], len(order)))}
+    merged = {
+        **report,
+        "lessons": sorted(lessons.values(), key=lambda item: order.get(item["name"], len(order))),
+    }
     merged.pop("interrupted", None)
     write_atomic(path, json.dumps(merged, indent=2))
 
@@ -448,7 +503,9 @@ def format_table(runs: list[LessonRun]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = []
     for k, row in enumerate(rows):
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4])
+        lines.append(
+            "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4]
+        )
         if k == 0:
             lines.append("-" * (sum(widths) + 8 + max(len(r[4]) for r in rows)))
     total = sum(run.seconds for run in runs)
@@ -482,7 +539,9 @@ def positive_seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds such as 600, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds such as 600, got {text!r}"
+        ) from None
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(
             f"expected a number of seconds above 0 such as 600, got {text!r} "
@@ -494,24 +553,45 @@ def positive_seconds(text: str) -> float:
 @command("python -m course_utils.tools.run")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.tools.run", description="Execute the course's notebooks in order."
+        prog="python -m course_utils.tools.run",
+        description="Execute the course's notebooks in order.",
     )
-    parser.add_argument("--fast", action="store_true", help="small parameters: every lesson in about a minute")
-    parser.add_argument("--only", nargs="+", metavar="LESSON", help="lesson numbers or names, e.g. 03 05")
     parser.add_argument(
-        "-p", "--parameter", action="append", type=parse_assignment, default=[], metavar="NAME=VALUE",
+        "--fast", action="store_true", help="small parameters: every lesson in about a minute"
+    )
+    parser.add_argument(
+        "--only", nargs="+", metavar="LESSON", help="lesson numbers or names, e.g. 03 05"
+    )
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        type=parse_assignment,
+        default=[],
+        metavar="NAME=VALUE",
         help="override a notebook parameter (each selected lesson must declare it)",
     )
-    parser.add_argument("--build-dir", type=Path, default=None, help="default: $COURSE_BUILD_DIR or build/ in the repository")
     parser.add_argument(
-        "--timeout", type=positive_seconds, default=CELL_TIMEOUT, help=f"seconds one cell may run (default {CELL_TIMEOUT})"
+        "--build-dir",
+        type=Path,
+        default=None,
+        help="default: $COURSE_BUILD_DIR or build/ in the repository",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=CELL_TIMEOUT,
+        help=f"seconds one cell may run (default {CELL_TIMEOUT})",
     )
     parser.add_argument("--no-progress", action="store_true", help="no per-cell progress bar")
     parser.add_argument(
-        "--update-figures", action="store_true",
+        "--update-figures",
+        action="store_true",
         help="maintainers: write the figures to the published figures/ (a full run with all of MNIST)",
     )
-    parser.add_argument("--list", action="store_true", help="list the lessons and their fast parameters")
+    parser.add_argument(
+        "--list", action="store_true", help="list the lessons and their fast parameters"
+    )
     args = parser.parse_args(argv)
     if args.list:
         for item in LESSONS:

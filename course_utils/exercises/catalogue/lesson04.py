@@ -175,7 +175,11 @@ CROSS_ENTROPY_TF = [
         _tf_ce_tf_keras,
         r"switched off",
     ),
-    Case("the largest log-probability of each row, whatever the label", _tf_ce_ignores_labels, r"at its label"),
+    Case(
+        "the largest log-probability of each row, whatever the label",
+        _tf_ce_ignores_labels,
+        r"at its label",
+    ),
 ]
 
 
@@ -458,7 +462,11 @@ TRAIN_STEP = [
     Case("decorated with @tf.function", _TfFunctionLater(_ts_ref), ACCEPTED),
     Case("apply_gradients(grads, variables) without zip", _ts_no_zip, r"zip|pairs"),
     Case("updates but returns nothing", _ts_no_return, r"return"),
-    Case("loss(labels, logits): arguments swapped", _ts_swapped_loss_arguments, r"other way round|order"),
+    Case(
+        "loss(labels, logits): arguments swapped",
+        _ts_swapped_loss_arguments,
+        r"other way round|order",
+    ),
     Case("only the first layer's variables", _ts_first_layer_only, r"w2, b2 did not change"),
     Case("returns the loss after the update", _ts_loss_after_update, r"after the update"),
     Case("the loss as log(softmax)", _ts_log_of_softmax, r"log\(softmax\)"),
@@ -501,7 +509,9 @@ def _sum_squares(variables):
 
 
 def _l2_ref(model, optimizer, x, y, weight_decay):
-    return _l2_step(lambda m, wd: wd * _sum_squares(m.weights))(model, optimizer, x, y, weight_decay)
+    return _l2_step(lambda m, wd: wd * _sum_squares(m.weights))(
+        model, optimizer, x, y, weight_decay
+    )
 
 
 def _l2_loop_float(model, optimizer, x, y, weight_decay):
@@ -540,7 +550,10 @@ def _l2_gradient_by_hand(model, optimizer, x, y, weight_decay):
         cross_entropy = cross_entropy_from_logits(model(x), y)
     grads = tape.gradient(cross_entropy, model.trainable_variables)
     weight_ids = {id(w) for w in model.weights}
-    grads = [g + 2 * weight_decay * v if id(v) in weight_ids else g for g, v in zip(grads, model.trainable_variables)]
+    grads = [
+        g + 2 * weight_decay * v if id(v) in weight_ids else g
+        for g, v in zip(grads, model.trainable_variables)
+    ]
     penalty = weight_decay * _sum_squares(model.weights)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
     return cross_entropy + penalty
@@ -596,19 +609,61 @@ TRAIN_STEP_L2 = [
     Case("reference", _l2_ref, ACCEPTED),
     Case("a loop adding each matrix's penalty, returns a float", _l2_loop_float, ACCEPTED),
     Case("2 * tf.nn.l2_loss(w)", _l2_twice_l2_loss, ACCEPTED),
-    Case("2 * weight_decay * w added to the weights' gradients by hand", _l2_gradient_by_hand, ACCEPTED),
+    Case(
+        "2 * weight_decay * w added to the weights' gradients by hand",
+        _l2_gradient_by_hand,
+        ACCEPTED,
+    ),
     Case("decorated with @tf.function", _TfFunctionLater(_l2_ref), ACCEPTED),
     Case("no penalty at all", _l2_step(lambda m, wd: 0.0), r"without (weight )?decay"),
     Case("penalty computed outside the tape", _l2_outside_tape, r"outside the tape|inside"),
-    Case("biases decayed too (trainable_variables)", _l2_step(lambda m, wd: wd * _sum_squares(m.trainable_variables)), r"bias"),
-    Case("tf.nn.l2_loss, half the decay", _l2_step(lambda m, wd: wd * _tf().add_n([_tf().nn.l2_loss(w) for w in m.weights])), r"l2_loss|half"),
-    Case("mean of the squares", _l2_step(lambda m, wd: wd * _tf().add_n([_tf().reduce_mean(w**2) for w in m.weights])), r"mean|sum"),
-    Case("penalty subtracted", _l2_step(lambda m, wd: -wd * _sum_squares(m.weights)), r"away from 0|added|\+"),
-    Case("L1: abs instead of squares", _l2_step(lambda m, wd: wd * _tf().add_n([_tf().reduce_sum(_tf().abs(w)) for w in m.weights])), r"square|abs"),
-    Case("the norm, not squared", _l2_step(lambda m, wd: wd * _tf().add_n([_tf().norm(w) for w in m.weights])), r"norm|square"),
-    Case("only the first weight matrix", _l2_step(lambda m, wd: wd * _tf().reduce_sum(m.weights[0] ** 2)), r"every weight matrix|w2"),
-    Case("a fixed decay of 0.01 instead of the argument", _l2_step(lambda m, wd: wd * _sum_squares(m.weights), decay_argument=False), r"argument|weight_decay"),
-    Case("returns the cross-entropy alone", _l2_step(lambda m, wd: wd * _sum_squares(m.weights), returned="ce"), r"penalty|cross-entropy alone"),
+    Case(
+        "biases decayed too (trainable_variables)",
+        _l2_step(lambda m, wd: wd * _sum_squares(m.trainable_variables)),
+        r"bias",
+    ),
+    Case(
+        "tf.nn.l2_loss, half the decay",
+        _l2_step(lambda m, wd: wd * _tf().add_n([_tf().nn.l2_loss(w) for w in m.weights])),
+        r"l2_loss|half",
+    ),
+    Case(
+        "mean of the squares",
+        _l2_step(lambda m, wd: wd * _tf().add_n([_tf().reduce_mean(w**2) for w in m.weights])),
+        r"mean|sum",
+    ),
+    Case(
+        "penalty subtracted",
+        _l2_step(lambda m, wd: -wd * _sum_squares(m.weights)),
+        r"away from 0|added|\+",
+    ),
+    Case(
+        "L1: abs instead of squares",
+        _l2_step(
+            lambda m, wd: wd * _tf().add_n([_tf().reduce_sum(_tf().abs(w)) for w in m.weights])
+        ),
+        r"square|abs",
+    ),
+    Case(
+        "the norm, not squared",
+        _l2_step(lambda m, wd: wd * _tf().add_n([_tf().norm(w) for w in m.weights])),
+        r"norm|square",
+    ),
+    Case(
+        "only the first weight matrix",
+        _l2_step(lambda m, wd: wd * _tf().reduce_sum(m.weights[0] ** 2)),
+        r"every weight matrix|w2",
+    ),
+    Case(
+        "a fixed decay of 0.01 instead of the argument",
+        _l2_step(lambda m, wd: wd * _sum_squares(m.weights), decay_argument=False),
+        r"argument|weight_decay",
+    ),
+    Case(
+        "returns the cross-entropy alone",
+        _l2_step(lambda m, wd: wd * _sum_squares(m.weights), returned="ce"),
+        r"penalty|cross-entropy alone",
+    ),
     Case("a second optimizer step for the penalty", _l2_two_steps, r"once|one update|times"),
     Case("returns the loss after the update", _l2_after_update, r"after the update"),
     Case("updates but returns nothing", _l2_no_return, r"return"),

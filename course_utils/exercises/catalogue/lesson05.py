@@ -189,7 +189,11 @@ BUILD_MODEL = [
     ),
     Case("the output's size appended to hidden_units", _bm_appends_output, r"in place"),
     Case("returns the class keras.Sequential", _bm_class, r"Sequential\(|instance|model"),
-    Case("Flatten(input_shape=(28, 28)), the Keras 2 spelling", _bm_keras2_input_shape, r"input_shape|keras\.Input"),
+    Case(
+        "Flatten(input_shape=(28, 28)), the Keras 2 spelling",
+        _bm_keras2_input_shape,
+        r"input_shape|keras\.Input",
+    ),
     Case(
         "returns a list of layers",
         lambda hidden_units, dropout_rate: [__import__("keras").layers.Dense(10)],
@@ -197,12 +201,16 @@ BUILD_MODEL = [
     ),
     Case(
         "sigmoid in the hidden layers",
-        lambda hidden_units, dropout_rate: _dense_stack(hidden_units, dropout_rate, hidden="sigmoid"),
+        lambda hidden_units, dropout_rate: _dense_stack(
+            hidden_units, dropout_rate, hidden="sigmoid"
+        ),
         r"activation='relu'",
     ),
     Case(
         "one sigmoid output unit",
-        lambda hidden_units, dropout_rate: _dense_stack(hidden_units, dropout_rate, out_units=1, out="sigmoid"),
+        lambda hidden_units, dropout_rate: _dense_stack(
+            hidden_units, dropout_rate, out_units=1, out="sigmoid"
+        ),
         r"\[512, 128, 10\]",
     ),
 ]
@@ -234,7 +242,9 @@ def _opt_fast_decay():
     import keras
 
     return keras.optimizers.Adam(
-        learning_rate=keras.optimizers.schedules.ExponentialDecay(1e-3, decay_steps=10, decay_rate=0.5)
+        learning_rate=keras.optimizers.schedules.ExponentialDecay(
+            1e-3, decay_steps=10, decay_rate=0.5
+        )
     )
 
 
@@ -262,8 +272,16 @@ MAKE_OPTIMIZER = [
     Case("returns the class", _opt_class, r"Adam\(|instance|call"),
     Case("returns the string 'adam'", lambda: "adam", r"object|keras\.optimizers\.Adam"),
     Case("lr= (Keras 2 spelling)", lambda: _opt("Adam", lr=1e-3), r"learning_rate"),
-    Case("Adam(1e-4), the smallest rate that learns", lambda: _opt("Adam", learning_rate=1e-4), ACCEPTED),
-    Case("Adam(3e-3), the largest rate that settles", lambda: _opt("Adam", learning_rate=3e-3), ACCEPTED),
+    Case(
+        "Adam(1e-4), the smallest rate that learns",
+        lambda: _opt("Adam", learning_rate=1e-4),
+        ACCEPTED,
+    ),
+    Case(
+        "Adam(3e-3), the largest rate that settles",
+        lambda: _opt("Adam", learning_rate=3e-3),
+        ACCEPTED,
+    ),
     Case("a schedule that halves every 10 steps", _opt_fast_decay, r"one epoch|decay"),
     Case("returns the learning rate, not an optimizer", lambda: 0.001, r"not the number"),
     Case("Adam with 0.01", lambda: _opt("Adam", learning_rate=0.01), r"too large"),
@@ -310,7 +328,9 @@ def _pipeline(
         size = buffer or len(x)
         if shuffle == "before":
             dataset = dataset.shuffle(size, reshuffle_each_iteration=reshuffle)
-        dataset = dataset.batch(fixed_batch or batch_size, drop_remainder=drop_remainder).map(prepare)
+        dataset = dataset.batch(fixed_batch or batch_size, drop_remainder=drop_remainder).map(
+            prepare
+        )
         if shuffle == "after":
             dataset = dataset.shuffle(size)
         if repeat:
@@ -336,7 +356,12 @@ def _fd_numpy_first(x, y, batch_size):
 
     flat = x.reshape(len(x), 784).astype(np.float32) / 255
     labels = np.eye(10, dtype=np.float32)[y]
-    return tf.data.Dataset.from_tensor_slices((flat, labels)).shuffle(10_000).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return (
+        tf.data.Dataset.from_tensor_slices((flat, labels))
+        .shuffle(10_000)
+        .batch(batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
 
 
 def _fd_separately(x, y, batch_size):
@@ -345,7 +370,9 @@ def _fd_separately(x, y, batch_size):
     images = tf.data.Dataset.from_tensor_slices(x).shuffle(len(x))
     labels = tf.data.Dataset.from_tensor_slices(y).shuffle(len(y))
     dataset = tf.data.Dataset.zip((images, labels)).batch(batch_size)
-    dataset = dataset.map(lambda a, b: (tf.reshape(tf.cast(a, tf.float32) / 255.0, (-1, 784)), tf.one_hot(b, 10)))
+    dataset = dataset.map(
+        lambda a, b: (tf.reshape(tf.cast(a, tf.float32) / 255.0, (-1, 784)), tf.one_hot(b, 10))
+    )
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
@@ -359,16 +386,24 @@ def _fd_reshape_batch_size(x, y, batch_size):
     import tensorflow as tf
 
     def prepare(images, labels):
-        return tf.reshape(tf.cast(images, tf.float32) / 255.0, (batch_size, 784)), tf.one_hot(labels, 10)
+        return tf.reshape(tf.cast(images, tf.float32) / 255.0, (batch_size, 784)), tf.one_hot(
+            labels, 10
+        )
 
-    dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x)).batch(batch_size).map(prepare)
+    dataset = (
+        tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x)).batch(batch_size).map(prepare)
+    )
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
 MAKE_FLAT_DATASET = [
     Case("reference", _pipeline(), ACCEPTED),
     Case("map on each image before batching, cache, seed", _fd_map_each_image, ACCEPTED),
-    Case("numpy first, then from_tensor_slices, buffer larger than the data", _fd_numpy_first, ACCEPTED),
+    Case(
+        "numpy first, then from_tensor_slices, buffer larger than the data",
+        _fd_numpy_first,
+        ACCEPTED,
+    ),
     Case("no reshape: (B, 28, 28)", _pipeline(reshape=None), r"784|reshape"),
     Case("pixels not divided by 255", _pipeline(scale=None), r"255"),
     Case("no cast: uint8 batches", _pipeline(cast=False, scale=None), r"float32|cast"),

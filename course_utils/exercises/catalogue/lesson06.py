@@ -68,7 +68,11 @@ CONV_OUTPUT_SIZE = [
         ),
         ACCEPTED,
     ),
-    Case("returns the size as a string", lambda size, kernel_size, stride, padding: "26", r"return a number"),
+    Case(
+        "returns the size as a string",
+        lambda size, kernel_size, stride, padding: "26",
+        r"return a number",
+    ),
 ]
 
 
@@ -179,7 +183,9 @@ def _pool_mask(dout, cache):
     x_shape, pool_size, stride, winner = cache
     mask = winner[:, :, :, None, :] == np.arange(pool_size[0] * pool_size[1])[:, None]
     dcols = mask * dout[:, :, :, None, :]
-    return _course("layers").col2im(dcols.reshape(-1, mask.shape[3] * x_shape[3]), x_shape, pool_size, stride)
+    return _course("layers").col2im(
+        dcols.reshape(-1, mask.shape[3] * x_shape[3]), x_shape, pool_size, stride
+    )
 
 
 def _pool_loops(dout, cache):
@@ -236,7 +242,9 @@ def _pool_channels_last(dout, cache):
     x_shape, (ph, pw), stride, winner = cache
     mask = winner[..., None] == np.arange(ph * pw)  # (N, OH, OW, C, P): window axis last
     dcols = mask * dout[..., None]
-    return _course("layers").col2im(dcols.reshape(-1, ph * pw * x_shape[3]), x_shape, (ph, pw), stride)
+    return _course("layers").col2im(
+        dcols.reshape(-1, ph * pw * x_shape[3]), x_shape, (ph, pw), stride
+    )
 
 
 def _pool_no_dout(dout, cache):
@@ -254,7 +262,9 @@ def _pool_int_zeros(dout, cache):
     oh, ow = dout.shape[1:3]
     for i in range(ph):
         for j in range(pw):
-            dx[:, i : i + sh * oh : sh, j : j + sw * ow : sw, :] += (dout * (winner == i * pw + j)).astype(dx.dtype)
+            dx[:, i : i + sh * oh : sh, j : j + sw * ow : sw, :] += (
+                dout * (winner == i * pw + j)
+            ).astype(dx.dtype)
     return dx
 
 
@@ -275,14 +285,20 @@ def _pool_upsample(dout, cache):
     mask = np.zeros(dout.shape[:3] + (ph * pw,) + dout.shape[3:])
     np.put_along_axis(mask, winner[:, :, :, None, :], 1, axis=3)
     n, oh, ow, c = dout.shape
-    mask = mask.reshape(n, oh, ow, ph, pw, c).transpose(0, 1, 3, 2, 4, 5).reshape(n, oh * ph, ow * pw, c)
+    mask = (
+        mask.reshape(n, oh, ow, ph, pw, c)
+        .transpose(0, 1, 3, 2, 4, 5)
+        .reshape(n, oh * ph, ow * pw, c)
+    )
     return np.repeat(np.repeat(dout, ph, axis=1), pw, axis=2) * mask
 
 
 def _pool_upsample_padded(dout, cache):
     x_shape = cache[0]
     dx = _pool_upsample(dout, cache)
-    return np.pad(dx, ((0, 0), (0, x_shape[1] - dx.shape[1]), (0, x_shape[2] - dx.shape[2]), (0, 0)))
+    return np.pad(
+        dx, ((0, 0), (0, x_shape[1] - dx.shape[1]), (0, x_shape[2] - dx.shape[2]), (0, 0))
+    )
 
 
 def _pool_rows(dout, cache):
@@ -300,12 +316,20 @@ MAXPOOL2D_BACKWARD = [
     Case("one slice per window offset, +=", _pool_offsets, ACCEPTED),
     Case("np.add.at at the winners", _pool_add_at, ACCEPTED),
     Case("every pixel of the window gets dout", _pool_spread, r"every pixel|only the winner"),
-    Case("dout shared equally (average pooling)", lambda d, c: _pool_spread(d, c, divide=True), r"average"),
+    Case(
+        "dout shared equally (average pooling)",
+        lambda d, c: _pool_spread(d, c, divide=True),
+        r"average",
+    ),
     Case("divided by the window size", _pool_divided, r"too small|divide"),
     Case("forgets dout (a 1 at every winner)", _pool_no_dout, r"multiply by dout"),
     Case("winner decoded as column, row", _pool_wrong_index, r"row first|divmod"),
     Case("mask with the window axis last", _pool_channels_last, r"channels"),
-    Case("overlapping windows overwrite (=)", lambda d, c: _pool_offsets(d, c, add=False), r"overlap.*add|\+="),
+    Case(
+        "overlapping windows overwrite (=)",
+        lambda d, c: _pool_offsets(d, c, add=False),
+        r"overlap.*add|\+=",
+    ),
     Case("np.repeat upsampling times the mask", _pool_upsample, r"overlap|shape|dropped"),
     Case("upsampling padded to x's shape", _pool_upsample_padded, r"overlap"),
     Case("returns dout unchanged", lambda d, c: d.copy(), r"shape of dout|variable's shape"),

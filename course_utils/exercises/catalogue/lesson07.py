@@ -126,7 +126,9 @@ PRECISION_RECALL = [
     ),
     Case("changes cm in place", _pr_inplace, r"chang|in place|modif"),
     Case("divides by zero and hides it with nan_to_num", _pr_warns, r"warned"),
-    Case("one array: the diagonal over the total", lambda cm: np.diag(cm) / cm.sum(), r"two arrays"),
+    Case(
+        "one array: the diagonal over the total", lambda cm: np.diag(cm) / cm.sum(), r"two arrays"
+    ),
 ]
 
 
@@ -221,7 +223,9 @@ TOP_K_ACCURACY = [
     ),
     Case(
         "one value per example, not averaged",
-        lambda y_true, probs, k: np.any(np.argsort(probs, axis=1)[:, -k:] == y_true[:, None], axis=1),
+        lambda y_true, probs, k: np.any(
+            np.argsort(probs, axis=1)[:, -k:] == y_true[:, None], axis=1
+        ),
         r"one value per example",
     ),
 ]
@@ -277,7 +281,9 @@ def _abstain_best_passing(probs, thresholds):
 
 def _abstain_by_row(probs, thresholds):
     predicted = probs.argmax(axis=1)
-    return np.where(probs.max(axis=1) >= thresholds[np.arange(len(probs)) % len(thresholds)], predicted, -1)
+    return np.where(
+        probs.max(axis=1) >= thresholds[np.arange(len(probs)) % len(thresholds)], predicted, -1
+    )
 
 
 def _abstain_zeroes_probs(probs, thresholds):
@@ -294,15 +300,31 @@ PREDICT_OR_ABSTAIN = [
     Case("abstains with 0", _abstain_with(abstain=0), r"digit 0|-1"),
     Case("> instead of >=", _abstain_with(compare=np.greater), r">=|exactly"),
     Case("comparison reversed", _abstain_with(compare=np.less), r"wrong way|reaches"),
-    Case("one threshold: thresholds[0]", _abstain_with(threshold=lambda t: t[0]), r"one threshold|own"),
+    Case(
+        "one threshold: thresholds[0]",
+        _abstain_with(threshold=lambda t: t[0]),
+        r"one threshold|own",
+    ),
     Case("one threshold: the mean", _abstain_with(threshold=np.mean), r"one threshold|own"),
     Case("one threshold: the smallest", _abstain_with(threshold=np.min), r"one threshold|own"),
     Case("first class over its threshold", _abstain_first_passing, r"first class|argmax"),
     Case("most probable among those passing", _abstain_best_passing, r"less probable|argmax"),
-    Case("thresholds indexed by the example", _abstain_by_row, r"indexed by the example|predicted class"),
+    Case(
+        "thresholds indexed by the example",
+        _abstain_by_row,
+        r"indexed by the example|predicted class",
+    ),
     Case("argmin", _abstain_with(pick=np.argmin), r"argmin"),
-    Case("argmax over axis 0", lambda p, t: np.where(p.max(axis=0) >= t, p.argmax(axis=0), -1), r"axis=1|per example|\(N,\)"),
-    Case("returns the mask", lambda p, t: p.max(axis=1) >= t[p.argmax(axis=1)], r"the class itself|whether"),
+    Case(
+        "argmax over axis 0",
+        lambda p, t: np.where(p.max(axis=0) >= t, p.argmax(axis=0), -1),
+        r"axis=1|per example|\(N,\)",
+    ),
+    Case(
+        "returns the mask",
+        lambda p, t: p.max(axis=1) >= t[p.argmax(axis=1)],
+        r"the class itself|whether",
+    ),
     Case(
         "returns the confidence",
         lambda p, t: np.where(p.max(axis=1) >= t[p.argmax(axis=1)], p.max(axis=1), -1.0),

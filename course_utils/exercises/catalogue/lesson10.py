@@ -10,7 +10,9 @@ from . import ACCEPTED, Case
 def _compute_average_loss(per_example, global_batch_size):
     import tensorflow as tf
 
-    return float(tf.nn.compute_average_loss(tf.constant(per_example), global_batch_size=global_batch_size))
+    return float(
+        tf.nn.compute_average_loss(tf.constant(per_example), global_batch_size=global_batch_size)
+    )
 
 
 def _in_place(per_example, global_batch_size):
@@ -34,7 +36,11 @@ REPLICA_LOSS = [
     Case("divided by len(per_example)", lambda p, g: np.sum(p) / len(p), r"own mean|global batch"),
     Case("the sum, not divided", lambda p, g: np.sum(p), r"divide .*global batch"),
     Case("mean, then divided again", lambda p, g: np.mean(p) / g, r"divided twice"),
-    Case("assumes two workers", lambda p, g: np.sum(p) / (2 * len(p)), r"two workers|global batch size"),
+    Case(
+        "assumes two workers",
+        lambda p, g: np.sum(p) / (2 * len(p)),
+        r"two workers|global batch size",
+    ),
     Case("divided by the square", lambda p, g: np.sum(p) / g**2, r"once|squared"),
     Case("multiplied by the global batch", lambda p, g: np.mean(p) * g, r"multipl|divide"),
     Case("off by one", lambda p, g: np.sum(p) / (g - 1), r"off by one"),
