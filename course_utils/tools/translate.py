@@ -439,7 +439,8 @@ KEPT = {
     "formula": re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S),
     "link target": re.compile(r"\]\(([^)\s]+)\)"),
     "HTML comment": re.compile(r"<!--.*?-->", re.S),
-    "URL": re.compile(r"(?<![(<])https?://[^\s)>]+"),
+    # a bare URL ends at a space, a bracket, a backtick, Chinese text or a final full stop
+    "URL": re.compile(r"(?<![(<])https?://[^\s)>`\u3000-\uffff]*[^\s)>`\u3000-\uffff.,;:]"),
 }
 
 
