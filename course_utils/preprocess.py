@@ -286,7 +286,10 @@ def _normalise_mode(picture: Image.Image) -> Image.Image:
     if picture.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         values = np.asarray(picture, dtype=np.float64)
         if not np.all(np.isfinite(values)):
-            raise ImageError("the picture holds NaN or infinite values; expected pixel values", reason="bad_array")
+            raise ImageError(
+                "the picture holds NaN or infinite values; expected pixel values",
+                reason="bad_array",
+            )
         if picture.mode.startswith("I;16") or values.max() > 255:
             top = 65535.0
         elif picture.mode == "F" and values.min() >= 0.0 and values.max() <= 1.0:

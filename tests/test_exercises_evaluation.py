@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from course_utils import metrics
-from course_utils.exercises import lesson07
+from course_utils.exercises import FAILED, lesson07
 
 
 def test_the_reference_agrees_with_the_package():
@@ -22,3 +22,28 @@ def test_the_reference_agrees_with_the_package():
         assert lesson07.top_k_accuracy.reference(y, probs, k) == pytest.approx(
             metrics.top_k_accuracy(y, probs, k)
         )
+
+
+def test_divide_with_where_but_no_out_is_named_where_numpy_warns_about_it():
+    """np.divide(..., where=) without out= leaves skipped entries uninitialised: passing or failing at
+    random. numpy 2.x warns about it, and the checker turns the warning into a hint."""
+    import warnings
+
+    def no_out(cm):
+        tp = np.diag(cm).astype(float)
+        return (
+            np.divide(tp, cm.sum(axis=0), where=cm.sum(axis=0) > 0),
+            np.divide(tp, cm.sum(axis=1), where=cm.sum(axis=1) > 0),
+        )
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        no_out(lesson07.CONFUSION)
+    numpy_warns = any("'where' used without 'out'" in str(w.message) for w in caught)
+    result = lesson07.precision_recall.evaluate(no_out)
+    if numpy_warns:
+        assert (
+            result.status == FAILED and "without out= leaves the entries it skips" in result.message
+        )
+    else:  # older numpy says nothing; the checker then sees only the values
+        assert int(np.__version__.split(".")[0]) < 2

@@ -269,7 +269,12 @@ def _guarded(fn: Callable, switched_off: tuple[str, ...] = ()) -> Callable:
                     f"your function changed its input `{name}` in place (for example with {how}), so the "
                     f"caller's data is no longer what it was: {instead}."
                 )
-        numeric = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+        numeric = [
+            str(w.message)
+            for w in caught
+            if issubclass(w.category, RuntimeWarning)
+            or "'where' used without 'out'" in str(w.message)
+        ]
         if numeric:
             call.warned_raw.append(numeric[0])
             call.warned.append(_explain_warning(numeric[0], names, args))
@@ -366,6 +371,12 @@ def _explain_warning(message: str, names: list[str], args: tuple) -> str:
     where = (
         f"numpy warned \u201c{message}\u201d while your function ran on {_describe(names, args)}"
     )
+    if "'where' used without 'out'" in message:
+        return (
+            f"{where}: np.divide(..., where=...) without out= leaves the entries it skips uninitialised, whatever "
+            "was in memory: they may happen to be 0 here and garbage elsewhere. Give the array to fill, "
+            "out=np.zeros(len(tp)) (floats), and the skipped entries stay 0."
+        )
     if "overflow" in message and "exp" in message:
         return (
             f"{where}: np.exp of a number above about 709 is inf in float64. The result may look fine here, but "
@@ -400,6 +411,12 @@ def explain_error(error: BaseException) -> str:
             "but z > 0 is one answer per entry. Work on the whole array at once: `(z > 0).astype(float)` or "
             "`np.where(z > 0, value_if_true, value_if_false)`; for a yes/no about the array, reduce it first "
             "(np.median(gray) > 0.5, np.any(...), np.all(...))."
+        )
+    elif "Cannot cast ufunc" in text and "output from dtype('float" in text:
+        advice = (
+            "a ufunc such as np.divide could not write its float results into out=, an integer array "
+            "(np.zeros_like of an integer array is integer): make `out` a float array, "
+            "np.zeros(len(tp)) or np.zeros_like(tp, dtype=float)."
         )
     elif "Cannot interpret" in text and "data type" in text or "data type not understood" in text:
         advice = (

@@ -58,7 +58,7 @@ def _check_precision_recall(fn):
         if np.isnan(precision).any() or np.isnan(recall).any():
             raise Hint(
                 "a class that is never predicted (or never present) gave NaN: 0 / 0. The course's "
-                "convention is 0 there: np.divide(tp, total, out=np.zeros_like(tp), where=total > 0)."
+                "convention is 0 there: np.divide(tp, total, out=np.zeros(len(tp)), where=total > 0)."
             )
         if _close(precision, expected_p) and _close(recall, expected_r):
             continue
@@ -77,7 +77,7 @@ def _check_precision_recall(fn):
         if _close(precision, plus_one[0]) or _close(recall, plus_one[1]):
             raise Hint(
                 "adding 1 to the counts avoids 0 / 0 but changes every value: divide by the exact counts and give "
-                "0 only where a count is 0, np.divide(tp, total, out=np.zeros_like(tp), where=total > 0)."
+                "0 only where a count is 0, np.divide(tp, total, out=np.zeros(len(tp)), where=total > 0)."
             )
         if _close(precision, expected_r):
             raise Hint(

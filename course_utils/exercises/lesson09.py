@@ -44,6 +44,14 @@ def _check_top_digits(fn):
             raise Hint(
                 "each pair is (probability, digit): put the digit first, (digit, probability)."
             )
+        for d, _ in pairs:
+            if isinstance(d, (str, bytes, float)) or (
+                hasattr(d, "dtype") and d.dtype.kind not in "iu"
+            ):
+                raise Hint(
+                    f"a digit is a whole number, an int such as 7; got {d!r} ({type(d).__name__}): "
+                    "use the digit's position in the list of probabilities (range(10), enumerate)."
+                )
         got = [(int(d), float(p)) for d, p in pairs]
         if got == expected:
             continue

@@ -129,6 +129,24 @@ PRECISION_RECALL = [
     Case(
         "one array: the diagonal over the total", lambda cm: np.diag(cm) / cm.sum(), r"two arrays"
     ),
+    Case(
+        "out=np.zeros_like(tp) on an integer matrix (the NaN hint copied as written)",
+        lambda cm: (
+            np.divide(
+                np.diag(cm),
+                cm.sum(axis=0),
+                out=np.zeros_like(np.diag(cm)),
+                where=cm.sum(axis=0) > 0,
+            ),
+            np.divide(
+                np.diag(cm),
+                cm.sum(axis=1),
+                out=np.zeros_like(np.diag(cm)),
+                where=cm.sum(axis=1) > 0,
+            ),
+        ),
+        r"float array",
+    ),
 ]
 
 

@@ -117,6 +117,22 @@ TOP_DIGITS = [
     ),
     Case("sorts the answer's list in place", _td_inplace, r"chang|in place|modif"),
     Case("overwrites the best with -1", _td_pop_max, r"chang|in place|modif"),
+    Case(
+        "the digit as a string",
+        lambda answer, k: [
+            (str(d), answer["probabilities"][d])
+            for d in sorted(range(10), key=lambda d: -answer["probabilities"][d])[:k]
+        ],
+        r"a digit is a whole number",
+    ),
+    Case(
+        "the digit as a float",
+        lambda answer, k: [
+            (float(d), answer["probabilities"][d])
+            for d in sorted(range(10), key=lambda d: -answer["probabilities"][d])[:k]
+        ],
+        r"a digit is a whole number",
+    ),
 ]
 
 
