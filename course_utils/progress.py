@@ -29,6 +29,8 @@ import time
 import warnings
 from pathlib import Path
 
+from .i18n import _, ljust
+
 APP = "mnist-course"
 _warned = False
 
@@ -75,7 +77,9 @@ def note(lesson: str, exercise: str, status: str) -> None:
         if not _warned:
             _warned = True
             warnings.warn(
-                f"your progress could not be saved ({error}); the checks work as before",
+                _("your progress could not be saved ({error}); the checks work as before").format(
+                    error=error
+                ),
                 RuntimeWarning,
                 stacklevel=3,
             )
@@ -108,15 +112,23 @@ def progress(lesson: str | int | None = None) -> dict:
     wanted = None if lesson is None else f"{int(lesson):02d}"
     rows = [(number, name) for number, name in _all_exercises() if wanted in (None, number)]
     table = {}
-    lines = [f"{'lesson':<7} {'exercise':<30} {'status':<15} when"]
+    lines = [
+        f"{ljust(_('lesson'), 7)} {ljust(_('exercise'), 30)} {ljust(_('status'), 15)} {_('when')}"
+    ]
     for number, name in rows:
         entry = data.get(f"{number}/{name}", {})
         status = entry.get("status", "not attempted")
         table[f"{number}/{name}"] = status
         mark = {"passed": "\u2714", "failed": "\u2718"}.get(status, "\u00b7")
-        lines.append(f"{number:<7} {name:<30} {mark} {status:<13} {entry.get('when', '')}".rstrip())
+        lines.append(
+            f"{number:<7} {name:<30} {mark} {ljust(_(status), 13)} {entry.get('when', '')}".rstrip()
+        )
     passed = sum(status == "passed" for status in table.values())
-    lines.append(f"{passed} of {len(table)} exercises passed. (Kept in {progress_file()}.)")
+    lines.append(
+        _("{passed} of {total} exercises passed. (Kept in {path}.)").format(
+            passed=passed, total=len(table), path=progress_file()
+        )
+    )
     print("\n".join(lines))
     return table
 

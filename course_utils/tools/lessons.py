@@ -109,14 +109,20 @@ def use_quick_values(namespace: dict, lesson_name: str) -> dict:
     injects, defined once in :data:`LESSONS`. Prints one line saying which values the
     lesson runs with, and returns the quick values that were applied (``{}`` if none).
     """
+    from ..i18n import _
+
     quick = lesson(lesson_name).fast
     applied = dict(quick) if namespace.get("QUICK") else {}
     namespace.update(applied)
     if not quick:
-        print("This lesson is quick as it is: QUICK changes nothing.")
+        print(_("This lesson is quick as it is: QUICK changes nothing."))
     elif all(namespace.get(key) == value for key, value in quick.items()):
         shown = ", ".join(f"{key} = {value!r}" for key, value in quick.items())
-        print(f"Quick values: {shown}. For the full lesson set QUICK = False.")
+        print(
+            _("Quick values: {shown}. For the full lesson set QUICK = False.").format(shown=shown)
+        )
     else:
-        print("Full lesson. For a quick run (about a minute), set QUICK = True in the cell above.")
+        print(
+            _("Full lesson. For a quick run (about a minute), set QUICK = True in the cell above.")
+        )
     return applied
