@@ -31,10 +31,10 @@ import numpy as np
 from keras import layers
 
 from . import _validate, data
-from .paths import find_model, models_dir
+from .paths import LESSON07_MODEL, find_model, models_dir
 from .reproducibility import set_seed
 
-MODEL_FILENAME = "lesson07_cnn.keras"
+MODEL_FILENAME = LESSON07_MODEL
 IMAGE_SHAPE = (28, 28, 1)
 
 

@@ -99,7 +99,11 @@ def _model_candidates(filename: str) -> list[tuple[str, Path]]:
     return [(mode, folder / "models" / filename) for mode, folder in runs]
 
 
-def find_model(filename: str = "lesson07_cnn.keras") -> FoundModel:
+#: The file lesson 07 saves its model to and lessons 08-10 load it from (the one place it is named).
+LESSON07_MODEL = "lesson07_cnn.keras"
+
+
+def find_model(filename: str = LESSON07_MODEL) -> FoundModel:
     """The newest ``filename`` saved by a full run (``build/models/``) or a fast run
     (``build/fast/models/``) of the course, whichever is later.
 

@@ -418,11 +418,12 @@ def format_table(results: list[ServingResult]) -> str:
 
 
 def _default_model() -> Path:
-    from ..paths import models_dir
+    from ..paths import find_model, models_dir
 
-    for name in ("lesson09_digits.keras", "lesson07_cnn.keras"):
-        if (models_dir() / name).is_file():
-            return models_dir() / name
+    if (models_dir() / "lesson09_digits.keras").is_file():
+        return models_dir() / "lesson09_digits.keras"
+    if find_model().path is not None:  # lesson 07's, by the one rule
+        return find_model().path
     from ..keras_cnn import load_or_train_cnn
 
     print("no saved model in", models_dir(), "- training a small stand-in (about a minute)")
