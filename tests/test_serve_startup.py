@@ -152,3 +152,18 @@ def test_a_content_type_that_only_starts_like_multipart_is_415(tiny_client):
     )
     assert answer.status_code == 415
     assert "got content type multipart/form-dataX" in answer.json()["detail"]
+
+
+def test_a_text_file_named_h5_and_a_broken_savedmodel_are_one_sentence(tmp_path):
+    text_h5 = tmp_path / "model.h5"
+    text_h5.write_text("this is a text file, not HDF5\n")
+    broken = tmp_path / "saved_model"
+    broken.mkdir()
+    (broken / "saved_model.pb").write_bytes(b"\x00\x01 not a protocol buffer")
+    for model in (text_h5, broken):
+        done, _ = _serve("--model", str(model), "--port", str(_free_port()))
+        assert done.returncode == 2, done.stderr[-2000:]
+        last = done.stderr.strip().splitlines()[-1]
+        assert "Traceback" not in done.stderr and last.startswith(
+            f"python -m course_utils.serve: error: cannot serve {model}"
+        ), last
