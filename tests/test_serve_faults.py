@@ -201,7 +201,8 @@ def test_open_bounded_counts_the_depth_of_a_picture():
 
 
 def test_uploads_in_flight_are_capped_with_a_503_and_retry_after(fault_service):
-    """24 MiB in flight at most: of 16 concurrent 9 MB uploads most are refused at once."""
+    """24 MiB in flight at most: of 128 concurrent 9 MB uploads most are refused at once, memory
+    grows by far less than the 1.1 GB sent and comes back afterwards."""
     url = fault_service.url
     big = digit_bytes() + b"\0" * 9_000_000  # a PNG with trailing bytes: 9 MB on the wire
     pid = fault_service.process.pid
@@ -214,7 +215,7 @@ def test_uploads_in_flight_are_capped_with_a_503_and_retry_after(fault_service):
         except httpx.TransportError:  # refused and closed while the body was still being sent
             codes.append(-1)
 
-    threads = [threading.Thread(target=one) for _ in range(16)]
+    threads = [threading.Thread(target=one) for _ in range(128)]
     for thread in threads:
         thread.start()
     peak = baseline
@@ -222,13 +223,17 @@ def test_uploads_in_flight_are_capped_with_a_503_and_retry_after(fault_service):
         peak = max(peak, psutil.Process(pid).memory_info().rss)
         time.sleep(0.02)
     print(
-        f"\n[test_serve_faults] 16 uploads of 9 MB: {sorted(codes)}, growth {(peak - baseline) / 2**20:.0f} MiB"
+        f"\n[test_serve_faults] 128 uploads of 9 MB: {codes.count(200)} answered, "
+        f"{len(codes) - codes.count(200)} refused, growth {(peak - baseline) / 2**20:.0f} MiB"
     )
     assert set(codes) <= {200, 503, -1}, codes
     assert codes.count(200) >= 1 and len(codes) - codes.count(200) >= 1, codes
-    assert peak - baseline < 512 * 2**20
+    assert peak - baseline < 2**30
     answer = post(url, digit_bytes())
     assert answer.status_code == 200
+    time.sleep(2)
+    after = psutil.Process(pid).memory_info().rss
+    assert after - baseline < 256 * 2**20, f"{(after - baseline) / 2**20:.0f} MiB still held"
 
 
 def test_the_budget_refuses_at_once_and_gives_back():
