@@ -83,23 +83,25 @@ def test_a_tiny_benchmark_writes_every_field(tmp_path, capsys):
     )
 
 
+#: The smallest run of the bench: one batch of four, numpy only.
+TINY_RUN = [
+    "--batches",
+    "1",
+    "--rounds",
+    "1",
+    "--batch-size",
+    "4",
+    "--warmup",
+    "1",
+    "--naive-images",
+    "1",
+    "--no-tensorflow",
+]
+
+
 def test_numpy_only_run_by_default_goes_to_the_build_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path))
-    results = bench.main(
-        [
-            "--batches",
-            "1",
-            "--rounds",
-            "1",
-            "--batch-size",
-            "4",
-            "--warmup",
-            "1",
-            "--naive-images",
-            "1",
-            "--no-tensorflow",
-        ]
-    )
+    results = bench.main(TINY_RUN)
     assert (
         results["tensorflow"] is None and results["ratio"] is None and results["ratio_best"] is None
     )
@@ -118,17 +120,7 @@ def test_numpy_only_run_by_default_goes_to_the_build_folder(tmp_path, monkeypatc
 def test_the_load_line_says_whether_the_load_was_above_the_cpu_count(load, verdict):
     results = bench.main(
         [
-            "--batches",
-            "1",
-            "--rounds",
-            "1",
-            "--batch-size",
-            "4",
-            "--warmup",
-            "1",
-            "--naive-images",
-            "1",
-            "--no-tensorflow",
+            *TINY_RUN,
             "--output",
             os.devnull,
         ]
